@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Build the module out of tree against the cached debug kernel. The output
+# goes to $RPC_CACHE/module-<flavour> (never into the repository). Prints
+# the path of rust_pagecache.ko.
+#   scripts/module.sh [flavour]
+. "$(dirname "$0")/lib.sh"
+
+flavour=${1:-debug}
+kdir=$(bash "$REPO/scripts/kernel.sh" "$flavour")
+out="$RPC_CACHE/module-$flavour"
+mkdir -p "$out"
+log "building rust_pagecache.ko against $(basename "$kdir")"
+in_root sh -ec "make -s -C /cache/$(basename "$kdir") LLVM=1 M=/src MO=/cache/module-$flavour modules" >&2 ||
+	die "module build failed"
+[ -f "$out/rust_pagecache.ko" ] || die "no rust_pagecache.ko in $out"
+echo "$out/rust_pagecache.ko"

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Inodes: the module's own inode type ([`RpcInode`]) in its own slab cache,
+//! creation with inode accounting (`nr_inodes=`), block accounting of file
+//! data (`size=`), and eviction.
+//!
+//! Accounting follows `mm/shmem.c`: a page is charged to the superblock
+//! before it enters the page cache (`rpc_write_begin`), and `alloced` counts
+//! the charged pages of an inode. After pages leave the cache (truncate,
+//! eviction), [`recalc`] gives back `alloced - nrpages` (`shmem_recalc_inode`).
+//! `nrpages` only drops under `i_rwsem` (truncate) or at eviction, and a page
+//! is added to the cache before `alloced` grows, so `recalc` never gives back
+//! a page that is still cached.
+
+use crate::dir;
+use crate::ffi::{self, OpsTable};
+use crate::file;
+use crate::super_block::SbInfo;
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use kernel::bindings;
+use kernel::prelude::*;
+
+/// tmpfs's bogus directory entry size: a directory's `i_size` is
+/// `2 * BOGO_DIRENT_SIZE` plus this per entry (`BOGO_DIRENT_SIZE` in shmem).
+pub(crate) const BOGO_DIRENT_SIZE: i64 = 20;
+
+/// The in-memory inode of this filesystem.
+#[repr(C)]
+pub(crate) struct RpcInode {
+    /// The VFS inode; first, so that the slab constructor in `helpers.c`
+    /// (`inode_init_once(obj)`) initialises it.
+    pub(crate) vfs_inode: bindings::inode,
+    /// Pages of file data charged to the superblock for this inode.
+    alloced: AtomicU64,
+}
+
+const _: () = assert!(core::mem::offset_of!(RpcInode, vfs_inode) == 0);
+
+/// The slab cache of [`RpcInode`]s, set while the module is loaded.
+static INODE_CACHE: AtomicPtr<bindings::kmem_cache> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Creates the inode cache (module init).
+pub(crate) fn create_cache() -> Result {
+    // SAFETY: creating a slab cache has no preconditions.
+    let cache = unsafe {
+        ffi::rpc_inode_cache_create(size_of::<RpcInode>(), align_of::<RpcInode>())
+    };
+    if cache.is_null() {
+        return Err(ENOMEM);
+    }
+    INODE_CACHE.store(cache, Ordering::Release);
+    Ok(())
+}
+
+/// Destroys the inode cache (module exit, after the filesystem is
+/// unregistered, so no inode can be allocated any more).
+pub(crate) fn destroy_cache() {
+    let cache = INODE_CACHE.swap(core::ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: inodes are freed after an RCU grace period (`free_inode`):
+    // wait for those callbacks before the cache goes.
+    unsafe { bindings::rcu_barrier() };
+    // SAFETY: `cache` was created by `create_cache` and every object has
+    // been freed (all superblocks are gone and the RCU frees have run).
+    unsafe { bindings::kmem_cache_destroy(cache) };
+}
+
+impl RpcInode {
+    /// The `RpcInode` containing a VFS inode of this filesystem.
+    ///
+    /// # Safety
+    ///
+    /// `inode` is a live inode allocated by [`alloc_inode`].
+    pub(crate) unsafe fn from_vfs<'a>(inode: *const bindings::inode) -> &'a RpcInode {
+        // SAFETY: every inode of this filesystem is the `vfs_inode` field of
+        // an `RpcInode` (contract), so the container is valid as long as the
+        // inode is.
+        unsafe { &*kernel::container_of!(inode.cast_mut(), RpcInode, vfs_inode) }
+    }
+
+    /// Records that one newly cached page of this inode has been charged.
+    pub(crate) fn charged_one(&self) {
+        self.alloced.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// `super_operations.alloc_inode`.
+pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *mut bindings::inode {
+    let cache = INODE_CACHE.load(Ordering::Acquire);
+    // SAFETY: the cache exists while a superblock does; `sb` is live.
+    let obj = unsafe { ffi::rpc_inode_cache_alloc(cache, sb) }.cast::<RpcInode>();
+    if obj.is_null() {
+        return core::ptr::null_mut();
+    }
+    // SAFETY: `obj` is a fresh slab object whose `vfs_inode` the constructor
+    // initialised; the other fields are ours to (re)initialise.
+    unsafe {
+        (&raw mut (*obj).alloced).write(AtomicU64::new(0));
+        &raw mut (*obj).vfs_inode
+    }
+}
+
+/// `super_operations.free_inode` (after an RCU grace period).
+pub(crate) unsafe extern "C" fn free_inode(inode: *mut bindings::inode) {
+    // SAFETY: the VFS is done with `inode`; it was made by `alloc_inode`
+    // and its symlink body (if any) is no longer reachable by RCU walkers.
+    unsafe {
+        ffi::rpc_inode_free_link(inode);
+        bindings::kmem_cache_free(INODE_CACHE.load(Ordering::Acquire), inode.cast());
+    }
+}
+
+/// Gives back the blocks of pages that left the cache (`shmem_recalc_inode`).
+///
+/// # Safety
+///
+/// `inode` is a live inode of this filesystem whose page cache can only
+/// shrink under the caller (it holds `i_rwsem`, or the inode is being evicted).
+pub(crate) unsafe fn recalc(inode: *mut bindings::inode) {
+    // SAFETY: function contract.
+    let (rpc, sb) = unsafe { (RpcInode::from_vfs(inode), SbInfo::of((*inode).i_sb)) };
+    // SAFETY: `i_mapping` is valid; `nrpages` is read once, like READ_ONCE.
+    let cached = unsafe { core::ptr::read_volatile(&raw const (*(*inode).i_mapping).nrpages) } as u64;
+    let freed = rpc
+        .alloced
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| (a > cached).then_some(cached))
+        .map_or(0, |old| old - cached);
+    if freed != 0 {
+        sb.put_blocks(freed);
+    }
+}
+
+/// `super_operations.evict_inode`.
+pub(crate) unsafe extern "C" fn evict_inode(inode: *mut bindings::inode) {
+    // SAFETY: the VFS evicts `inode` exclusively; its superblock is live.
+    unsafe {
+        bindings::truncate_inode_pages_final(&raw mut (*inode).i_data);
+        recalc(inode);
+        SbInfo::of((*inode).i_sb).put_inode();
+        bindings::clear_inode(inode);
+    }
+}
+
+/// Makes a new inode, charged against `nr_inodes=` (`shmem_get_inode`).
+///
+/// # Safety
+///
+/// `sb` is a live superblock of this filesystem whose `SbInfo` is set; `dir`
+/// is null (the root) or a directory inode of it.
+pub(crate) unsafe fn new_inode(
+    sb: *mut bindings::super_block,
+    dir: *mut bindings::inode,
+    mode: u16,
+    dev: bindings::dev_t,
+) -> Result<*mut bindings::inode> {
+    // SAFETY: function contract.
+    let info = unsafe { SbInfo::of(sb) };
+    info.take_inode()?;
+    // SAFETY: `sb` is live.
+    let inode = unsafe { bindings::new_inode(sb) };
+    if inode.is_null() {
+        info.put_inode();
+        return Err(ENOMEM);
+    }
+    // From here on, eviction gives the inode back (see `evict_inode`).
+    // SAFETY: `inode` is new and private to us; `dir` per the contract.
+    unsafe {
+        (*inode).i_ino = bindings::get_next_ino().into();
+        bindings::inode_init_owner(&raw mut bindings::nop_mnt_idmap, inode, dir, mode);
+        (*(*inode).i_mapping).a_ops = ffi::rpc_aops();
+        ffi::rpc_mapping_init((*inode).i_mapping);
+        bindings::simple_inode_init_ts(inode);
+        match u32::from(mode) & bindings::S_IFMT {
+            bindings::S_IFREG => ffi::rpc_inode_set_ops(inode, file::INODE_OPS.as_ptr(), file::FILE_OPS.as_ptr()),
+            bindings::S_IFDIR => {
+                ffi::rpc_inode_set_ops(inode, dir::DIR_INODE_OPS.as_ptr(), &raw const bindings::simple_dir_operations);
+                // "." counts as a link; tmpfs's directory size starts at 2 entries.
+                bindings::inc_nlink(inode);
+                ffi::rpc_i_size_write(inode, 2 * BOGO_DIRENT_SIZE);
+            }
+            // The body (inline or page) is set by `dir::symlink`.
+            bindings::S_IFLNK => {}
+            _ => {
+                bindings::init_special_inode(inode, mode, dev);
+                ffi::rpc_inode_set_ops(inode, SPECIAL_INODE_OPS.as_ptr(), core::ptr::null());
+            }
+        }
+    }
+    Ok(inode)
+}
+
+/// `setattr` for every inode type: the VFS's `simple_setattr`, then give back
+/// the blocks a truncate freed.
+pub(crate) unsafe extern "C" fn setattr(
+    idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    attr: *mut bindings::iattr,
+) -> c_int {
+    // SAFETY: VFS callback arguments, `i_rwsem` held.
+    unsafe {
+        let ret = bindings::simple_setattr(idmap, dentry, attr);
+        if ret == 0 && (*attr).ia_valid & bindings::ATTR_SIZE != 0 {
+            recalc((*dentry).d_inode);
+        }
+        ret
+    }
+}
+
+static SPECIAL_INODE_OPS: OpsTable<bindings::inode_operations> = OpsTable(bindings::inode_operations {
+    setattr: Some(setattr),
+    getattr: Some(bindings::simple_getattr),
+    // SAFETY: all-zero is a valid `inode_operations` (every callback absent).
+    ..unsafe { core::mem::zeroed() }
+});

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Mount options: `size=`, `nr_inodes=`, `mode=`, `uid=`, `gid=`.
+//!
+//! Pure logic, no kernel types: the same file is compiled into the module and
+//! into the host crate `tools/options-test`, whose `cargo test` runs the unit
+//! tests at the bottom. The semantics are tmpfs's (`shmem_parse_one()`):
+//!
+//! * `size=` is `memparse()` syntax (decimal, `0x` hex or `0` octal, then an
+//!   optional `k`/`m`/`g`/`t`/`p`/`e` suffix) or a percentage of RAM (`N%`),
+//!   rounded up to whole pages; `0` means unlimited.
+//! * `nr_inodes=` is `memparse()` syntax without `%`; `0` means unlimited.
+//! * `mode=` is octal (parsed by the VFS), masked to `07777`.
+//! * `uid=`/`gid=` are parsed and mapped by the VFS; they arrive here as
+//!   kernel ids.
+//!
+//! On remount only `size=` and `nr_inodes=` take effect, as on tmpfs.
+
+/// tmpfs charges this much of its inode budget per inode (`BOGO_INODE_SIZE`);
+/// `nr_inodes=` larger than `u64::MAX / BOGO_INODE_SIZE` is rejected.
+pub const BOGO_INODE_SIZE: u64 = 1024;
+
+/// Default root directory mode: `01777`, like tmpfs.
+pub const DEFAULT_MODE: u16 = 0o1777;
+
+/// Which parameter `fs_parse()` matched (the C side's `enum rpc_param`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Param {
+    /// `size=`
+    Size,
+    /// `nr_inodes=`
+    NrInodes,
+    /// `mode=`
+    Mode,
+    /// `uid=`
+    Uid,
+    /// `gid=`
+    Gid,
+}
+
+impl Param {
+    /// Maps `enum rpc_param` from `helpers.h`.
+    pub fn from_raw(raw: u32) -> Option<Self> {
+        Some(match raw {
+            0 => Self::Size,
+            1 => Self::NrInodes,
+            2 => Self::Mode,
+            3 => Self::Uid,
+            4 => Self::Gid,
+            _ => return None,
+        })
+    }
+}
+
+/// A parameter value the filesystem refuses (the caller reports
+/// "Bad value for '<key>'" through the fs_context log and fails with EINVAL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BadValue;
+
+/// Options given to one mount or remount; `None` means "not given".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MountOptions {
+    /// Block limit in pages (`0` = unlimited).
+    pub blocks: Option<u64>,
+    /// Inode limit (`0` = unlimited).
+    pub inodes: Option<u64>,
+    /// Root directory permission bits.
+    pub mode: Option<u16>,
+    /// Root directory owner, as a kernel uid.
+    pub uid: Option<u32>,
+    /// Root directory group, as a kernel gid.
+    pub gid: Option<u32>,
+}
+
+/// What the machine looks like, for defaults and `%` sizes.
+#[derive(Clone, Copy, Debug)]
+pub struct Machine {
+    /// `totalram_pages()`.
+    pub totalram_pages: u64,
+    /// `PAGE_SHIFT`.
+    pub page_shift: u32,
+}
+
+impl Machine {
+    /// tmpfs's default size: half of RAM (`shmem_default_max_blocks()`).
+    pub fn default_max_blocks(&self) -> u64 {
+        self.totalram_pages / 2
+    }
+
+    /// tmpfs's default inode limit (`shmem_default_max_inodes()`, no highmem).
+    pub fn default_max_inodes(&self) -> u64 {
+        (self.totalram_pages / 2).min(u64::MAX / BOGO_INODE_SIZE)
+    }
+}
+
+impl MountOptions {
+    /// Applies one parameter. `string` is set for `size`/`nr_inodes`, `num`
+    /// for the others. On error nothing is changed.
+    pub fn apply(
+        &mut self,
+        param: Param,
+        string: Option<&[u8]>,
+        num: u32,
+        machine: &Machine,
+    ) -> Result<(), BadValue> {
+        match param {
+            Param::Size => self.blocks = Some(parse_size(string.ok_or(BadValue)?, machine)?),
+            Param::NrInodes => self.inodes = Some(parse_nr_inodes(string.ok_or(BadValue)?)?),
+            // Like tmpfs (`result.uint_32 & 07777`): higher bits are ignored.
+            Param::Mode => self.mode = Some((num & 0o7777) as u16),
+            Param::Uid => self.uid = Some(num),
+            Param::Gid => self.gid = Some(num),
+        }
+        Ok(())
+    }
+}
+
+/// The kernel's `simple_strtoull(s, &end, 0)`: returns the value and the
+/// unparsed rest. No sign, no whitespace; overflow wraps as in C.
+fn simple_strtoull(s: &[u8]) -> (u64, &[u8]) {
+    let (base, mut rest) = match s {
+        [b'0', x, d, ..] if x.eq_ignore_ascii_case(&b'x') && d.is_ascii_hexdigit() => (16, &s[2..]),
+        [b'0', ..] => (8, s),
+        _ => (10, s),
+    };
+    let mut value: u64 = 0;
+    while let Some((&c, tail)) = rest.split_first() {
+        let digit = match c {
+            b'0'..=b'9' => u64::from(c - b'0'),
+            b'a'..=b'f' => u64::from(c - b'a' + 10),
+            b'A'..=b'F' => u64::from(c - b'A' + 10),
+            _ => break,
+        };
+        if digit >= base {
+            break;
+        }
+        value = value.wrapping_mul(base).wrapping_add(digit);
+        rest = tail;
+    }
+    (value, rest)
+}
+
+/// The kernel's `memparse()`: a number with an optional binary suffix.
+pub fn memparse(s: &[u8]) -> (u64, &[u8]) {
+    let (mut value, rest) = simple_strtoull(s);
+    let shift = match rest.first().map(u8::to_ascii_lowercase) {
+        Some(b'e') => 60,
+        Some(b'p') => 50,
+        Some(b't') => 40,
+        Some(b'g') => 30,
+        Some(b'm') => 20,
+        Some(b'k') => 10,
+        _ => return (value, rest),
+    };
+    value = value.wrapping_shl(shift);
+    (value, &rest[1..])
+}
+
+/// `size=`: bytes (with suffix) or `N%` of RAM, as a number of pages.
+pub fn parse_size(s: &[u8], machine: &Machine) -> Result<u64, BadValue> {
+    if s.is_empty() {
+        return Err(BadValue);
+    }
+    let (mut size, mut rest) = memparse(s);
+    if let [b'%', tail @ ..] = rest {
+        // As shmem_parse_one(): pages of RAM, in bytes, times N / 100.
+        size = (size << machine.page_shift).wrapping_mul(machine.totalram_pages) / 100;
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        return Err(BadValue);
+    }
+    Ok(size.div_ceil(1u64 << machine.page_shift))
+}
+
+/// `nr_inodes=`: a count (with suffix).
+pub fn parse_nr_inodes(s: &[u8]) -> Result<u64, BadValue> {
+    if s.is_empty() {
+        return Err(BadValue);
+    }
+    let (inodes, rest) = memparse(s);
+    if !rest.is_empty() || inodes > u64::MAX / BOGO_INODE_SIZE {
+        return Err(BadValue);
+    }
+    Ok(inodes)
+}
+
+/// Why a remount was refused; the text is what `mount` shows, as tmpfs's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemountError {
+    /// Limiting an unlimited size.
+    RetroactiveSize,
+    /// New size below the blocks in use.
+    SizeTooSmall,
+    /// Limiting an unlimited inode count.
+    RetroactiveInodes,
+    /// New limit below the inodes in use.
+    TooFewInodes,
+}
+
+impl RemountError {
+    /// The message for the fs_context log (NUL-terminated for C).
+    pub fn message(self) -> &'static [u8] {
+        match self {
+            Self::RetroactiveSize => b"Cannot retroactively limit size\0",
+            Self::SizeTooSmall => b"Too small a size for current use\0",
+            Self::RetroactiveInodes => b"Cannot retroactively limit inodes\0",
+            Self::TooFewInodes => b"Too few inodes for current use\0",
+        }
+    }
+}
+
+/// Space accounting of one mounted instance (`0` limits mean unlimited).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Block limit in pages.
+    pub max_blocks: u64,
+    /// Pages in use.
+    pub used_blocks: u64,
+    /// Inode limit.
+    pub max_inodes: u64,
+    /// Inodes in use (hard links count, as on tmpfs).
+    pub used_inodes: u64,
+}
+
+impl Usage {
+    /// Takes `n` blocks; `false` (nothing taken) if that would pass the limit.
+    pub fn take_blocks(&mut self, n: u64) -> bool {
+        if self.max_blocks != 0 && self.used_blocks + n > self.max_blocks {
+            return false;
+        }
+        self.used_blocks += n;
+        true
+    }
+
+    /// Gives back `n` blocks.
+    pub fn put_blocks(&mut self, n: u64) {
+        debug_assert!(n <= self.used_blocks);
+        self.used_blocks -= n.min(self.used_blocks);
+    }
+
+    /// Takes one inode; `false` if the limit is reached.
+    pub fn take_inode(&mut self) -> bool {
+        if self.max_inodes != 0 && self.used_inodes >= self.max_inodes {
+            return false;
+        }
+        self.used_inodes += 1;
+        true
+    }
+
+    /// Gives back one inode.
+    pub fn put_inode(&mut self) {
+        debug_assert!(self.used_inodes > 0);
+        self.used_inodes = self.used_inodes.saturating_sub(1);
+    }
+
+    /// Applies a remount's limits, or refuses them leaving `self` unchanged
+    /// (`shmem_reconfigure()`).
+    pub fn reconfigure(&mut self, opts: &MountOptions) -> Result<(), RemountError> {
+        if let Some(blocks) = opts.blocks.filter(|&b| b != 0) {
+            if self.max_blocks == 0 {
+                return Err(RemountError::RetroactiveSize);
+            }
+            if self.used_blocks > blocks {
+                return Err(RemountError::SizeTooSmall);
+            }
+        }
+        if let Some(inodes) = opts.inodes.filter(|&i| i != 0) {
+            if self.max_inodes == 0 {
+                return Err(RemountError::RetroactiveInodes);
+            }
+            if self.used_inodes > inodes {
+                return Err(RemountError::TooFewInodes);
+            }
+        }
+        if let Some(blocks) = opts.blocks {
+            self.max_blocks = blocks;
+        }
+        if let Some(inodes) = opts.inodes {
+            self.max_inodes = inodes;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: Machine = Machine { totalram_pages: 524_288, page_shift: 12 }; // 2 GiB
+
+    #[test]
+    fn memparse_bases_and_suffixes() {
+        assert_eq!(memparse(b"123"), (123, &b""[..]));
+        assert_eq!(memparse(b"0x10"), (16, &b""[..]));
+        assert_eq!(memparse(b"010"), (8, &b""[..]));
+        assert_eq!(memparse(b"0x"), (0, &b"x"[..]));
+        assert_eq!(memparse(b"4k"), (4096, &b""[..]));
+        assert_eq!(memparse(b"2M"), (2 << 20, &b""[..]));
+        assert_eq!(memparse(b"1g"), (1 << 30, &b""[..]));
+        assert_eq!(memparse(b"1t"), (1 << 40, &b""[..]));
+        assert_eq!(memparse(b"1p"), (1 << 50, &b""[..]));
+        assert_eq!(memparse(b"1e"), (1 << 60, &b""[..]));
+        assert_eq!(memparse(b"10q"), (10, &b"q"[..]));
+        assert_eq!(memparse(b"-1"), (0, &b"-1"[..]));
+        assert_eq!(memparse(b"09"), (0, &b"9"[..]));
+    }
+
+    #[test]
+    fn size_in_pages_rounds_up() {
+        assert_eq!(parse_size(b"0", &M), Ok(0));
+        assert_eq!(parse_size(b"1", &M), Ok(1));
+        assert_eq!(parse_size(b"1000", &M), Ok(1));
+        assert_eq!(parse_size(b"4096", &M), Ok(1));
+        assert_eq!(parse_size(b"4097", &M), Ok(2));
+        assert_eq!(parse_size(b"1m", &M), Ok(256));
+        assert_eq!(parse_size(b"1e", &M), Ok(1 << 48));
+    }
+
+    #[test]
+    fn size_percent_of_ram() {
+        assert_eq!(parse_size(b"50%", &M), Ok(M.totalram_pages / 2));
+        assert_eq!(parse_size(b"100%", &M), Ok(M.totalram_pages));
+        assert_eq!(parse_size(b"200%", &M), Ok(2 * M.totalram_pages));
+        assert_eq!(parse_size(b"0%", &M), Ok(0));
+        // As on tmpfs: a bare "%" is memparse("") = 0 percent, i.e. unlimited.
+        assert_eq!(parse_size(b"%", &M), Ok(0));
+    }
+
+    #[test]
+    fn bad_sizes() {
+        for bad in [&b""[..], b"abc", b"10q", b"-1", b"10%x", b"1k%k", b" 1", b"1 "] {
+            assert_eq!(parse_size(bad, &M), Err(BadValue), "{:?}", core::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn nr_inodes() {
+        assert_eq!(parse_nr_inodes(b"0"), Ok(0));
+        assert_eq!(parse_nr_inodes(b"16"), Ok(16));
+        assert_eq!(parse_nr_inodes(b"1k"), Ok(1024));
+        assert_eq!(parse_nr_inodes(b"1t"), Ok(1 << 40));
+        for bad in [&b""[..], b"xyz", b"-1", b"10%", b"1e"] {
+            assert_eq!(parse_nr_inodes(bad), Err(BadValue), "{:?}", core::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn apply_sets_only_the_given_option() {
+        let mut o = MountOptions::default();
+        o.apply(Param::Mode, None, 0o17777, &M).unwrap();
+        assert_eq!(o.mode, Some(0o7777));
+        assert_eq!(o.apply(Param::Size, Some(b"12x"), 0, &M), Err(BadValue));
+        assert_eq!(o.blocks, None);
+        o.apply(Param::Size, Some(b"8k"), 0, &M).unwrap();
+        o.apply(Param::Uid, None, 1000, &M).unwrap();
+        assert_eq!(o, MountOptions { blocks: Some(2), mode: Some(0o7777), uid: Some(1000), ..Default::default() });
+        assert_eq!(Param::from_raw(5), None);
+        assert_eq!(Param::from_raw(1), Some(Param::NrInodes));
+    }
+
+    #[test]
+    fn limits_are_enforced_exactly() {
+        let mut u = Usage { max_blocks: 2, max_inodes: 1, ..Default::default() };
+        assert!(u.take_blocks(2));
+        assert!(!u.take_blocks(1));
+        u.put_blocks(1);
+        assert!(u.take_blocks(1));
+        assert!(u.take_inode());
+        assert!(!u.take_inode());
+        u.put_inode();
+        assert!(u.take_inode());
+        let mut unlimited = Usage::default();
+        assert!(unlimited.take_blocks(1 << 40) && unlimited.take_inode());
+    }
+
+    #[test]
+    fn remount_rules_match_tmpfs() {
+        let used = Usage { max_blocks: 10, used_blocks: 5, max_inodes: 10, used_inodes: 5 };
+        let opts = |blocks, inodes| MountOptions { blocks, inodes, ..Default::default() };
+
+        let mut u = used;
+        assert_eq!(u.reconfigure(&opts(Some(4), None)), Err(RemountError::SizeTooSmall));
+        assert_eq!(u.reconfigure(&opts(None, Some(4))), Err(RemountError::TooFewInodes));
+        assert_eq!(u, used, "a refused remount changes nothing");
+        assert_eq!(u.reconfigure(&opts(Some(5), Some(5))), Ok(()));
+        assert_eq!((u.max_blocks, u.max_inodes), (5, 5));
+        assert_eq!(u.reconfigure(&opts(Some(0), Some(0))), Ok(()));
+        assert_eq!((u.max_blocks, u.max_inodes), (0, 0));
+        assert_eq!(u.reconfigure(&opts(Some(100), None)), Err(RemountError::RetroactiveSize));
+        assert_eq!(u.reconfigure(&opts(None, Some(100))), Err(RemountError::RetroactiveInodes));
+        // mode/uid/gid are ignored on remount.
+        let mut v = used;
+        let other = MountOptions { mode: Some(0), uid: Some(1), gid: Some(1), ..Default::default() };
+        assert_eq!(v.reconfigure(&other), Ok(()));
+        assert_eq!(v, used);
+    }
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One mounted instance: its limits and usage ([`SbInfo`]), `fill_super`,
+//! remount, `statfs`, `show_options` and `kill_sb`.
+//!
+//! Lock order: `SbInfo::usage` is a leaf spinlock; it is taken under the VFS
+//! locks (`i_rwsem`, `s_umount`) and never the other way round.
+
+use crate::ffi::{self, OpsTable};
+use crate::fs_context::options;
+use crate::inode;
+use crate::options::{Machine, MountOptions, Usage, DEFAULT_MODE};
+use kernel::bindings;
+use kernel::new_spinlock;
+use kernel::prelude::*;
+use kernel::sync::SpinLock;
+
+/// `statfs` magic: "RPC1".
+pub(crate) const RPC_MAGIC: c_long = 0x5250_4331;
+
+/// Per-superblock state, in `sb->s_fs_info`.
+#[pin_data]
+pub(crate) struct SbInfo {
+    /// Limits and what is used of them.
+    #[pin]
+    usage: SpinLock<Usage>,
+    /// The options the instance was mounted with (for `show_options`).
+    mode: u16,
+    uid: u32,
+    gid: u32,
+}
+
+/// The machine, as the option parser needs it.
+pub(crate) fn machine() -> Machine {
+    // SAFETY: `totalram_pages()` only reads an atomic counter.
+    let pages = unsafe { ffi::rpc_totalram_pages() };
+    Machine { totalram_pages: pages as u64, page_shift: bindings::PAGE_SHIFT }
+}
+
+impl SbInfo {
+    /// The `SbInfo` of a superblock of this filesystem.
+    ///
+    /// # Safety
+    ///
+    /// `sb` is a live superblock of this filesystem whose `fill_super` has
+    /// succeeded (so `s_fs_info` is set) and which `kill_sb` has not freed.
+    pub(crate) unsafe fn of<'a>(sb: *const bindings::super_block) -> &'a SbInfo {
+        // SAFETY: per the contract `s_fs_info` points to the `SbInfo` set by
+        // `rpc_fill_super`, which lives until `rpc_kill_sb`.
+        unsafe { &*(*sb).s_fs_info.cast::<SbInfo>() }
+    }
+
+    /// Accounts `n` new pages of file data; `ENOSPC` past `size=`.
+    pub(crate) fn take_blocks(&self, n: u64) -> Result {
+        if self.usage.lock().take_blocks(n) { Ok(()) } else { Err(ENOSPC) }
+    }
+
+    /// Gives back `n` pages of file data.
+    pub(crate) fn put_blocks(&self, n: u64) {
+        self.usage.lock().put_blocks(n);
+    }
+
+    /// Accounts one inode (or hard link); `ENOSPC` past `nr_inodes=`.
+    pub(crate) fn take_inode(&self) -> Result {
+        if self.usage.lock().take_inode() { Ok(()) } else { Err(ENOSPC) }
+    }
+
+    /// Gives back one inode (or hard link).
+    pub(crate) fn put_inode(&self) {
+        self.usage.lock().put_inode();
+    }
+
+    fn snapshot(&self) -> Usage {
+        *self.usage.lock()
+    }
+}
+
+/// `fill_super` (called by `get_tree_nodev()` in `helpers.c`).
+///
+/// # Safety
+///
+/// Called by the VFS with a new, locked superblock and this filesystem's
+/// fs_context.
+#[no_mangle]
+unsafe extern "C" fn rpc_fill_super(sb: *mut bindings::super_block, fc: *mut bindings::fs_context) -> c_int {
+    // SAFETY: `fc` is this filesystem's fs_context, so its private data is
+    // the `MountOptions` of `rpc_fc_alloc`.
+    let opts: MountOptions = *unsafe { options(ffi::rpc_fc_private(fc)) };
+    let m = machine();
+    let usage = Usage {
+        max_blocks: opts.blocks.unwrap_or_else(|| m.default_max_blocks()),
+        max_inodes: opts.inodes.unwrap_or_else(|| m.default_max_inodes()),
+        ..Usage::default()
+    };
+    let info = KBox::pin_init(
+        pin_init!(SbInfo {
+            usage <- new_spinlock!(usage, "rust_pagecache::SbInfo::usage"),
+            mode: opts.mode.unwrap_or(DEFAULT_MODE),
+            uid: opts.uid.unwrap_or(0),
+            gid: opts.gid.unwrap_or(0),
+        }),
+        GFP_KERNEL,
+    );
+    let info = match info {
+        Ok(info) => info,
+        Err(e) => return e.to_errno(),
+    };
+    // SAFETY: `sb` is the new superblock, exclusively ours until it is
+    // published; `SbInfo` is never moved out of its box (it is pinned, and
+    // `rpc_kill_sb` turns the raw pointer back into the same `Pin<KBox>`).
+    unsafe {
+        (*sb).s_fs_info = KBox::into_raw(Pin::into_inner_unchecked(info)).cast();
+        // MAX_LFS_FILESIZE on 64-bit.
+        (*sb).s_maxbytes = i64::MAX;
+        (*sb).s_blocksize = bindings::PAGE_SIZE as c_ulong;
+        (*sb).s_blocksize_bits = bindings::PAGE_SHIFT as u8;
+        (*sb).s_magic = RPC_MAGIC as c_ulong;
+        (*sb).s_op = SUPER_OPS.as_ptr();
+        (*sb).s_time_gran = 1;
+    }
+    // SAFETY: `sb` is fully set up for inode allocation; `fill_super` is
+    // where the root inode is made.
+    let root = unsafe { SbInfo::of(sb) };
+    let mode = bindings::S_IFDIR as u16 | root.mode;
+    // SAFETY: `sb` is our superblock; no parent directory for the root.
+    let inode = match unsafe { inode::new_inode(sb, core::ptr::null_mut(), mode, 0) } {
+        Ok(inode) => inode,
+        Err(e) => return e.to_errno(),
+    };
+    // SAFETY: `inode` is a new inode nobody else sees yet.
+    unsafe {
+        (*inode).i_uid = bindings::kuid_t { val: root.uid };
+        (*inode).i_gid = bindings::kgid_t { val: root.gid };
+        // `d_make_root()` consumes the inode reference, also on failure.
+        (*sb).s_root = bindings::d_make_root(inode);
+        if (*sb).s_root.is_null() {
+            return ENOMEM.to_errno();
+        }
+    }
+    0
+}
+
+/// `reconfigure`: returns null or the message for `invalfc()`.
+///
+/// # Safety
+///
+/// `sb` is a mounted superblock of this filesystem, `ctx` the remount's
+/// `fs_private`; the VFS holds `s_umount`.
+#[no_mangle]
+unsafe extern "C" fn rpc_reconfigure(sb: *mut bindings::super_block, ctx: *mut c_void) -> *const c_char {
+    // SAFETY: function contract.
+    let (info, opts) = unsafe { (SbInfo::of(sb), options(ctx)) };
+    match info.usage.lock().reconfigure(opts) {
+        Ok(()) => core::ptr::null(),
+        Err(e) => e.message().as_ptr().cast(),
+    }
+}
+
+/// `kill_sb`: shut the instance down, then free its `SbInfo`.
+///
+/// # Safety
+///
+/// Called once by the VFS for a superblock of this filesystem.
+#[no_mangle]
+unsafe extern "C" fn rpc_kill_sb(sb: *mut bindings::super_block) {
+    // SAFETY: `sb` is valid for the whole call.
+    let info = unsafe { (*sb).s_fs_info.cast::<SbInfo>() };
+    // Evicts every inode (each gives its blocks and inode back to `info`),
+    // so `info` must outlive it.
+    // SAFETY: `sb` is an anonymous-device superblock set up by get_tree_nodev.
+    unsafe { bindings::kill_anon_super(sb) };
+    if !info.is_null() {
+        // SAFETY: `info` came from `KBox::into_raw` in `rpc_fill_super`; the
+        // superblock is gone, so nothing uses it any more.
+        let info = unsafe { KBox::from_raw(info) };
+        let usage = info.snapshot();
+        if usage.used_blocks != 0 || usage.used_inodes != 0 {
+            pr_warn!("rust_pagecache: accounting leak at unmount: {:?}\n", usage);
+        }
+    }
+}
+
+/// `statfs`: limits as tmpfs reports them (0 when unlimited).
+unsafe extern "C" fn rpc_statfs(dentry: *mut bindings::dentry, buf: *mut bindings::kstatfs) -> c_int {
+    // SAFETY: the VFS passes a dentry of a mounted instance of ours.
+    let u = unsafe { SbInfo::of((*dentry).d_sb) }.snapshot();
+    let (blocks, bfree) = if u.max_blocks != 0 { (u.max_blocks, u.max_blocks - u.used_blocks.min(u.max_blocks)) } else { (0, 0) };
+    let (files, ffree) = if u.max_inodes != 0 { (u.max_inodes, u.max_inodes - u.used_inodes.min(u.max_inodes)) } else { (0, 0) };
+    // SAFETY: `buf` is the caller's `struct kstatfs`.
+    unsafe { ffi::rpc_statfs_fill(buf, RPC_MAGIC, blocks, bfree, files, ffree) };
+    0
+}
+
+/// `show_options`: what differs from the defaults, in tmpfs's format.
+unsafe extern "C" fn rpc_show_options(m: *mut bindings::seq_file, root: *mut bindings::dentry) -> c_int {
+    // SAFETY: `root` is the root dentry of a mounted instance of ours.
+    let info = unsafe { SbInfo::of((*root).d_sb) };
+    let u = info.snapshot();
+    let mach = machine();
+    let show = |fmt: &CStr, v: u64| {
+        // SAFETY: `m` is the seq_file being filled; `fmt` has one `%llu`/`%llo`.
+        unsafe { ffi::rpc_seq_puts_u64(m, fmt.as_char_ptr(), v) }
+    };
+    if u.max_blocks != mach.default_max_blocks() {
+        show(c",size=%lluk", u.max_blocks << (bindings::PAGE_SHIFT - 10));
+    }
+    if u.max_inodes != mach.default_max_inodes() {
+        show(c",nr_inodes=%llu", u.max_inodes);
+    }
+    if info.mode != DEFAULT_MODE {
+        show(c",mode=%03llo", info.mode.into());
+    }
+    if info.uid != 0 {
+        // SAFETY: pure conversion of a kuid value.
+        show(c",uid=%llu", unsafe { ffi::rpc_uid_munged(info.uid) }.into());
+    }
+    if info.gid != 0 {
+        // SAFETY: pure conversion of a kgid value.
+        show(c",gid=%llu", unsafe { ffi::rpc_gid_munged(info.gid) }.into());
+    }
+    0
+}
+
+static SUPER_OPS: OpsTable<bindings::super_operations> = OpsTable(bindings::super_operations {
+    alloc_inode: Some(inode::alloc_inode),
+    free_inode: Some(inode::free_inode),
+    evict_inode: Some(inode::evict_inode),
+    drop_inode: Some(bindings::inode_just_drop),
+    statfs: Some(rpc_statfs),
+    show_options: Some(rpc_show_options),
+    // SAFETY: all-zero is a valid `super_operations` (every callback absent).
+    ..unsafe { core::mem::zeroed() }
+});
