@@ -26,16 +26,21 @@ root_dir() { echo "$RPC_CACHE/root-$(root_key)"; }
 # in, the repository at /src and the cache folder at /cache. The mounts are
 # made in a private mount namespace, so nothing is left behind on the host and
 # two clones of the repository never see each other's /src.
+# RPC_ROOT_BINDS="host:inroot ..." adds read-only file binds (for the VM).
 in_root() {
 	local root; root=$(root_dir)
 	[ -e "$root/.complete" ] || die "build root missing: run scripts/buildroot.sh"
 	mkdir -p "$root/src" "$root/cache"
 	unshare --mount --propagation private /bin/sh -ec '
-		root=$1; repo=$2; cache=$3; shift 3
+		root=$1; repo=$2; cache=$3; binds=$4; shift 4
 		for m in proc sys dev; do mount --rbind "/$m" "$root/$m"; done
 		mount --bind "$repo" "$root/src"
 		mount --bind "$cache" "$root/cache"
+		for b in $binds; do
+			mount --bind "${b%%:*}" "$root/${b#*:}"
+			mount -o remount,bind,ro "$root/${b#*:}"
+		done
 		exec chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			LANG=C.UTF-8 CI="${CI:-}" "$@"' in_root "$root" "$REPO" "$RPC_CACHE" "$@"
+			LANG=C.UTF-8 CI="${CI:-}" "$@"' in_root "$root" "$REPO" "$RPC_CACHE" "${RPC_ROOT_BINDS:-}" "$@"
 }

@@ -137,6 +137,8 @@ unsafe extern "C" fn symlink(
             // Long targets live in a page of the inode's cache, charged like
             // file data through `rpc_write_begin`.
             ffi::rpc_inode_set_ops(inode, &raw const bindings::page_symlink_inode_operations, core::ptr::null());
+            // page_get_link() maps the page with folio_address(): no highmem.
+            bindings::inode_nohighmem(inode);
             bindings::page_symlink(inode, target, len as c_int)
         };
         if err != 0 {

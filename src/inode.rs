@@ -135,7 +135,14 @@ pub(crate) unsafe extern "C" fn evict_inode(inode: *mut bindings::inode) {
     unsafe {
         bindings::truncate_inode_pages_final(&raw mut (*inode).i_data);
         recalc(inode);
-        SbInfo::of((*inode).i_sb).put_inode();
+        // One inode, plus the hard links still charged: an inode evicted at
+        // unmount may still have several names.
+        let info = SbInfo::of((*inode).i_sb);
+        let is_dir = u32::from((*inode).i_mode) & bindings::S_IFMT == bindings::S_IFDIR;
+        let links = if is_dir { 1 } else { ffi::rpc_inode_nlink(inode).max(1) };
+        for _ in 0..links {
+            info.put_inode();
+        }
         bindings::clear_inode(inode);
     }
 }

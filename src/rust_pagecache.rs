@@ -53,7 +53,7 @@ impl kernel::Module for RustPagecache {
             inode::destroy_cache();
             return Err(Error::from_errno(ret));
         }
-        pr_info!("rust_pagecache: registered\n");
+        pr_info!("registered\n");
         Ok(RustPagecache)
     }
 }
@@ -65,6 +65,6 @@ impl Drop for RustPagecache {
         // SAFETY: registered in `init`.
         unsafe { kernel::bindings::unregister_filesystem(&raw mut ffi::rpc_fs_type) };
         inode::destroy_cache();
-        pr_info!("rust_pagecache: unregistered\n");
+        pr_info!("unregistered\n");
     }
 }

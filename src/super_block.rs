@@ -175,7 +175,7 @@ unsafe extern "C" fn rpc_kill_sb(sb: *mut bindings::super_block) {
         let info = unsafe { KBox::from_raw(info) };
         let usage = info.snapshot();
         if usage.used_blocks != 0 || usage.used_inodes != 0 {
-            pr_warn!("rust_pagecache: accounting leak at unmount: {:?}\n", usage);
+            pr_warn!("accounting leak at unmount: {:?}\n", usage);
         }
     }
 }

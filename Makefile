@@ -1,0 +1,25 @@
+# rust_pagecache -- see README.md.
+#
+#   make run              build everything, boot the VM, mount, demo
+#   make run CMD='...'    run CMD in the VM (module mounted at /mnt, repo at /src)
+#   make check            every test; last line "N passed, M failed"
+#   make module           just build rust_pagecache.ko (into $RPC_CACHE)
+#
+# The kernel's own Kbuild file (./Kbuild) describes the module; this
+# Makefile only drives the scripts, which run everything inside the cached
+# build root.
+SHELL := /bin/bash
+
+.PHONY: run check module kernel root clean
+run:
+	@bash scripts/run.sh $(CMD)
+check:
+	@bash scripts/check.sh
+module:
+	@bash scripts/module.sh
+kernel:
+	@bash scripts/kernel.sh
+root:
+	@bash scripts/buildroot.sh
+clean:
+	rm -rf selftests/out target

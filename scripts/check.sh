@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# make check: every test.
+#   1. host: cargo test of the userspace crates (logscan, options-test)
+#   2. VM:   one boot of the debug kernel running selftests/ (kselftest TAP)
+#   3. host: scan of the VM's console log for kernel splats (logscan)
+# Ends with "N passed, M failed"; exit status non-zero on any failure.
+. "$(dirname "$0")/lib.sh"
+set +e
+start=$SECONDS
+host_pass=0 host_fail=0
+
+# 1. host-side crates
+bash "$REPO/scripts/buildroot.sh" >/dev/null || die "build root"
+log "cargo test (host crates)"
+cargo_log=$(mktemp)
+(cd "$REPO" && cargo test --workspace --quiet 2>&1) | tee "$cargo_log"
+cargo_rc=${PIPESTATUS[0]}
+while read -r p f; do
+	host_pass=$((host_pass + p)); host_fail=$((host_fail + f))
+done < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$cargo_log")
+[ "$cargo_rc" = 0 ] || [ "$host_fail" -gt 0 ] || host_fail=1
+
+# 2. the VM
+kdir=$(bash "$REPO/scripts/kernel.sh" debug) || die "kernel build"
+log "building selftests"
+in_root make -s -C /src/selftests KSFT_INC="/cache/$(basename "$kdir")/tools/testing/selftests" >&2 ||
+	die "selftests build failed"
+RPC_VM_MEM=${RPC_VM_MEM:-2G} bash "$REPO/scripts/vm.sh" check
+vm_rc=$?
+vm="$RPC_CACHE/vm"
+sl=$(grep -a '^selftests: [0-9]* passed, [0-9]* failed' "$vm/out/selftests.log" 2>/dev/null | tail -1)
+vm_pass=$(echo "$sl" | sed -n 's/^selftests: \([0-9]*\) passed.*/\1/p')
+vm_fail=$(echo "$sl" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+if [ -z "$sl" ]; then
+	log "the VM produced no selftest summary (crash or timeout?): see $vm/console.log"
+	vm_pass=0 vm_fail=1
+elif [ "$vm_rc" != 0 ] && [ "$vm_fail" = 0 ]; then
+	vm_fail=1
+fi
+
+# 3. kernel log scan: the whole console (boot, tests, kmemleak scan)
+log "scanning the VM's kernel log"
+scan_pass=0 scan_fail=0
+if (cd "$REPO" && cargo run --quiet -p logscan -- "$vm/console.log"); then
+	scan_pass=1
+else
+	scan_fail=1
+fi
+if [ -s "$vm/out/kmemleak.txt" ]; then
+	log "kmemleak reported leaks (see $vm/out/kmemleak.txt)"; scan_fail=$((scan_fail + 1))
+fi
+
+passed=$((host_pass + vm_pass + scan_pass))
+failed=$((host_fail + vm_fail + scan_fail))
+echo
+echo "host crates: $host_pass passed, $host_fail failed"
+echo "VM selftests: ${vm_pass:-0} passed, ${vm_fail:-0} failed ($sl)"
+echo "kernel log scan: $scan_pass passed, $scan_fail failed"
+echo "make check took $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,77 @@
+#!/bin/bash
+# Runs inside the test VM (virtme-ng, root filesystem = the build root, the
+# repository at /src, the cache folder at /cache, results written to
+# $RPC_OUT). Never reads stdin.
+#   guest.sh run [CMD...]   demo, or CMD with the module mounted at /mnt
+#   guest.sh check          every selftest
+set -u
+exec </dev/null
+mode=$1; shift
+KO=${RPC_KO:?}
+OUT=${RPC_OUT:?}
+MNT=/mnt
+say() { printf '\n== %s\n' "$*"; }
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+# Let "mount -t rust_pagecache" autoload the module: a private /lib/modules
+# holding just this module, indexed by depmod.
+kver=$(uname -r)
+mods=/tmp/modroot
+mkdir -p "$mods/lib/modules/$kver/extra"
+cp "$KO" "$mods/lib/modules/$kver/extra/"
+touch "$mods/lib/modules/$kver/"modules.{order,builtin,builtin.modinfo}
+depmod -b "$mods" "$kver"
+mkdir -p /lib/modules 2>/dev/null
+mount --bind "$mods/lib/modules" /lib/modules
+
+insmod "$KO" || { echo "insmod failed"; exit 1; }
+
+case $mode in
+run)
+	mount -t rust_pagecache none "$MNT" || exit 1
+	if [ $# -gt 0 ]; then
+		say "running: $*"
+		(cd "$MNT" && "$@"); status=$?
+		say "exit status $status"
+	else
+		set -x
+		mkdir "$MNT/dir"
+		echo "hello from rust_pagecache" > "$MNT/dir/file"
+		cat "$MNT/dir/file"
+		dd if=/dev/urandom of="$MNT/dir/blob" bs=1M count=4 status=none
+		cmp <(cat "$MNT/dir/blob") "$MNT/dir/blob" && echo "4 MiB read back identical"
+		ln -s dir/file "$MNT/link"; ln "$MNT/dir/file" "$MNT/hardlink"
+		ls -la "$MNT" "$MNT/dir"
+		df -h "$MNT"; df -i "$MNT"
+		mount | grep rust_pagecache
+		mount -o remount,size=64m "$MNT"; grep rust_pagecache /proc/mounts
+		stat -f "$MNT"
+		set +x
+		status=0
+	fi
+	umount "$MNT" && rmmod rust_pagecache && echo "unmounted and unloaded"
+	say "kernel log (rust_pagecache)"
+	dmesg | grep -i rust_pagecache
+	echo "$status" > "$OUT/status"
+	;;
+check)
+	kselftest_dir=$OUT/selftests
+	RPC_KO=$KO RPC_FSTYPE=rust_pagecache bash /src/selftests/run.sh 2>&1 | tee "$OUT/selftests.log"
+	echo "${PIPESTATUS[0]}" > "$OUT/status"
+	;;
+esac
+
+# Leak check: kmemleak (boot with kmemleak=on) after everything is freed.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	grep -q rust_pagecache /proc/modules && { umount -a -t rust_pagecache 2>/dev/null; rmmod rust_pagecache; }
+	echo scan > /sys/kernel/debug/kmemleak; sleep 1
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > "$OUT/kmemleak.txt"
+	[ -s "$OUT/kmemleak.txt" ] && { say "kmemleak report"; cat "$OUT/kmemleak.txt"; }
+fi
+dmesg > "$OUT/dmesg.log"
+sync
+# The tiny test kernel has no ACPI, so virtme-init's "poweroff -f" would only
+# halt; reboot instead, which ends QEMU (virtme-ng runs it with -no-reboot).
+sleep 1
+echo b > /proc/sysrq-trigger

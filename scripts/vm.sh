@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Boot the test kernel in virtme-ng (inside the build root) and run
+# scripts/guest.sh there. The guest's console goes to $RPC_CACHE/vm/console.log,
+# the guest's results to $RPC_CACHE/vm/out/.
+#   scripts/vm.sh run [CMD...]
+#   scripts/vm.sh check
+# RPC_VM_MEM (default 2G) sets guest RAM. KVM is used when a short probe boot
+# shows it works (guests hang in the decompressor on some hosts), else TCG.
+. "$(dirname "$0")/lib.sh"
+
+kdir=$(bash "$REPO/scripts/kernel.sh" debug)
+ko=$(bash "$REPO/scripts/module.sh" debug)
+kin=/cache/$(basename "$kdir")
+vm="$RPC_CACHE/vm"
+rm -rf "$vm"; mkdir -p "$vm/out"
+
+# vng_cmd TIMEOUT ARGS...: run virtme-ng in the build root.
+vng_cmd() {
+	local t=$1; shift
+	RPC_ROOT_BINDS="$REPO/scripts/vm-root/udevd:usr/lib/systemd/systemd-udevd $REPO/scripts/vm-root/tmpfiles:usr/bin/systemd-tmpfiles" \
+	in_root timeout --foreground -k 10 "$t" vng --run "$kin" --cpus 2 --user root "$@" </dev/null
+}
+
+kvm_flag() {
+	local probe="$RPC_CACHE/kvm-probe-$(basename "$kdir")"
+	if [ ! -e "$probe" ]; then
+		if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+			log "probing KVM with a short boot (60 s at most)"
+			if vng_cmd 60 --memory 512M --exec true >/dev/null 2>&1; then
+				echo kvm > "$probe"
+			else
+				echo tcg > "$probe"
+			fi
+		else
+			echo tcg > "$probe"
+		fi
+		log "virtualisation: $(cat "$probe")"
+	fi
+	[ "$(cat "$probe")" = kvm ] || echo --disable-kvm
+}
+
+mode=$1; shift
+quoted=
+[ $# -gt 0 ] && quoted=$(printf ' %q' "$@")
+flag=$(kvm_flag)
+mem=${RPC_VM_MEM:-2G}
+log "booting the test kernel ($mem, ${flag:-kvm}; about 65 s to userspace under TCG)"
+start=$SECONDS
+# kmemleak=on: leak reports; oops=panic + panic=-1: a crash ends the VM.
+vng_cmd "${RPC_VM_TIMEOUT:-3600}" $flag --memory "$mem" --verbose \
+	--append "kmemleak=on oops=panic panic=-1 softlockup_panic=1" \
+	--rwdir="/cache/vm/out" \
+	--exec "RPC_KO=/cache/module-debug/rust_pagecache.ko RPC_OUT=/cache/vm/out bash /src/scripts/guest.sh $mode$quoted" \
+	2>&1 | tee "$vm/console.log"
+log "VM finished in $((SECONDS - start)) s"
+status=$(cat "$vm/out/status" 2>/dev/null || echo 99)
+exit "$status"
