@@ -55,10 +55,10 @@ pub(crate) fn create_cache() -> Result {
 /// Destroys the inode cache (module exit, after the filesystem is
 /// unregistered, so no inode can be allocated any more).
 pub(crate) fn destroy_cache() {
-    let cache = INODE_CACHE.swap(core::ptr::null_mut(), Ordering::AcqRel);
-    // SAFETY: inodes are freed after an RCU grace period (`free_inode`):
-    // wait for those callbacks before the cache goes.
+    // SAFETY: inodes are freed after an RCU grace period (`free_inode`, which
+    // reads `INODE_CACHE`): wait for those callbacks before the cache goes.
     unsafe { bindings::rcu_barrier() };
+    let cache = INODE_CACHE.swap(core::ptr::null_mut(), Ordering::AcqRel);
     // SAFETY: `cache` was created by `create_cache` and every object has
     // been freed (all superblocks are gone and the RCU frees have run).
     unsafe { bindings::kmem_cache_destroy(cache) };
