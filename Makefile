@@ -12,7 +12,7 @@ SHELL := /bin/bash
 
 .PHONY: run check module kernel root clean
 run:
-	@bash scripts/run.sh $(CMD)
+	@bash scripts/run.sh $(if $(CMD),"$$CMD")
 check:
 	@bash scripts/check.sh
 module:

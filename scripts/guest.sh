@@ -2,7 +2,8 @@
 # Runs inside the test VM (virtme-ng, root filesystem = the build root, the
 # repository at /src, the cache folder at /cache, results written to
 # $RPC_OUT). Never reads stdin.
-#   guest.sh run [CMD...]   demo, or CMD with the module mounted at /mnt
+#   guest.sh run [CMD...]   demo, or the shell command CMD run in /mnt, where
+#                           the module is mounted
 #   guest.sh check          every selftest
 set -u
 exec </dev/null
@@ -31,7 +32,7 @@ run)
 	mount -t rust_pagecache none "$MNT" || exit 1
 	if [ $# -gt 0 ]; then
 		say "running: $*"
-		(cd "$MNT" && "$@"); status=$?
+		(cd "$MNT" && bash -c "$*"); status=$?
 		say "exit status $status"
 	else
 		set -x
