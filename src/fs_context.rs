@@ -11,9 +11,10 @@ use crate::options::{Machine, MountOptions, Param};
 use crate::super_block::machine;
 use kernel::prelude::*;
 
-/// `init_fs_context`: a fresh option set for a mount or a remount.
+/// `init_fs_context`: a fresh option set for a mount or a remount (both
+/// start empty: a remount changes only what it names).
 #[no_mangle]
-extern "C" fn rpc_fc_alloc(_reconfigure: c_int) -> *mut c_void {
+extern "C" fn rpc_fc_alloc() -> *mut c_void {
     match KBox::new(MountOptions::default(), GFP_KERNEL) {
         Ok(b) => KBox::into_raw(b).cast(),
         Err(_) => core::ptr::null_mut(),

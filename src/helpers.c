@@ -92,7 +92,7 @@ static const struct fs_context_operations rpc_context_ops = {
 
 static int rpc_init_fs_context(struct fs_context *fc)
 {
-	void *ctx = rpc_fc_alloc(fc->purpose == FS_CONTEXT_FOR_RECONFIGURE);
+	void *ctx = rpc_fc_alloc();
 
 	if (!ctx)
 		return -ENOMEM;
