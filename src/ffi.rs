@@ -56,7 +56,8 @@ extern "C" {
         cache: *mut bindings::kmem_cache,
         sb: *mut bindings::super_block,
     ) -> *mut c_void;
-    pub(crate) fn rpc_mapping_init(mapping: *mut bindings::address_space);
+    pub(crate) fn rpc_mapping_init(mapping: *mut bindings::address_space, regular: bool);
+    pub(crate) fn rpc_file_aops_ptr() -> *const bindings::address_space_operations;
     pub(crate) fn rpc_aops() -> *const bindings::address_space_operations;
     pub(crate) fn rpc_helpers_init();
     pub(crate) fn rpc_i_size_read(inode: *const bindings::inode) -> i64;
@@ -79,4 +80,68 @@ extern "C" {
         fop: *const bindings::file_operations,
     );
     pub(crate) fn rpc_inode_nlink(inode: *const bindings::inode) -> c_uint;
+
+    pub(crate) fn rpc_inode_set_blocks(inode: *mut bindings::inode, pages: u64);
+    pub(crate) fn rpc_inode_lock(inode: *mut bindings::inode);
+    pub(crate) fn rpc_inode_trylock(inode: *mut bindings::inode) -> bool;
+    pub(crate) fn rpc_inode_unlock(inode: *mut bindings::inode);
+    pub(crate) fn rpc_invalidate_lock(mapping: *mut bindings::address_space, exclusive: bool);
+    pub(crate) fn rpc_invalidate_unlock(mapping: *mut bindings::address_space, exclusive: bool);
+    pub(crate) fn rpc_fatal_signal_pending() -> bool;
+    pub(crate) fn rpc_cond_resched();
+    pub(crate) fn rpc_file_accessed(file: *mut bindings::file);
+    pub(crate) fn rpc_file_inode(file: *const bindings::file) -> *mut bindings::inode;
+
+    pub(crate) fn rpc_iov_iter_count(iter: *const bindings::iov_iter) -> usize;
+    pub(crate) fn rpc_iocb_nowait(iocb: *const bindings::kiocb) -> bool;
+    pub(crate) fn rpc_vmf_pgoff(vmf: *const bindings::vm_fault) -> c_ulong;
+    pub(crate) fn rpc_vmf_file(vmf: *const bindings::vm_fault) -> *mut bindings::file;
+
+    pub(crate) fn rpc_mapping_gfp(mapping: *mut bindings::address_space) -> bindings::gfp_t;
+    pub(crate) fn rpc_folio_alloc(gfp: bindings::gfp_t, order: c_uint) -> *mut bindings::folio;
+    pub(crate) fn rpc_folio_try_get(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn rpc_folio_put(folio: *mut bindings::folio);
+    pub(crate) fn rpc_folio_put_refs(folio: *mut bindings::folio, refs: c_int);
+    pub(crate) fn rpc_folio_ref_freeze(folio: *mut bindings::folio, count: c_int) -> bool;
+    pub(crate) fn rpc_folio_ref_unfreeze(folio: *mut bindings::folio, count: c_int);
+    pub(crate) fn rpc_folio_lock(folio: *mut bindings::folio);
+    pub(crate) fn rpc_folio_test_uptodate(folio: *const bindings::folio) -> bool;
+    pub(crate) fn rpc_folio_mark_uptodate(folio: *mut bindings::folio);
+    pub(crate) fn rpc_folio_mapped(folio: *const bindings::folio) -> bool;
+    pub(crate) fn rpc_folio_mapping(folio: *const bindings::folio) -> *mut bindings::address_space;
+    pub(crate) fn rpc_folio_index(folio: *const bindings::folio) -> c_ulong;
+    pub(crate) fn rpc_folio_nr_pages(folio: *const bindings::folio) -> c_long;
+    pub(crate) fn rpc_folio_zero_segment(folio: *mut bindings::folio, start: usize, end: usize);
+    pub(crate) fn rpc_folio_copy_to_iter(
+        folio: *mut bindings::folio,
+        offset: usize,
+        bytes: usize,
+        iter: *mut bindings::iov_iter,
+    ) -> usize;
+    pub(crate) fn rpc_flush_dcache_folio(folio: *mut bindings::folio);
+    pub(crate) fn rpc_folio_attach_marker(folio: *mut bindings::folio, marker: c_ulong);
+    pub(crate) fn rpc_folio_detach_marker(folio: *mut bindings::folio);
+    pub(crate) fn rpc_folio_test_private(folio: *const bindings::folio) -> bool;
+    pub(crate) fn rpc_folio_cancel_dirty(folio: *mut bindings::folio);
+    pub(crate) fn rpc_folio_file_page(folio: *mut bindings::folio, index: c_ulong) -> *mut bindings::page;
+    pub(crate) fn rpc_page_folio(page: *mut bindings::page) -> *mut bindings::folio;
+    pub(crate) fn rpc_folio_detach(mapping: *mut bindings::address_space, folio: *mut bindings::folio);
+    pub(crate) fn rpc_xa_lock_irq(xa: *mut bindings::xarray);
+    pub(crate) fn rpc_xa_unlock_irq(xa: *mut bindings::xarray);
+    pub(crate) fn rpc_xas_init(xas: *mut bindings::xa_state, xa: *mut bindings::xarray, index: c_ulong);
+    pub(crate) fn rpc_xas_retry(xas: *mut bindings::xa_state, entry: *const c_void) -> bool;
+    pub(crate) fn rpc_xas_reload(xas: *mut bindings::xa_state) -> *mut c_void;
+    pub(crate) fn rpc_xas_reset(xas: *mut bindings::xa_state);
+    pub(crate) fn rpc_xas_index(xas: *const bindings::xa_state) -> c_ulong;
+    pub(crate) fn rpc_xa_is_value(entry: *const c_void) -> bool;
+
+    pub(crate) fn rpc_debugfs_init();
+    pub(crate) fn rpc_debugfs_exit();
+    pub(crate) fn rpc_debugfs_sb_add(
+        sb: *mut bindings::super_block,
+        stats: *const c_void,
+        remove_delay_us: *mut u32,
+    ) -> *mut bindings::dentry;
+    pub(crate) fn rpc_debugfs_remove(dir: *mut bindings::dentry);
+    pub(crate) fn rpc_udelay(us: c_uint);
 }

@@ -4,9 +4,15 @@
  * free of policy: parsing, accounting and every filesystem decision live in
  * the Rust files named beside each function.
  */
+#include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs_parser.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/uio.h>
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
@@ -174,14 +180,21 @@ void *rpc_inode_cache_alloc(struct kmem_cache *cache, struct super_block *sb)
 }
 
 /*
- * A mapping of this filesystem, until it has a page cache of its own (the
- * next issue): generic page cache folios, kept off reclaim's evictable LRU
- * because nothing can write them anywhere.
+ * Regular files: the module's own page cache (src/page_cache.rs). Every
+ * folio is on the file LRU, charged to a memcg, and dirty for as long as it
+ * is cached: see the comment at the top of page_cache.rs for why reclaim
+ * then neither loses nor spins on it.
+ * Other inodes (long symlinks through page_symlink()): ramfs's generic page
+ * cache, off the evictable LRU.
  */
-void rpc_mapping_init(struct address_space *mapping)
+void rpc_mapping_init(struct address_space *mapping, bool regular)
 {
-	mapping_set_gfp_mask(mapping, GFP_HIGHUSER);
-	mapping_set_unevictable(mapping);
+	if (regular) {
+		mapping_set_gfp_mask(mapping, GFP_HIGHUSER_MOVABLE);
+	} else {
+		mapping_set_gfp_mask(mapping, GFP_HIGHUSER);
+		mapping_set_unevictable(mapping);
+	}
 }
 
 /* ram_aops with write_begin replaced by rpc_write_begin (block accounting). */
@@ -190,6 +203,30 @@ static struct address_space_operations rpc_aops_storage __ro_after_init;
 const struct address_space_operations *rpc_aops(void)
 {
 	return &rpc_aops_storage;
+}
+
+/*
+ * Regular files. No read_folio/readahead: nothing but the module's own code
+ * (src/file.rs, src/mmap.rs) ever brings a folio into these mappings, so
+ * generic readahead and fadvise(WILLNEED) leave them alone. Dirty tracking
+ * without writeback accounting (there is no writeback); every cached folio
+ * carries the private marker of page_cache.rs, so reclaim asks the Rust
+ * callbacks above before it throttles on or releases one; migration by the
+ * generic code (which moves the marker); memory-failure by generic
+ * truncation (which calls invalidate_folio).
+ */
+static const struct address_space_operations rpc_file_aops = {
+	.dirty_folio		= noop_dirty_folio,
+	.is_dirty_writeback	= rpc_is_dirty_writeback,
+	.release_folio		= rpc_release_folio,
+	.invalidate_folio	= rpc_invalidate_folio,
+	.migrate_folio		= filemap_migrate_folio,
+	.error_remove_folio	= generic_error_remove_folio,
+};
+
+const struct address_space_operations *rpc_file_aops_ptr(void)
+{
+	return &rpc_file_aops;
 }
 
 void rpc_helpers_init(void)
@@ -246,4 +283,306 @@ void rpc_inode_set_ops(struct inode *inode, const struct inode_operations *iop,
 unsigned int rpc_inode_nlink(const struct inode *inode)
 {
 	return inode->i_nlink;
+}
+
+void rpc_inode_set_blocks(struct inode *inode, u64 pages)
+{
+	spin_lock(&inode->i_lock);
+	inode->i_blocks = pages << (PAGE_SHIFT - 9);
+	spin_unlock(&inode->i_lock);
+}
+
+void rpc_inode_lock(struct inode *inode)
+{
+	inode_lock(inode);
+}
+
+bool rpc_inode_trylock(struct inode *inode)
+{
+	return inode_trylock(inode);
+}
+
+void rpc_inode_unlock(struct inode *inode)
+{
+	inode_unlock(inode);
+}
+
+void rpc_invalidate_lock(struct address_space *mapping, bool exclusive)
+{
+	if (exclusive)
+		filemap_invalidate_lock(mapping);
+	else
+		filemap_invalidate_lock_shared(mapping);
+}
+
+void rpc_invalidate_unlock(struct address_space *mapping, bool exclusive)
+{
+	if (exclusive)
+		filemap_invalidate_unlock(mapping);
+	else
+		filemap_invalidate_unlock_shared(mapping);
+}
+
+bool rpc_fatal_signal_pending(void)
+{
+	return fatal_signal_pending(current);
+}
+
+void rpc_cond_resched(void)
+{
+	cond_resched();
+}
+
+void rpc_file_accessed(struct file *file)
+{
+	file_accessed(file);
+}
+
+struct inode *rpc_file_inode(const struct file *file)
+{
+	return file_inode(file);
+}
+
+size_t rpc_iov_iter_count(const struct iov_iter *iter)
+{
+	return iov_iter_count(iter);
+}
+
+bool rpc_iocb_nowait(const struct kiocb *iocb)
+{
+	return iocb->ki_flags & IOCB_NOWAIT;
+}
+
+/* ---- mmap (src/mmap.rs) ------------------------------------------------- */
+
+pgoff_t rpc_vmf_pgoff(const struct vm_fault *vmf)
+{
+	return vmf->pgoff;
+}
+
+struct file *rpc_vmf_file(const struct vm_fault *vmf)
+{
+	return vmf->vma->vm_file;
+}
+
+/* ---- folios and the XArray (src/folio.rs, src/page_cache.rs) ----------- */
+
+/* Mapping gfp without __GFP_FS-style surprises: the caller passes it on. */
+gfp_t rpc_mapping_gfp(struct address_space *mapping)
+{
+	return mapping_gfp_mask(mapping);
+}
+
+struct folio *rpc_folio_alloc(gfp_t gfp, unsigned int order)
+{
+	return filemap_alloc_folio(gfp, order, NULL);
+}
+
+bool rpc_folio_try_get(struct folio *folio)
+{
+	return folio_try_get(folio);
+}
+
+void rpc_folio_put(struct folio *folio)
+{
+	folio_put(folio);
+}
+
+void rpc_folio_put_refs(struct folio *folio, int refs)
+{
+	folio_put_refs(folio, refs);
+}
+
+
+bool rpc_folio_ref_freeze(struct folio *folio, int count)
+{
+	return folio_ref_freeze(folio, count);
+}
+
+void rpc_folio_ref_unfreeze(struct folio *folio, int count)
+{
+	folio_ref_unfreeze(folio, count);
+}
+
+void rpc_folio_lock(struct folio *folio)
+{
+	folio_lock(folio);
+}
+
+
+bool rpc_folio_test_uptodate(const struct folio *folio)
+{
+	return folio_test_uptodate(folio);
+}
+
+void rpc_folio_mark_uptodate(struct folio *folio)
+{
+	folio_mark_uptodate(folio);
+}
+
+bool rpc_folio_mapped(const struct folio *folio)
+{
+	return folio_mapped(folio);
+}
+
+struct address_space *rpc_folio_mapping(const struct folio *folio)
+{
+	return READ_ONCE(folio->mapping);
+}
+
+pgoff_t rpc_folio_index(const struct folio *folio)
+{
+	return folio->index;
+}
+
+long rpc_folio_nr_pages(const struct folio *folio)
+{
+	return folio_nr_pages(folio);
+}
+
+void rpc_folio_zero_segment(struct folio *folio, size_t start, size_t end)
+{
+	folio_zero_segment(folio, start, end);
+}
+
+size_t rpc_folio_copy_to_iter(struct folio *folio, size_t offset, size_t bytes,
+			      struct iov_iter *iter)
+{
+	return copy_folio_to_iter(folio, offset, bytes, iter);
+}
+
+void rpc_flush_dcache_folio(struct folio *folio)
+{
+	flush_dcache_folio(folio);
+}
+
+void rpc_folio_attach_marker(struct folio *folio, unsigned long marker)
+{
+	folio_attach_private(folio, (void *)marker);
+}
+
+void rpc_folio_detach_marker(struct folio *folio)
+{
+	folio_detach_private(folio);
+}
+
+bool rpc_folio_test_private(const struct folio *folio)
+{
+	return folio_test_private(folio);
+}
+
+void rpc_folio_cancel_dirty(struct folio *folio)
+{
+	folio_cancel_dirty(folio);
+}
+
+struct page *rpc_folio_file_page(struct folio *folio, pgoff_t index)
+{
+	return folio_file_page(folio, index);
+}
+
+struct folio *rpc_page_folio(struct page *page)
+{
+	return page_folio(page);
+}
+
+/*
+ * The detach step of a removal, under the XArray lock taken by the caller
+ * (page_cache.rs decides when; this only does what page_cache_delete() and
+ * filemap_unaccount_folio() do to a folio that leaves a mapping).
+ */
+void rpc_folio_detach(struct address_space *mapping, struct folio *folio)
+{
+	long nr = folio_nr_pages(folio);
+
+	lockdep_assert_held(&mapping->i_pages.xa_lock);
+	folio->mapping = NULL;
+	mapping->nrpages -= nr;
+	lruvec_stat_mod_folio(folio, NR_FILE_PAGES, -nr);
+}
+
+void rpc_xa_lock_irq(struct xarray *xa)
+{
+	xa_lock_irq(xa);
+}
+
+void rpc_xa_unlock_irq(struct xarray *xa)
+{
+	xa_unlock_irq(xa);
+}
+
+void rpc_xas_init(struct xa_state *xas, struct xarray *xa, unsigned long index)
+{
+	*xas = (struct xa_state)__XA_STATE(xa, index, 0, 0);
+}
+
+bool rpc_xas_retry(struct xa_state *xas, const void *entry)
+{
+	return xas_retry(xas, entry);
+}
+
+void *rpc_xas_reload(struct xa_state *xas)
+{
+	return xas_reload(xas);
+}
+
+void rpc_xas_reset(struct xa_state *xas)
+{
+	xas_reset(xas);
+}
+
+
+unsigned long rpc_xas_index(const struct xa_state *xas)
+{
+	return xas->xa_index;
+}
+
+bool rpc_xa_is_value(const void *entry)
+{
+	return xa_is_value(entry);
+}
+
+/* ---- statistics in debugfs (src/stats.rs) ------------------------------ */
+
+static struct dentry *rpc_debugfs_root;
+
+static int rpc_stats_show(struct seq_file *m, void *v)
+{
+	rpc_stats_print(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rpc_stats);
+
+void rpc_debugfs_init(void)
+{
+	rpc_debugfs_root = debugfs_create_dir("rust_pagecache", NULL);
+}
+
+void rpc_debugfs_exit(void)
+{
+	debugfs_remove(rpc_debugfs_root);
+}
+
+/* <debugfs>/rust_pagecache/<major>:<minor>/{stats,remove_delay_us} */
+struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
+				  u32 *remove_delay_us)
+{
+	char name[32];
+	struct dentry *dir;
+
+	snprintf(name, sizeof(name), "%u:%u", MAJOR(sb->s_dev), MINOR(sb->s_dev));
+	dir = debugfs_create_dir(name, rpc_debugfs_root);
+	debugfs_create_file("stats", 0444, dir, (void *)stats, &rpc_stats_fops);
+	debugfs_create_u32("remove_delay_us", 0644, dir, remove_delay_us);
+	return dir;
+}
+
+void rpc_debugfs_remove(struct dentry *dir)
+{
+	debugfs_remove(dir);
+}
+
+void rpc_udelay(unsigned int us)
+{
+	udelay(us);
 }

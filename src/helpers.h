@@ -12,6 +12,8 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 
+struct folio;
+
 /* Parameter numbers passed to rpc_fc_param() (Rust: options::Param). */
 enum rpc_param { RPC_OPT_SIZE, RPC_OPT_NR_INODES, RPC_OPT_MODE, RPC_OPT_UID, RPC_OPT_GID };
 
@@ -27,6 +29,10 @@ void rpc_kill_sb(struct super_block *sb);
 int rpc_write_begin(const struct kiocb *iocb, struct address_space *mapping,
 		    loff_t pos, unsigned int len, struct folio **foliop,
 		    void **fsdata);
+void rpc_stats_print(struct seq_file *m, const void *stats);
+void rpc_is_dirty_writeback(struct folio *folio, bool *dirty, bool *writeback);
+bool rpc_release_folio(struct folio *folio, gfp_t gfp);
+void rpc_invalidate_folio(struct folio *folio, size_t offset, size_t len);
 
 /* Called from Rust (declared again in src/ffi.rs). */
 struct kstatfs;
@@ -40,7 +46,8 @@ u32 rpc_gid_munged(u32 kgid);
 void rpc_seq_puts_u64(struct seq_file *m, const char *fmt, u64 value);
 struct kmem_cache *rpc_inode_cache_create(size_t size, size_t align);
 void *rpc_inode_cache_alloc(struct kmem_cache *cache, struct super_block *sb);
-void rpc_mapping_init(struct address_space *mapping);
+void rpc_mapping_init(struct address_space *mapping, bool regular);
+const struct address_space_operations *rpc_file_aops_ptr(void);
 const struct address_space_operations *rpc_aops(void);
 void rpc_helpers_init(void);
 loff_t rpc_i_size_read(const struct inode *inode);
@@ -52,5 +59,67 @@ void rpc_inode_free_link(struct inode *inode);
 void rpc_inode_set_ops(struct inode *inode, const struct inode_operations *iop,
 		       const struct file_operations *fop);
 unsigned int rpc_inode_nlink(const struct inode *inode);
+
+void rpc_inode_set_blocks(struct inode *inode, u64 pages);
+void rpc_inode_lock(struct inode *inode);
+bool rpc_inode_trylock(struct inode *inode);
+void rpc_inode_unlock(struct inode *inode);
+void rpc_invalidate_lock(struct address_space *mapping, bool exclusive);
+void rpc_invalidate_unlock(struct address_space *mapping, bool exclusive);
+bool rpc_fatal_signal_pending(void);
+void rpc_cond_resched(void);
+void rpc_file_accessed(struct file *file);
+struct inode *rpc_file_inode(const struct file *file);
+
+struct folio;
+struct iov_iter;
+struct kiocb;
+struct vm_fault;
+struct xa_state;
+size_t rpc_iov_iter_count(const struct iov_iter *iter);
+bool rpc_iocb_nowait(const struct kiocb *iocb);
+pgoff_t rpc_vmf_pgoff(const struct vm_fault *vmf);
+struct file *rpc_vmf_file(const struct vm_fault *vmf);
+gfp_t rpc_mapping_gfp(struct address_space *mapping);
+struct folio *rpc_folio_alloc(gfp_t gfp, unsigned int order);
+bool rpc_folio_try_get(struct folio *folio);
+void rpc_folio_put(struct folio *folio);
+void rpc_folio_put_refs(struct folio *folio, int refs);
+bool rpc_folio_ref_freeze(struct folio *folio, int count);
+void rpc_folio_ref_unfreeze(struct folio *folio, int count);
+void rpc_folio_lock(struct folio *folio);
+bool rpc_folio_test_uptodate(const struct folio *folio);
+void rpc_folio_mark_uptodate(struct folio *folio);
+bool rpc_folio_mapped(const struct folio *folio);
+struct address_space *rpc_folio_mapping(const struct folio *folio);
+pgoff_t rpc_folio_index(const struct folio *folio);
+long rpc_folio_nr_pages(const struct folio *folio);
+void rpc_folio_zero_segment(struct folio *folio, size_t start, size_t end);
+size_t rpc_folio_copy_to_iter(struct folio *folio, size_t offset, size_t bytes,
+			      struct iov_iter *iter);
+void rpc_flush_dcache_folio(struct folio *folio);
+void rpc_folio_attach_marker(struct folio *folio, unsigned long marker);
+void rpc_folio_detach_marker(struct folio *folio);
+bool rpc_folio_test_private(const struct folio *folio);
+void rpc_folio_cancel_dirty(struct folio *folio);
+struct page *rpc_folio_file_page(struct folio *folio, pgoff_t index);
+struct folio *rpc_page_folio(struct page *page);
+void rpc_folio_detach(struct address_space *mapping, struct folio *folio);
+void rpc_xa_lock_irq(struct xarray *xa);
+void rpc_xa_unlock_irq(struct xarray *xa);
+void rpc_xas_init(struct xa_state *xas, struct xarray *xa, unsigned long index);
+bool rpc_xas_retry(struct xa_state *xas, const void *entry);
+void *rpc_xas_reload(struct xa_state *xas);
+void rpc_xas_reset(struct xa_state *xas);
+unsigned long rpc_xas_index(const struct xa_state *xas);
+bool rpc_xa_is_value(const void *entry);
+
+struct dentry;
+void rpc_debugfs_init(void);
+void rpc_debugfs_exit(void);
+struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
+				  u32 *remove_delay_us);
+void rpc_debugfs_remove(struct dentry *dir);
+void rpc_udelay(unsigned int us);
 
 #endif

@@ -5,12 +5,13 @@
 //! data (`size=`), and eviction.
 //!
 //! Accounting follows `mm/shmem.c`: a page is charged to the superblock
-//! before it enters the page cache (`rpc_write_begin`), and `alloced` counts
-//! the charged pages of an inode. After pages leave the cache (truncate,
-//! eviction), [`recalc`] gives back `alloced - nrpages` (`shmem_recalc_inode`).
-//! `nrpages` only drops under `i_rwsem` (truncate) or at eviction, and a page
-//! is added to the cache before `alloced` grows, so `recalc` never gives back
-//! a page that is still cached.
+//! before it enters the page cache and `alloced` counts the charged pages of
+//! an inode (`i_blocks` mirrors it). Regular files charge and give back
+//! explicitly ([`charge`], [`uncharge`]) as the module's page cache inserts
+//! and removes folios. Long symlinks use the generic page cache
+//! (`rpc_write_begin` charges); when an inode goes, [`recalc`] gives back
+//! `alloced - nrpages` (`shmem_recalc_inode`), which also covers a regular
+//! file's page that the kernel removed behind our back (memory failure).
 
 use crate::dir;
 use crate::ffi::{self, OpsTable};
@@ -77,10 +78,44 @@ impl RpcInode {
         unsafe { &*kernel::container_of!(inode.cast_mut(), RpcInode, vfs_inode) }
     }
 
-    /// Records that one newly cached page of this inode has been charged.
+    /// Records that one newly cached page of this inode (a long symlink's
+    /// body, through `rpc_write_begin`) has been charged.
     pub(crate) fn charged_one(&self) {
         self.alloced.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Charges `pages` new pages of file data of `inode` to its superblock
+/// (`ENOSPC` past `size=`) and to the inode (`i_blocks`).
+///
+/// # Safety
+///
+/// `inode` is a live regular-file inode of this filesystem.
+pub(crate) unsafe fn charge(inode: *mut bindings::inode, pages: u64) -> Result {
+    // SAFETY: function contract.
+    let (rpc, sb) = unsafe { (RpcInode::from_vfs(inode), SbInfo::of((*inode).i_sb)) };
+    sb.take_blocks(pages)?;
+    let now = rpc.alloced.fetch_add(pages, Ordering::Relaxed) + pages;
+    // SAFETY: `inode` is live.
+    unsafe { ffi::rpc_inode_set_blocks(inode, now) };
+    Ok(())
+}
+
+/// Gives back `pages` pages of `inode` that left its page cache.
+///
+/// # Safety
+///
+/// As for [`charge`]; the pages were charged by it.
+pub(crate) unsafe fn uncharge(inode: *mut bindings::inode, pages: u64) {
+    if pages == 0 {
+        return;
+    }
+    // SAFETY: function contract.
+    let (rpc, sb) = unsafe { (RpcInode::from_vfs(inode), SbInfo::of((*inode).i_sb)) };
+    let now = rpc.alloced.fetch_sub(pages, Ordering::Relaxed) - pages;
+    sb.put_blocks(pages);
+    // SAFETY: `inode` is live.
+    unsafe { ffi::rpc_inode_set_blocks(inode, now) };
 }
 
 /// `super_operations.alloc_inode`.
@@ -133,6 +168,11 @@ pub(crate) unsafe fn recalc(inode: *mut bindings::inode) {
 pub(crate) unsafe extern "C" fn evict_inode(inode: *mut bindings::inode) {
     // SAFETY: the VFS evicts `inode` exclusively; its superblock is live.
     unsafe {
+        if u32::from((*inode).i_mode) & bindings::S_IFMT == bindings::S_IFREG {
+            // The module's own cache first (gives the blocks back); the
+            // generic call then only finishes the mapping off.
+            file::evict_data(inode);
+        }
         bindings::truncate_inode_pages_final(&raw mut (*inode).i_data);
         recalc(inode);
         // One inode, plus the hard links still charged: an inode evicted at
@@ -173,8 +213,9 @@ pub(crate) unsafe fn new_inode(
     unsafe {
         (*inode).i_ino = bindings::get_next_ino().into();
         bindings::inode_init_owner(&raw mut bindings::nop_mnt_idmap, inode, dir, mode);
-        (*(*inode).i_mapping).a_ops = ffi::rpc_aops();
-        ffi::rpc_mapping_init((*inode).i_mapping);
+        let regular = u32::from(mode) & bindings::S_IFMT == bindings::S_IFREG;
+        (*(*inode).i_mapping).a_ops = if regular { ffi::rpc_file_aops_ptr() } else { ffi::rpc_aops() };
+        ffi::rpc_mapping_init((*inode).i_mapping, regular);
         bindings::simple_inode_init_ts(inode);
         match u32::from(mode) & bindings::S_IFMT {
             bindings::S_IFREG => ffi::rpc_inode_set_ops(inode, file::INODE_OPS.as_ptr(), file::FILE_OPS.as_ptr()),
@@ -195,8 +236,8 @@ pub(crate) unsafe fn new_inode(
     Ok(inode)
 }
 
-/// `setattr` for every inode type: the VFS's `simple_setattr`, then give back
-/// the blocks a truncate freed.
+/// `setattr` for inodes other than regular files (see `file::setattr`):
+/// the VFS's `simple_setattr`, then give back the blocks a truncate freed.
 pub(crate) unsafe extern "C" fn setattr(
     idmap: *mut bindings::mnt_idmap,
     dentry: *mut bindings::dentry,

@@ -10,6 +10,7 @@ use crate::ffi::{self, OpsTable};
 use crate::fs_context::options;
 use crate::inode;
 use crate::options::{Machine, MountOptions, Usage, DEFAULT_MODE};
+use crate::stats::Stats;
 use kernel::bindings;
 use kernel::new_spinlock;
 use kernel::prelude::*;
@@ -24,6 +25,8 @@ pub(crate) struct SbInfo {
     /// Limits and what is used of them.
     #[pin]
     usage: SpinLock<Usage>,
+    /// Page-cache statistics (debugfs).
+    stats: Stats,
     /// The options the instance was mounted with (for `show_options`).
     mode: u16,
     uid: u32,
@@ -70,6 +73,10 @@ impl SbInfo {
         self.usage.lock().put_inode();
     }
 
+    pub(crate) fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
     fn snapshot(&self) -> Usage {
         *self.usage.lock()
     }
@@ -95,6 +102,7 @@ unsafe extern "C" fn rpc_fill_super(sb: *mut bindings::super_block, fc: *mut bin
     let info = KBox::pin_init(
         pin_init!(SbInfo {
             usage <- new_spinlock!(usage, "rust_pagecache::SbInfo::usage"),
+            stats: Stats::new(),
             mode: opts.mode.unwrap_or(DEFAULT_MODE),
             uid: opts.uid.unwrap_or(0),
             gid: opts.gid.unwrap_or(0),
@@ -117,6 +125,8 @@ unsafe extern "C" fn rpc_fill_super(sb: *mut bindings::super_block, fc: *mut bin
         (*sb).s_magic = RPC_MAGIC as c_ulong;
         (*sb).s_op = SUPER_OPS.as_ptr();
         (*sb).s_time_gran = 1;
+        // `SbInfo` stays put until `rpc_kill_sb` unregisters first.
+        SbInfo::of(sb).stats.register(sb);
     }
     // SAFETY: `sb` is fully set up for inode allocation; `fill_super` is
     // where the root inode is made.
@@ -170,6 +180,8 @@ unsafe extern "C" fn rpc_kill_sb(sb: *mut bindings::super_block) {
     // SAFETY: `sb` is an anonymous-device superblock set up by get_tree_nodev.
     unsafe { bindings::kill_anon_super(sb) };
     if !info.is_null() {
+        // SAFETY: `info` is still the live `SbInfo` (freed just below).
+        unsafe { (*info).stats.unregister() };
         // SAFETY: `info` came from `KBox::into_raw` in `rpc_fill_super`; the
         // superblock is gone, so nothing uses it any more.
         let info = unsafe { KBox::from_raw(info) };

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Folios as two types: a counted reference ([`Folio`]) and a locked folio
+//! ([`LockedFolio`]). Lock state is in the type: what needs the folio lock
+//! (marking up to date, dirtying, zeroing before it is up to date, removal
+//! from the cache, handing a folio to the fault code) takes a
+//! `LockedFolio`; dropping one unlocks and then puts the reference.
+//!
+//! These are the only place that turns a raw `struct folio *` into
+//! something the rest of the module can hold.
+
+use crate::ffi;
+use core::ptr::NonNull;
+use kernel::bindings;
+use kernel::prelude::*;
+
+/// One reference on a folio. Dropping it is `folio_put()`.
+pub(crate) struct Folio(NonNull<bindings::folio>);
+
+// SAFETY: a reference on a folio may be moved to and dropped on any CPU
+// (`folio_put` is safe from any context that may sleep or not; the last put
+// frees the folio wherever it happens).
+unsafe impl Send for Folio {}
+// SAFETY: the methods taking `&self` only read folio state through the
+// kernel's atomic accessors or copy its data, which the kernel allows from
+// several CPUs at once.
+unsafe impl Sync for Folio {}
+
+impl Folio {
+    /// Takes over one reference the caller owns.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is a folio on which the caller owns a reference that it hands
+    /// over to the returned value.
+    pub(crate) unsafe fn from_raw(ptr: *mut bindings::folio) -> Self {
+        // SAFETY: per the contract `ptr` is a live folio, so not null.
+        Folio(unsafe { NonNull::new_unchecked(ptr) })
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut bindings::folio {
+        self.0.as_ptr()
+    }
+
+    /// The page index of the folio's first page in its file.
+    pub(crate) fn index(&self) -> u64 {
+        // SAFETY: we hold a reference, so the folio is live.
+        unsafe { ffi::rpc_folio_index(self.as_ptr()) as u64 }
+    }
+
+    pub(crate) fn nr_pages(&self) -> usize {
+        // SAFETY: we hold a reference.
+        unsafe { ffi::rpc_folio_nr_pages(self.as_ptr()) as usize }
+    }
+
+    pub(crate) fn size(&self) -> usize {
+        self.nr_pages() << bindings::PAGE_SHIFT
+    }
+
+    /// The mapping the folio belongs to now (null once removed).
+    pub(crate) fn mapping(&self) -> *mut bindings::address_space {
+        // SAFETY: we hold a reference; the read is a READ_ONCE.
+        unsafe { ffi::rpc_folio_mapping(self.as_ptr()) }
+    }
+
+    /// Whether the folio's contents are valid. Pairs with the barrier in
+    /// `folio_mark_uptodate()`: data written before marking is visible to a
+    /// reader that sees the flag.
+    pub(crate) fn is_uptodate(&self) -> bool {
+        // SAFETY: we hold a reference.
+        unsafe { ffi::rpc_folio_test_uptodate(self.as_ptr()) }
+    }
+
+    /// Tells the LRU the folio was used.
+    pub(crate) fn mark_accessed(&self) {
+        // SAFETY: we hold a reference.
+        unsafe { bindings::folio_mark_accessed(self.as_ptr()) }
+    }
+
+    /// Copies `bytes` at `offset` in the folio to `iter`; returns what was
+    /// copied (short on a fault in the destination).
+    ///
+    /// # Safety
+    ///
+    /// `iter` is a valid destination `iov_iter` owned by the caller; the
+    /// folio is up to date.
+    pub(crate) unsafe fn copy_to_iter(&self, offset: usize, bytes: usize, iter: *mut bindings::iov_iter) -> usize {
+        debug_assert!(offset + bytes <= self.size());
+        // SAFETY: range within the folio (checked above in debug builds,
+        // guaranteed by the callers' arithmetic); `iter` per the contract.
+        unsafe { ffi::rpc_folio_copy_to_iter(self.as_ptr(), offset, bytes, iter) }
+    }
+
+    /// Takes a new reference on a folio the caller already holds one on.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds a reference on `ptr` (or otherwise keeps it live)
+    /// for the duration of the call.
+    pub(crate) unsafe fn get(ptr: *mut bindings::folio) -> Self {
+        // SAFETY: the folio is live with a non-zero count, so `try_get`
+        // cannot fail; a failure would mean the contract was broken.
+        let ok = unsafe { ffi::rpc_folio_try_get(ptr) };
+        assert!(ok);
+        // SAFETY: we own the reference just taken.
+        unsafe { Folio::from_raw(ptr) }
+    }
+
+    /// Locks the folio (sleeps until it is ours).
+    pub(crate) fn lock(self) -> LockedFolio {
+        // SAFETY: we hold a reference, and may sleep here.
+        unsafe { ffi::rpc_folio_lock(self.as_ptr()) };
+        LockedFolio(self)
+    }
+}
+
+impl Drop for Folio {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference; this gives it back.
+        unsafe { ffi::rpc_folio_put(self.as_ptr()) }
+    }
+}
+
+/// A folio that we have locked and hold a reference on.
+pub(crate) struct LockedFolio(Folio);
+
+impl core::ops::Deref for LockedFolio {
+    type Target = Folio;
+
+    fn deref(&self) -> &Folio {
+        &self.0
+    }
+}
+
+impl LockedFolio {
+    /// Takes over a locked folio and one reference on it.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the folio lock and one reference, both handed over
+    /// (as `filemap_add_folio()` leaves a new folio).
+    pub(crate) unsafe fn from_raw_locked(ptr: *mut bindings::folio) -> Self {
+        // SAFETY: function contract.
+        LockedFolio(unsafe { Folio::from_raw(ptr) })
+    }
+
+    /// Hands the lock and the reference to C code (a fault handler's
+    /// `VM_FAULT_LOCKED` return): the caller becomes responsible for both.
+    pub(crate) fn into_raw_locked(self) -> *mut bindings::folio {
+        let ptr = self.as_ptr();
+        core::mem::forget(self);
+        ptr
+    }
+
+    /// Keeps the lock for a caller that holds its own reference (a
+    /// `page_mkwrite` returning `VM_FAULT_LOCKED`) and puts ours.
+    pub(crate) fn into_lock_only(self) -> *mut bindings::folio {
+        let ptr = self.into_raw_locked();
+        // SAFETY: the caller's own reference keeps the folio alive; this
+        // puts the one `self` owned.
+        unsafe { ffi::rpc_folio_put(ptr) };
+        ptr
+    }
+
+    /// Marks the contents valid (after they were written or zeroed).
+    pub(crate) fn mark_uptodate(&self) {
+        // SAFETY: locked, so nobody else is filling the folio.
+        unsafe { ffi::rpc_folio_mark_uptodate(self.as_ptr()) }
+    }
+
+    /// Marks the folio dirty (the mapping's `dirty_folio`, no accounting).
+    pub(crate) fn mark_dirty(&self) {
+        // SAFETY: locked, so the mapping cannot change under the call.
+        unsafe { bindings::folio_mark_dirty(self.as_ptr()) };
+    }
+
+    /// Clears the dirty bit of a folio that is about to leave the cache.
+    pub(crate) fn cancel_dirty(&self) {
+        // SAFETY: locked, still in its mapping (the caller checks).
+        unsafe { ffi::rpc_folio_cancel_dirty(self.as_ptr()) }
+    }
+
+    /// Whether some page table maps the folio.
+    pub(crate) fn is_mapped(&self) -> bool {
+        // SAFETY: we hold a reference.
+        unsafe { ffi::rpc_folio_mapped(self.as_ptr()) }
+    }
+
+    /// Zeroes bytes `start..end` of the folio.
+    pub(crate) fn zero(&self, start: usize, end: usize) {
+        if start >= end {
+            return;
+        }
+        assert!(end <= self.size());
+        // SAFETY: locked (no reader relies on these bytes until it is up to
+        // date, or the caller zeroes a range that is being given up), and
+        // the range is within the folio.
+        unsafe { ffi::rpc_folio_zero_segment(self.as_ptr(), start, end) }
+    }
+
+    /// Copies from `iter` into the folio at `offset` with page faults
+    /// disabled (the source may be a mapping of this very folio); returns
+    /// the bytes copied, which may be short.
+    ///
+    /// # Safety
+    ///
+    /// `iter` is a valid source `iov_iter` owned by the caller.
+    pub(crate) unsafe fn copy_from_iter_atomic(&self, offset: usize, bytes: usize, iter: *mut bindings::iov_iter) -> usize {
+        assert!(offset + bytes <= self.size());
+        // SAFETY: locked; range checked; `iter` per the contract.
+        let copied = unsafe { bindings::copy_folio_from_iter_atomic(self.as_ptr(), offset, bytes, iter) };
+        // SAFETY: as above.
+        unsafe { ffi::rpc_flush_dcache_folio(self.as_ptr()) };
+        copied
+    }
+
+    /// The page of the folio at file index `index` (for `vmf->page`).
+    pub(crate) fn page_at(&self, index: u64) -> *mut bindings::page {
+        // SAFETY: we hold a reference; `folio_file_page` masks the index
+        // into the folio.
+        unsafe { ffi::rpc_folio_file_page(self.as_ptr(), index as c_ulong) }
+    }
+}
+
+impl Drop for LockedFolio {
+    fn drop(&mut self) {
+        // SAFETY: we hold the lock; the reference is put right after, when
+        // the inner `Folio` is dropped.
+        unsafe { bindings::folio_unlock(self.as_ptr()) }
+    }
+}

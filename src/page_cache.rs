@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module's own page cache: lookup, insertion, removal and truncation
+//! of a file's folios.
+//!
+//! # The index
+//!
+//! A file's folios live in its `mapping->i_pages`, the XArray that the rest
+//! of the kernel (rmap, reclaim, migration, memory-failure, `/proc/kpage*`)
+//! knows how to walk. Insertion goes through `filemap_add_folio()`, which
+//! charges the folio to the inserting task's memcg, accounts
+//! `NR_FILE_PAGES` and puts it on the file LRU. Everything else — finding
+//! folios, deciding when they leave, what truncation and hole punching do —
+//! is the code in this file.
+//!
+//! Entries are folio pointers. Value entries (`xa_is_value`) are reserved
+//! for the swap layer to record where a swapped-out folio went (the same
+//! convention shmem uses); nothing stores them yet, and every walker here
+//! treats one as "not cached".
+//!
+//! # Lockless lookup (seed 002)
+//!
+//! [`PageCache::lookup`] and [`PageCache::lookup_batch`] take no lock but
+//! RCU, in the order Nick Piggin's speculative page-cache patch set out:
+//! 1. load the entry from the XArray under `rcu_read_lock()`;
+//! 2. take a speculative reference with `folio_try_get()`, which fails if
+//!    the count is zero (the folio is being freed, or is frozen by a
+//!    remover): then start again;
+//! 3. re-check that the XArray still holds this folio at this index
+//!    (`xas_reload`); if not (it was removed, or freed and reused while we
+//!    looked), drop the reference and start again.
+//!
+//! Retries of steps 2 and 3 are counted in [`Stats`] (`lookup_retries`).
+//!
+//! # Removal (seed 002's remove side)
+//!
+//! [`PageCache::remove`] freezes the reference count at exactly "the page
+//! cache's references + the marker's + ours" (holding the folio lock), then
+//! takes the XArray lock and the entry leaves the index: a reader between steps 1 and 2 then sees zero and
+//! retries, and a reader that already holds a reference makes the freeze
+//! fail. Freezing is what a remover that frees or reuses the folio (reclaim,
+//! and this module's swap-out later) must do. Truncation and hole punching
+//! remove the folio even when the freeze fails — someone else (a racing
+//! reader about to fail its re-check, a pinner such as O_DIRECT or
+//! vmsplice, the LRU's per-CPU batch) still holds a reference, so the folio
+//! cannot be freed under them; it leaves the index, and the last
+//! `folio_put()`, wherever it happens, frees it. This is the distinction
+//! Peter Zijlstra draws in the seed thread: truncate does not need a stable
+//! count, reclaim does.
+//!
+//! # Reclaim without swap
+//!
+//! Until the module has its own swap, nothing can write these folios
+//! anywhere, so reclaim must never drop one, and must not spin or stall on
+//! them either. The folios are on the file LRU (so reclaim, memcg and
+//! migration see them as page cache) and this is how each hazard is closed:
+//!
+//! - *Lost data.* Every folio is dirty from its insertion until this module
+//!   removes it (`mark_dirty` in file.rs and mmap.rs). Nothing cleans it:
+//!   `dirty_folio` is `noop_dirty_folio`, the mapping has no `writepages`,
+//!   its bdi (`noop_backing_dev_info`) has no writeback, so
+//!   `folio_clear_dirty_for_io()` is never called on it. `pageout()` in
+//!   mm/vmscan.c writes only shmem and anonymous folios: a dirty folio of any
+//!   other mapping is activated (`PAGE_ACTIVATE`); `__remove_mapping()` and
+//!   `invalidate_mapping_pages()` (drop_caches, fadvise) refuse dirty
+//!   folios; and `release_folio` ([`rpc_release_folio`]) says no. There is
+//!   no `read_folio`, so no readahead adds a clean folio; migration moves the
+//!   dirty bit along. Since reclaim never removes one, the XArray never holds
+//!   workingset shadow entries.
+//! - *Stalled reclaim.* Reclaim counts dirty file folios that are not under
+//!   writeback as work for the flusher threads, and throttles itself
+//!   (`reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK)`, 100 ms a batch) waiting
+//!   for writeback that will never come: measured here, a writer in a 16 MiB
+//!   memcg sat in that loop for minutes, scanning and activating the same
+//!   4000 folios, neither failing nor OOM-killed. So every folio carries a
+//!   private marker ([`FOLIO_MARKER`], one reference, as `folio_attach_private`
+//!   takes), which makes reclaim ask the mapping's `is_dirty_writeback`
+//!   ([`rpc_is_dirty_writeback`]): "neither dirty nor under writeback, for
+//!   throttling purposes" — true, no writeback is pending. Reclaim then
+//!   activates the folios without sleeping, gives up after its retries, and
+//!   the charge fails: the writer gets ENOMEM or the memcg OOM killer picks
+//!   a task. Never a cached folio.
+//!
+//! The marker is detached when the folio leaves the cache: by [`PageCache::remove`],
+//! or by `invalidate_folio` ([`rpc_invalidate_folio`]) when the kernel
+//! truncates it itself (memory failure, the final truncate at eviction).
+//!
+//! # Locks
+//!
+//! Insertion happens under `i_rwsem` (write, fallocate) or the mapping's
+//! `invalidate_lock` held shared (a fault on a hole). Removal happens with
+//! the folio locked, under `i_rwsem` and the `invalidate_lock` held
+//! exclusively (truncate, punch), or at eviction when nobody else can reach
+//! the inode. Order: `i_rwsem` → `invalidate_lock` → folio lock →
+//! `i_mmap_rwsem` (unmapping a folio mapped again) and the XArray lock
+//! (irq-safe spinlock, innermost).
+
+use crate::ffi;
+use crate::folio::{Folio, LockedFolio};
+use crate::stats::Stats;
+use core::mem::MaybeUninit;
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::sync::rcu;
+
+/// `folio->private` of every cached folio (see "Reclaim without swap").
+pub(crate) const FOLIO_MARKER: c_ulong = 0x5250_4331; // "RPC1"
+
+/// `a_ops->is_dirty_writeback`: reclaim's throttling question. Called by
+/// reclaim for folios with `PG_private`, i.e. ours with [`FOLIO_MARKER`].
+///
+/// # Safety
+///
+/// `dirty` and `writeback` point to the caller's flags.
+#[no_mangle]
+unsafe extern "C" fn rpc_is_dirty_writeback(_folio: *mut bindings::folio, dirty: *mut bool, writeback: *mut bool) {
+    // No flusher will ever write these folios back: do not wait for it.
+    // SAFETY: function contract.
+    unsafe {
+        *dirty = false;
+        *writeback = false;
+    }
+}
+
+/// `a_ops->release_folio`: a cached folio is the only copy of its data.
+#[no_mangle]
+extern "C" fn rpc_release_folio(_folio: *mut bindings::folio, _gfp: bindings::gfp_t) -> bool {
+    false
+}
+
+/// `a_ops->invalidate_folio`: the kernel truncates the folio itself (memory
+/// failure, or the final truncate at eviction); drop the marker with it.
+///
+/// # Safety
+///
+/// Called with the folio locked.
+#[no_mangle]
+unsafe extern "C" fn rpc_invalidate_folio(folio: *mut bindings::folio, offset: usize, len: usize) {
+    // SAFETY: the folio is locked and referenced by the caller.
+    unsafe {
+        let size = (ffi::rpc_folio_nr_pages(folio) as usize) << bindings::PAGE_SHIFT;
+        if offset == 0 && len == size && ffi::rpc_folio_test_private(folio) {
+            ffi::rpc_folio_detach_marker(folio);
+        }
+    }
+}
+
+/// Folios per batch of [`PageCache::lookup_batch`] (as `PAGEVEC_SIZE`).
+pub(crate) const BATCH: usize = 15;
+
+/// The largest page index a file can have.
+pub(crate) const MAX_INDEX: u64 = (i64::MAX as u64) >> bindings::PAGE_SHIFT;
+
+/// A cursor into an XArray (`struct xa_state`); see `Documentation/core-api/xarray.rst`.
+struct XaState(bindings::xa_state);
+
+impl XaState {
+    fn new(xa: *mut bindings::xarray, index: u64) -> Self {
+        let mut xas = MaybeUninit::<bindings::xa_state>::uninit();
+        // SAFETY: `rpc_xas_init` writes a whole `XA_STATE` initialiser; the
+        // XArray pointer is only dereferenced by later calls, made while
+        // the owner keeps it alive.
+        unsafe { ffi::rpc_xas_init(xas.as_mut_ptr(), xa, index as c_ulong) };
+        // SAFETY: initialised just above.
+        XaState(unsafe { xas.assume_init() })
+    }
+
+    fn ptr(&mut self) -> *mut bindings::xa_state {
+        &mut self.0
+    }
+
+    /// `xas_load()`: the entry at the cursor's index (RCU or XArray lock held).
+    fn load(&mut self) -> *mut c_void {
+        // SAFETY: callers hold `rcu_read_lock()` or the XArray lock.
+        unsafe { bindings::xas_load(self.ptr()) }
+    }
+
+    /// `xas_find()`: the next present entry at or after the index, up to `max`.
+    fn find(&mut self, max: u64) -> *mut c_void {
+        // SAFETY: as for `load`.
+        unsafe { bindings::xas_find(self.ptr(), max as c_ulong) }
+    }
+
+    /// `xas_retry()`: true (and the cursor reset) if `entry` is an internal
+    /// retry entry left by a concurrent modification of the tree.
+    fn retry(&mut self, entry: *const c_void) -> bool {
+        // SAFETY: as for `load`.
+        unsafe { ffi::rpc_xas_retry(self.ptr(), entry) }
+    }
+
+    /// `xas_reload()`: the entry now at the position last loaded.
+    fn reload(&mut self) -> *mut c_void {
+        // SAFETY: as for `load`.
+        unsafe { ffi::rpc_xas_reload(self.ptr()) }
+    }
+
+    /// `xas_reset()`: walk again from the top at the current index.
+    fn reset(&mut self) {
+        // SAFETY: only touches the cursor.
+        unsafe { ffi::rpc_xas_reset(self.ptr()) }
+    }
+
+    fn index(&self) -> u64 {
+        // SAFETY: only reads the cursor.
+        unsafe { ffi::rpc_xas_index(&self.0) as u64 }
+    }
+}
+
+fn is_value(entry: *const c_void) -> bool {
+    // SAFETY: a pure bit test on the pointer value.
+    unsafe { ffi::rpc_xa_is_value(entry) }
+}
+
+/// Up to [`BATCH`] referenced folios, in index order.
+pub(crate) struct Batch {
+    folios: [Option<Folio>; BATCH],
+    len: usize,
+}
+
+impl Batch {
+    pub(crate) fn new() -> Self {
+        Batch { folios: [const { None }; BATCH], len: 0 }
+    }
+
+    fn push(&mut self, folio: Folio) {
+        self.folios[self.len] = Some(folio);
+        self.len += 1;
+    }
+
+    fn is_full(&self) -> bool {
+        self.len == BATCH
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The folio at position `i`, if the batch has one there.
+    pub(crate) fn get(&self, i: usize) -> Option<&Folio> {
+        self.folios.get(i).and_then(Option::as_ref)
+    }
+
+    /// Takes the folios out, in order.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Folio> + '_ {
+        let len = core::mem::replace(&mut self.len, 0);
+        self.folios[..len].iter_mut().filter_map(Option::take)
+    }
+}
+
+/// How a removal treats a folio that others still reference.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Removal {
+    /// Truncate or punch: the folio leaves the index even if referenced.
+    Truncate,
+}
+
+/// One file's page cache.
+pub(crate) struct PageCache<'a> {
+    mapping: *mut bindings::address_space,
+    stats: &'a Stats,
+}
+
+impl<'a> PageCache<'a> {
+    /// # Safety
+    ///
+    /// `mapping` is the mapping of a regular file of this filesystem and
+    /// stays valid for `'a` (the caller holds the inode).
+    pub(crate) unsafe fn new(mapping: *mut bindings::address_space, stats: &'a Stats) -> Self {
+        PageCache { mapping, stats }
+    }
+
+    pub(crate) fn mapping(&self) -> *mut bindings::address_space {
+        self.mapping
+    }
+
+    fn xa(&self) -> *mut bindings::xarray {
+        // SAFETY: `mapping` is valid for `'a` (see `new`).
+        unsafe { &raw mut (*self.mapping).i_pages }
+    }
+
+    /// Step 2 and 3 of the lockless protocol for an entry just loaded by
+    /// `xas`: the folio with a reference, or `None` to start again.
+    fn try_get_rechecked(&self, xas: &mut XaState, entry: *mut c_void) -> Option<Folio> {
+        let folio = entry.cast::<bindings::folio>();
+        // SAFETY: under RCU (caller) the entry's folio memory stays a valid
+        // `struct folio` (folios are never unmapped from the memory map);
+        // `folio_try_get` does not touch it if the count is zero.
+        if !unsafe { ffi::rpc_folio_try_get(folio) } {
+            self.stats.retried();
+            xas.reset();
+            return None;
+        }
+        // SAFETY: we now own a reference.
+        let folio = unsafe { Folio::from_raw(folio) };
+        if xas.reload() != entry {
+            // Removed (and maybe reused) between the load and the get:
+            // `folio` is dropped here, putting the speculative reference.
+            self.stats.retried();
+            xas.reset();
+            return None;
+        }
+        Some(folio)
+    }
+
+    /// The folio at `index`, with a reference, found without locks.
+    pub(crate) fn lookup(&self, index: u64) -> Option<Folio> {
+        let _rcu = rcu::read_lock();
+        let mut xas = XaState::new(self.xa(), index);
+        loop {
+            let entry = xas.load();
+            if xas.retry(entry) {
+                continue;
+            }
+            if entry.is_null() || is_value(entry) {
+                return None;
+            }
+            if let Some(folio) = self.try_get_rechecked(&mut xas, entry) {
+                return Some(folio);
+            }
+        }
+    }
+
+    /// Fills `batch` with the folios at indices `start..=last`, in order,
+    /// skipping holes, each with a reference; stops when the batch is full.
+    pub(crate) fn lookup_batch(&self, start: u64, last: u64, batch: &mut Batch) {
+        let _rcu = rcu::read_lock();
+        let mut xas = XaState::new(self.xa(), start);
+        while !batch.is_full() {
+            let entry = xas.find(last);
+            if entry.is_null() {
+                break;
+            }
+            if xas.retry(entry) || is_value(entry) {
+                continue;
+            }
+            if let Some(folio) = self.try_get_rechecked(&mut xas, entry) {
+                batch.push(folio);
+            }
+        }
+    }
+
+    /// The folio at `index`, locked and still in this mapping.
+    pub(crate) fn lookup_locked(&self, index: u64) -> Option<LockedFolio> {
+        loop {
+            let folio = self.lookup(index)?.lock();
+            // Removed while we waited for the lock: look again.
+            if folio.mapping() == self.mapping {
+                return Some(folio);
+            }
+        }
+    }
+
+    /// The first index in `start..=last` that has a folio.
+    pub(crate) fn next_present(&self, start: u64, last: u64) -> Option<u64> {
+        let _rcu = rcu::read_lock();
+        let mut xas = XaState::new(self.xa(), start);
+        loop {
+            let entry = xas.find(last);
+            if entry.is_null() {
+                return None;
+            }
+            if xas.retry(entry) || is_value(entry) {
+                continue;
+            }
+            return Some(xas.index());
+        }
+    }
+
+    /// The first index in `start..=last` that has no folio (`last + 1` if
+    /// there is none).
+    pub(crate) fn next_absent(&self, start: u64, last: u64) -> u64 {
+        let _rcu = rcu::read_lock();
+        let mut xas = XaState::new(self.xa(), start);
+        let mut expect = start;
+        while expect <= last {
+            let entry = xas.find(last);
+            if entry.is_null() {
+                break;
+            }
+            if xas.retry(entry) || is_value(entry) {
+                continue;
+            }
+            if xas.index() != expect {
+                break;
+            }
+            expect += 1;
+        }
+        expect
+    }
+
+    /// Allocates a folio with the mapping's gfp mask and inserts it at
+    /// `index`: it comes back locked, not yet up to date, charged to the
+    /// current memcg and on the LRU. `EEXIST` if `index` is taken.
+    pub(crate) fn insert(&self, index: u64, zeroed: bool) -> Result<LockedFolio> {
+        // SAFETY: `mapping` is valid (see `new`).
+        let gfp = unsafe { ffi::rpc_mapping_gfp(self.mapping) };
+        let alloc_gfp = if zeroed { gfp | bindings::__GFP_ZERO } else { gfp };
+        // SAFETY: allocating a folio has no preconditions.
+        let folio = unsafe { ffi::rpc_folio_alloc(alloc_gfp, 0) };
+        if folio.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: `folio` is new and ours; `filemap_add_folio` locks it and
+        // adds the page cache's references, or leaves it untouched on error.
+        let ret = unsafe { bindings::filemap_add_folio(self.mapping, folio, index as c_ulong, gfp) };
+        if ret != 0 {
+            // SAFETY: our allocation reference.
+            unsafe { ffi::rpc_folio_put(folio) };
+            return Err(Error::from_errno(ret));
+        }
+        // SAFETY: `filemap_add_folio` returned it locked; the allocation
+        // reference is still ours. The marker takes one more reference.
+        let folio = unsafe {
+            ffi::rpc_folio_attach_marker(folio, FOLIO_MARKER);
+            LockedFolio::from_raw_locked(folio)
+        };
+        self.stats.inserted(folio.nr_pages());
+        Ok(folio)
+    }
+
+    /// Removes a locked folio of this mapping from the cache (see the top of
+    /// this file for the freeze). Returns the number of pages removed (0 if
+    /// it had already gone). The caller has unmapped it and gives back the
+    /// blocks; the folio is freed when the last reference goes.
+    pub(crate) fn remove(&self, folio: LockedFolio, _how: Removal) -> usize {
+        if folio.mapping() != self.mapping {
+            return 0;
+        }
+        if folio.is_mapped() {
+            // Mapped again by a fault after the caller's range unmap: our
+            // lock now keeps further faults out until it has gone.
+            let pos = (folio.index() << bindings::PAGE_SHIFT) as i64;
+            // SAFETY: `mapping` is valid; zaps only this folio's range.
+            unsafe { bindings::unmap_mapping_range(self.mapping, pos, folio.size() as i64, 0) };
+        }
+        let nr = folio.nr_pages();
+        let f = folio.as_ptr();
+        folio.cancel_dirty();
+        let xa = self.xa();
+        // The page cache holds `nr` references, we hold one, the marker one.
+        // SAFETY: we hold a reference.
+        let marked = unsafe { ffi::rpc_folio_test_private(f) };
+        let expected = nr as c_int + 1 + c_int::from(marked);
+        // SAFETY: `xa` is this mapping's XArray.
+        unsafe { ffi::rpc_xa_lock_irq(xa) };
+        // A: freeze. Readers between load and try_get now fail and retry.
+        // The window must not be preempted or sleep: a reader spins on the
+        // frozen count inside its RCU read section, which (TREE_RCU) does
+        // not yield the CPU. Hence the XArray lock with interrupts off, as
+        // `__remove_mapping()` does it.
+        // SAFETY: we hold a reference and the folio lock.
+        let frozen = unsafe { ffi::rpc_folio_ref_freeze(f, expected) };
+        if frozen {
+            self.stats.hold_frozen_window();
+        }
+        // B: the entry leaves the index.
+        let mut xas = XaState::new(xa, folio.index());
+        // SAFETY: XArray lock held; the entry is this order-0 folio (the
+        // module inserts no large folios), so storing NULL at its index
+        // removes exactly it.
+        unsafe {
+            bindings::xas_store(xas.ptr(), core::ptr::null_mut());
+            ffi::rpc_folio_detach(self.mapping, f);
+        }
+        if frozen {
+            // SAFETY: frozen by us above with this count.
+            unsafe { ffi::rpc_folio_ref_unfreeze(f, expected) };
+        }
+        // SAFETY: taken above.
+        unsafe { ffi::rpc_xa_unlock_irq(xa) };
+        if marked {
+            // SAFETY: locked, out of the cache; puts the marker's reference
+            // (we still hold ours, so the folio stays).
+            unsafe { ffi::rpc_folio_detach_marker(f) };
+        }
+        self.stats.removed(nr, frozen);
+        // C: drop the page cache's references. Ours goes when `folio` is
+        // dropped (after the unlock); whoever puts the last one frees it.
+        // SAFETY: the XArray no longer holds the folio, so its references
+        // are ours to put; we still hold another, so this cannot free it.
+        unsafe { ffi::rpc_folio_put_refs(f, nr as c_int) };
+        nr
+    }
+
+    /// Removes every folio at indices `start..=last`. Returns the number of
+    /// pages removed. Caller: `i_rwsem` and `invalidate_lock` (exclusive)
+    /// held, the range already unmapped, or the inode being evicted.
+    pub(crate) fn truncate_range(&self, start: u64, last: u64) -> u64 {
+        let mut removed = 0u64;
+        let mut index = start;
+        while index <= last {
+            let mut batch = Batch::new();
+            self.lookup_batch(index, last, &mut batch);
+            if batch.is_empty() {
+                break;
+            }
+            for folio in batch.drain() {
+                index = folio.index() + folio.nr_pages() as u64;
+                removed += self.remove(folio.lock(), Removal::Truncate) as u64;
+            }
+            // SAFETY: may sleep here (callers are in process context).
+            unsafe { ffi::rpc_cond_resched() };
+        }
+        removed
+    }
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-superblock page-cache statistics, shown in debugfs at
+//! `/sys/kernel/debug/rust_pagecache/<major>:<minor>/stats` (`<major>:<minor>`
+//! is the mount's `st_dev`), plus one test knob beside it,
+//! `remove_delay_us` (see [`Stats::remove_delay_us`]).
+
+use crate::ffi;
+use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
+use kernel::bindings;
+use kernel::prelude::*;
+
+/// Counters; all relaxed: they are statistics, not synchronisation.
+pub(crate) struct Stats {
+    /// Pages currently in the cache of this superblock's files.
+    pages_cached: AtomicI64,
+    /// Folios ever inserted / removed by this module's code.
+    inserted: AtomicU64,
+    removed: AtomicU64,
+    /// Removals that froze the reference count (nobody else held one).
+    removed_frozen: AtomicU64,
+    /// Lockless lookups that had to start again because they raced with a
+    /// removal (frozen reference count) or a replacement (re-check failed).
+    retries: AtomicU64,
+    /// Test knob: for up to this many microseconds, a removal that froze
+    /// the reference count keeps its window open (entry still in the
+    /// XArray, XArray lock held, interrupts off) until a racing lockless
+    /// lookup has observed the frozen count and retried. 0 (the default)
+    /// in normal use; written by debugfs as a plain `u32`, read here with
+    /// relaxed atomics.
+    remove_delay_us: AtomicU32,
+    /// The superblock's debugfs directory.
+    dir: AtomicPtr<bindings::dentry>,
+}
+
+/// Upper bound for the test knob: it spins with interrupts off.
+const MAX_REMOVE_DELAY_US: u32 = 1000;
+
+impl Stats {
+    pub(crate) const fn new() -> Self {
+        Stats {
+            pages_cached: AtomicI64::new(0),
+            inserted: AtomicU64::new(0),
+            removed: AtomicU64::new(0),
+            removed_frozen: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            remove_delay_us: AtomicU32::new(0),
+            dir: AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    pub(crate) fn inserted(&self, pages: usize) {
+        self.inserted.fetch_add(1, Relaxed);
+        self.pages_cached.fetch_add(pages as i64, Relaxed);
+    }
+
+    pub(crate) fn removed(&self, pages: usize, frozen: bool) {
+        self.removed.fetch_add(1, Relaxed);
+        if frozen {
+            self.removed_frozen.fetch_add(1, Relaxed);
+        }
+        self.pages_cached.fetch_sub(pages as i64, Relaxed);
+    }
+
+    pub(crate) fn retried(&self) {
+        self.retries.fetch_add(1, Relaxed);
+    }
+
+    /// The test knob (see `remove_delay_us`): called inside a removal's
+    /// frozen window; returns at once when the knob is 0.
+    pub(crate) fn hold_frozen_window(&self) {
+        let us = self.remove_delay_us.load(Relaxed).min(MAX_REMOVE_DELAY_US);
+        if us == 0 {
+            return;
+        }
+        let before = self.retries.load(Relaxed);
+        // Counted in 1 us steps of the calibrated delay loop, not against a
+        // clock: with interrupts off the clock may be jiffies, which this
+        // CPU may be the one to advance.
+        for _ in 0..us {
+            if self.retries.load(Relaxed) != before {
+                break;
+            }
+            // SAFETY: a 1 us busy wait has no preconditions.
+            unsafe { ffi::rpc_udelay(1) };
+        }
+    }
+
+    /// Creates the debugfs files of `sb`.
+    ///
+    /// # Safety
+    ///
+    /// `sb` is live and `self` stays at this address until
+    /// [`Stats::unregister`] has returned.
+    pub(crate) unsafe fn register(&self, sb: *mut bindings::super_block) {
+        let me: *const Self = self;
+        // SAFETY: debugfs keeps the pointers until `unregister` removes the
+        // files (which waits for readers), per the contract.
+        let dir = unsafe { ffi::rpc_debugfs_sb_add(sb, me.cast(), self.remove_delay_us.as_ptr()) };
+        self.dir.store(dir, Relaxed);
+    }
+
+    /// Removes the debugfs files; afterwards nothing reads `self` any more.
+    pub(crate) fn unregister(&self) {
+        let dir = self.dir.swap(core::ptr::null_mut(), Relaxed);
+        // SAFETY: `dir` came from `rpc_debugfs_sb_add` (or is null or an
+        // error pointer, which `debugfs_remove` ignores).
+        unsafe { ffi::rpc_debugfs_remove(dir) };
+    }
+}
+
+/// The `stats` file's `show` (called by `rpc_stats_show` in helpers.c).
+///
+/// # Safety
+///
+/// `m` is the seq_file being shown; `stats` is the pointer given to
+/// `rpc_debugfs_sb_add`, live while the file exists.
+#[no_mangle]
+unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c_void) {
+    // SAFETY: function contract.
+    let s = unsafe { &*stats.cast::<Stats>() };
+    let pages = s.pages_cached.load(Relaxed).max(0) as u64;
+    let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
+    let lines: [(&CStr, u64); 6] = [
+        (c"folios_cached %llu\n", inserted.saturating_sub(removed)),
+        (c"bytes_cached %llu\n", pages << bindings::PAGE_SHIFT),
+        (c"folios_inserted %llu\n", inserted),
+        (c"folios_removed %llu\n", removed),
+        (c"folios_removed_frozen %llu\n", s.removed_frozen.load(Relaxed)),
+        (c"lookup_retries %llu\n", s.retries.load(Relaxed)),
+    ];
+    for (fmt, v) in lines {
+        // SAFETY: `m` per the contract; each format has one `%llu`.
+        unsafe { ffi::rpc_seq_puts_u64(m, fmt.as_char_ptr(), v) };
+    }
+}
