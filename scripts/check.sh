@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make check: every test.
-#   1. host: cargo test of the userspace crates (logscan, options-test)
+#   1. host: cargo test of the userspace crates (logscan, options-test,
+#      lookup-model: the loom model of the page-cache protocol)
 #   2. VM:   one boot of the debug kernel running selftests/ (kselftest TAP)
 #   3. host: scan of the VM's console log for kernel splats (logscan)
 # Ends with "N passed, M failed"; exit status non-zero on any failure.
