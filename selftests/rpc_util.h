@@ -642,4 +642,393 @@ static inline int rpc_drop_caches(void)
 	return r;
 }
 
+/* ---- small control files (cgroup, debugfs, procfs) ---- */
+
+/* Write the string s to path in one write(2). 0 or -errno. */
+static inline int rpc_write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t r;
+	int e = 0;
+
+	if (fd < 0)
+		return -errno;
+	r = write(fd, s, strlen(s));
+	if (r < 0)
+		e = errno;
+	else if ((size_t)r != strlen(s))
+		e = EIO;
+	close(fd);
+	return -e;
+}
+
+/* Read path into buf (NUL terminated). Byte count or -errno. */
+static inline ssize_t rpc_read_str(const char *path, char *buf, size_t len)
+{
+	ssize_t r = rpc_read_file(path, buf, len - 1);
+
+	buf[r < 0 ? 0 : r] = '\0';
+	return r;
+}
+
+/*
+ * The value of the line "key value" (or "key: value") of the small file
+ * path, e.g. memory.stat, memory.events or the rust_pagecache stats file.
+ * Returns 0 and *val, -ENOENT if there is no such line, or -errno.
+ */
+static inline int rpc_keyed_value(const char *path, const char *key, long long *val)
+{
+	FILE *f = fopen(path, "re");
+	size_t l = strlen(key);
+	char line[512];
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, l) || (line[l] != ' ' && line[l] != ':' && line[l] != '\t'))
+			continue;
+		*val = strtoll(line + l + 1 + (line[l] == ':'), NULL, 10);
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* ---- rust_pagecache debugfs files ---- */
+
+#define RPC_DEBUGFS		"/sys/kernel/debug"
+#define RPC_DEBUGFS_MAGIC	0x64626720UL
+
+/* Mount debugfs at /sys/kernel/debug unless it is there. 0 or -errno. */
+static inline int rpc_ensure_debugfs(void)
+{
+	struct statfs st;
+
+	if (statfs(RPC_DEBUGFS, &st) == 0 && (unsigned long)st.f_type == RPC_DEBUGFS_MAGIC)
+		return 0;
+	if (mount("debugfs", RPC_DEBUGFS, "debugfs", 0, NULL) && errno != EBUSY)
+		return -errno;
+	return 0;
+}
+
+/*
+ * /sys/kernel/debug/rust_pagecache/<major>:<minor> of the filesystem mounted
+ * at mnt (the st_dev of the mount point). 0 if the directory exists, else
+ * -errno (buf is filled in either case).
+ */
+static inline int rpc_pc_debugfs_dir(const char *mnt, char *buf, size_t len)
+{
+	struct stat st;
+	int r;
+
+	if (len)
+		buf[0] = '\0';
+	if (stat(mnt, &st))
+		return -errno;
+	snprintf(buf, len, RPC_DEBUGFS "/rust_pagecache/%u:%u", major(st.st_dev), minor(st.st_dev));
+	r = rpc_ensure_debugfs();
+	if (r)
+		return r;
+	return access(buf, F_OK) ? -errno : 0;
+}
+
+/* Per-superblock page cache statistics of the module (debugfs "stats"). */
+struct rpc_pc_stats {
+	long long folios_cached, bytes_cached, folios_inserted, folios_removed, lookup_retries;
+	long long folios_removed_frozen;
+};
+
+/* Read every field of the stats file of the mount at mnt. 0 or -errno. */
+static inline int rpc_pc_stats(const char *mnt, struct rpc_pc_stats *s)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 16];
+	int r;
+
+	memset(s, 0xff, sizeof(*s));
+	r = rpc_pc_debugfs_dir(mnt, dir, sizeof(dir));
+	if (r)
+		return r;
+	snprintf(p, sizeof(p), "%s/stats", dir);
+	if ((r = rpc_keyed_value(p, "folios_cached", &s->folios_cached)) ||
+	    (r = rpc_keyed_value(p, "bytes_cached", &s->bytes_cached)) ||
+	    (r = rpc_keyed_value(p, "folios_inserted", &s->folios_inserted)) ||
+	    (r = rpc_keyed_value(p, "folios_removed", &s->folios_removed)) ||
+	    (r = rpc_keyed_value(p, "lookup_retries", &s->lookup_retries)) ||
+	    (r = rpc_keyed_value(p, "folios_removed_frozen", &s->folios_removed_frozen)))
+		return r;
+	return 0;
+}
+
+/* Set remove_delay_us of the mount at mnt. 0 or -errno. */
+static inline int rpc_pc_set_remove_delay(const char *mnt, long us)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 32], v[32];
+	int r;
+
+	r = rpc_pc_debugfs_dir(mnt, dir, sizeof(dir));
+	if (r)
+		return r;
+	snprintf(p, sizeof(p), "%s/remove_delay_us", dir);
+	snprintf(v, sizeof(v), "%ld\n", us);
+	return rpc_write_str(p, v);
+}
+
+/* ---- memory cgroups ---- */
+
+/*
+ * A memory cgroup made for a test. cgroup v2 (mounted at /sys/fs/cgroup if
+ * no cgroup2 is mounted; +memory is enabled in the root's
+ * cgroup.subtree_control; the group is a child of the root). If the memory
+ * controller is bound to a v1 hierarchy (as on some hosts), a child of the
+ * current v1 memory cgroup is used instead, with the v1 file names.
+ */
+struct rpc_memcg {
+	int v;			/* 2 or 1; 0: not created */
+	char path[PATH_MAX];
+};
+
+/* Does the space separated list in file path contain word? */
+static inline bool rpc_file_has_word(const char *path, const char *word)
+{
+	char buf[1024], *save = NULL, *t;
+
+	if (rpc_read_str(path, buf, sizeof(buf)) < 0)
+		return false;
+	for (t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+		if (!strcmp(t, word))
+			return true;
+	return false;
+}
+
+/* Mount point of the first /proc/mounts entry of type fstype (with option opt). */
+static inline bool rpc_find_mount(const char *fstype, const char *opt, char *mnt, size_t len)
+{
+	FILE *f = fopen("/proc/mounts", "re");
+	char line[4096];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *save = NULL;
+		char *src = strtok_r(line, " ", &save);
+		char *m = strtok_r(NULL, " ", &save);
+		char *type = strtok_r(NULL, " ", &save);
+		char *o = strtok_r(NULL, " ", &save);
+
+		if (!src || !m || !type || !o || strcmp(type, fstype))
+			continue;
+		if (opt && !rpc_has_opt(o, opt))
+			continue;
+		snprintf(mnt, len, "%s", m);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+static inline int rpc_memcg_file(const struct rpc_memcg *cg, const char *v2, const char *v1,
+				 char *p, size_t len)
+{
+	const char *n = cg->v == 2 ? v2 : v1;
+
+	if (!n)
+		return -ENOENT;
+	snprintf(p, len, "%s/%s", cg->path, n);
+	return 0;
+}
+
+/*
+ * Create a fresh memory cgroup. 0, or -errno with a reason in why (for
+ * SKIP: no memory controller available).
+ */
+static inline int rpc_memcg_create(struct rpc_memcg *cg, char *why, size_t wlen)
+{
+	char mnt[PATH_MAX], p[PATH_MAX + 64];
+	int r;
+
+	memset(cg, 0, sizeof(*cg));
+	if (!rpc_find_mount("cgroup2", NULL, mnt, sizeof(mnt))) {
+		struct stat a, b;
+
+		/* mount it at /sys/fs/cgroup unless something else is there */
+		if (stat("/sys/fs/cgroup", &a) == 0 && stat("/sys/fs", &b) == 0 &&
+		    a.st_dev == b.st_dev &&
+		    mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) == 0)
+			snprintf(mnt, sizeof(mnt), "/sys/fs/cgroup");
+		else
+			mnt[0] = '\0';
+	}
+	if (mnt[0]) {
+		snprintf(p, sizeof(p), "%s/cgroup.controllers", mnt);
+		if (rpc_file_has_word(p, "memory")) {
+			snprintf(p, sizeof(p), "%s/cgroup.subtree_control", mnt);
+			if (!rpc_file_has_word(p, "memory")) {
+				r = rpc_write_str(p, "+memory");
+				if (r) {
+					snprintf(why, wlen, "cannot enable +memory in %.200s: %s", p, strerror(-r));
+					return r;
+				}
+			}
+			snprintf(cg->path, sizeof(cg->path), "%s/rpc-test-XXXXXX", mnt);
+			if (!mkdtemp(cg->path)) {
+				r = -errno;
+				snprintf(why, wlen, "mkdir %.200s: %s", cg->path, strerror(errno));
+				return r;
+			}
+			cg->v = 2;
+			return 0;
+		}
+	}
+	/* v1 fallback: a child of our own memory cgroup */
+	if (rpc_find_mount("cgroup", "memory", mnt, sizeof(mnt))) {
+		FILE *f = fopen("/proc/self/cgroup", "re");
+		char line[PATH_MAX], rel[PATH_MAX] = "";
+
+		while (f && fgets(line, sizeof(line), f)) {
+			char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+			if (!c2)
+				continue;
+			*c2 = '\0';
+			if (rpc_has_opt(c1 + 1, "memory")) {
+				snprintf(rel, sizeof(rel), "%s", c2 + 1);
+				rel[strcspn(rel, "\n")] = '\0';
+				break;
+			}
+		}
+		if (f)
+			fclose(f);
+		snprintf(cg->path, sizeof(cg->path), "%s%s/rpc-test-XXXXXX", mnt,
+			 strcmp(rel, "/") ? rel : "");
+		if (!mkdtemp(cg->path)) {
+			r = -errno;
+			snprintf(why, wlen, "mkdir %.200s: %s", cg->path, strerror(errno));
+			return r;
+		}
+		cg->v = 1;
+		return 0;
+	}
+	snprintf(why, wlen, "no memory cgroup controller (cgroup2 at '%s' has none, no v1 memory)", mnt);
+	return -ENOENT;
+}
+
+/* Move process pid (0: the caller) into the cgroup. 0 or -errno. */
+static inline int rpc_memcg_enter(const struct rpc_memcg *cg, pid_t pid)
+{
+	char p[PATH_MAX + 32], v[32];
+
+	snprintf(p, sizeof(p), "%s/cgroup.procs", cg->path);
+	snprintf(v, sizeof(v), "%d\n", pid ? pid : getpid());
+	return rpc_write_str(p, v);
+}
+
+/* Read a memory.stat counter (v2 names; "file" maps to v1 "cache"). */
+static inline long long rpc_memcg_stat(const struct rpc_memcg *cg, const char *key)
+{
+	char p[PATH_MAX + 32];
+	long long v = -1;
+
+	snprintf(p, sizeof(p), "%s/memory.stat", cg->path);
+	if (cg->v == 1 && !strcmp(key, "file"))
+		key = "cache";
+	return rpc_keyed_value(p, key, &v) ? -1 : v;
+}
+
+/* memory.current (v1: memory.usage_in_bytes), or -1. */
+static inline long long rpc_memcg_current(const struct rpc_memcg *cg)
+{
+	char p[PATH_MAX + 32], buf[64];
+
+	rpc_memcg_file(cg, "memory.current", "memory.usage_in_bytes", p, sizeof(p));
+	if (rpc_read_str(p, buf, sizeof(buf)) <= 0)
+		return -1;
+	return strtoll(buf, NULL, 10);
+}
+
+/*
+ * Limit the cgroup to bytes of memory and no swap (memory.max and
+ * memory.swap.max=0, or v1 limit_in_bytes and memsw.limit_in_bytes; the
+ * swap files are optional). 0 or -errno.
+ */
+static inline int rpc_memcg_set_limit(const struct rpc_memcg *cg, long long bytes)
+{
+	char p[PATH_MAX + 32], v[32];
+	int r;
+
+	snprintf(v, sizeof(v), "%lld\n", bytes);
+	rpc_memcg_file(cg, "memory.max", "memory.limit_in_bytes", p, sizeof(p));
+	r = rpc_write_str(p, v);
+	if (r)
+		return r;
+	if (cg->v == 2) {
+		snprintf(p, sizeof(p), "%s/memory.swap.max", cg->path);
+		r = rpc_write_str(p, "0\n");
+	} else {
+		snprintf(p, sizeof(p), "%s/memory.memsw.limit_in_bytes", cg->path);
+		r = rpc_write_str(p, v);
+	}
+	return r == -ENOENT ? 0 : r;
+}
+
+/* Number of OOM kills in the cgroup (memory.events / memory.oom_control), or -1. */
+static inline long long rpc_memcg_oom_kills(const struct rpc_memcg *cg)
+{
+	char p[PATH_MAX + 32];
+	long long v = -1;
+
+	rpc_memcg_file(cg, "memory.events", "memory.oom_control", p, sizeof(p));
+	return rpc_keyed_value(p, "oom_kill", &v) ? -1 : v;
+}
+
+/* Number of processes in the cgroup, or -errno. */
+static inline int rpc_memcg_nprocs(const struct rpc_memcg *cg)
+{
+	char p[PATH_MAX + 32], buf[4096];
+	int n = 0;
+
+	snprintf(p, sizeof(p), "%s/cgroup.procs", cg->path);
+	if (rpc_read_str(p, buf, sizeof(buf)) < 0)
+		return -errno;
+	for (char *c = buf; *c; c++)
+		if (*c == '\n')
+			n++;
+	return n;
+}
+
+/*
+ * Kill whatever is still in the cgroup, wait for it to be empty and remove
+ * it (retrying while rmdir says EBUSY, up to ~10 s). 0 or -errno.
+ */
+static inline int rpc_memcg_destroy(struct rpc_memcg *cg)
+{
+	char p[PATH_MAX + 32], buf[4096];
+	int r = 0;
+
+	if (!cg->v)
+		return 0;
+	for (int i = 0; i < 1000; i++) {
+		char *save = NULL, *t;
+
+		snprintf(p, sizeof(p), "%s/cgroup.procs", cg->path);
+		if (rpc_read_str(p, buf, sizeof(buf)) < 0 || !buf[0])
+			break;
+		for (t = strtok_r(buf, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
+			if (atoi(t) > 0 && atoi(t) != getpid())
+				kill(atoi(t), SIGKILL);
+		usleep(10000);
+	}
+	for (int i = 0; i < 1000; i++) {
+		r = rmdir(cg->path) ? -errno : 0;
+		if (r != -EBUSY)
+			break;
+		usleep(10000);
+	}
+	if (!r || r == -ENOENT)
+		cg->v = 0;
+	return r == -ENOENT ? 0 : r;
+}
+
 #endif /* RPC_UTIL_H */
