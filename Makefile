@@ -3,6 +3,7 @@
 #   make run              build everything, boot the VM, mount, demo
 #   make run CMD='...'    run CMD in the VM (module mounted at /mnt, repo at /src)
 #   make check            every test; last line "N passed, M failed"
+#   make bench            fio vs tmpfs and ramfs on a kernel without debug options
 #   make module           just build rust_pagecache.ko (into $RPC_CACHE)
 #
 # The kernel's own Kbuild file (./Kbuild) describes the module; this
@@ -10,11 +11,13 @@
 # build root.
 SHELL := /bin/bash
 
-.PHONY: run check module kernel root clean
+.PHONY: run check bench module kernel root clean
 run:
 	@bash scripts/run.sh $(if $(CMD),"$$CMD")
 check:
 	@bash scripts/check.sh
+bench:
+	@bash scripts/bench.sh
 module:
 	@bash scripts/module.sh
 kernel:

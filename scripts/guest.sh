@@ -5,6 +5,7 @@
 #   guest.sh run [CMD...]   demo, or the shell command CMD run in /mnt, where
 #                           the module is mounted
 #   guest.sh check          every selftest
+#   guest.sh bench          bench/guest-bench.sh (fio against tmpfs and ramfs)
 set -u
 exec </dev/null
 mode=$1; shift
@@ -47,6 +48,8 @@ run)
 		mount | grep rust_pagecache
 		mount -o remount,size=64m "$MNT"; grep rust_pagecache /proc/mounts
 		stat -f "$MNT"
+		# The module's page-cache statistics (debugfs, per mount).
+		cat /sys/kernel/debug/rust_pagecache/"$(mountpoint -d "$MNT")"/stats
 		set +x
 		status=0
 	fi
@@ -54,6 +57,10 @@ run)
 	say "kernel log (rust_pagecache)"
 	dmesg | grep -i rust_pagecache
 	echo "$status" > "$OUT/status"
+	;;
+bench)
+	bash /src/bench/guest-bench.sh /cache/bench/memcpy 2>&1 | tee "$OUT/bench.txt"
+	echo "${PIPESTATUS[0]}" > "$OUT/status"
 	;;
 check)
 	kselftest_dir=$OUT/selftests

@@ -4,12 +4,15 @@
 # the guest's results to $RPC_CACHE/vm/out/.
 #   scripts/vm.sh run [CMD...]
 #   scripts/vm.sh check
-# RPC_VM_MEM (default 2G) sets guest RAM. KVM is used when a short probe boot
+#   scripts/vm.sh bench      (with RPC_FLAVOUR=bench: the kernel without debug options)
+# RPC_VM_MEM (default 2G) sets guest RAM; RPC_FLAVOUR (default debug) picks
+# the kernel (kernel/<flavour>.config). KVM is used when a short probe boot
 # shows it works (guests hang in the decompressor on some hosts), else TCG.
 . "$(dirname "$0")/lib.sh"
 
-kdir=$(bash "$REPO/scripts/kernel.sh" debug)
-ko=$(bash "$REPO/scripts/module.sh" debug)
+flavour=${RPC_FLAVOUR:-debug}
+kdir=$(bash "$REPO/scripts/kernel.sh" "$flavour")
+ko=$(bash "$REPO/scripts/module.sh" "$flavour")
 kin=/cache/$(basename "$kdir")
 vm="$RPC_CACHE/vm"
 rm -rf "$vm"; mkdir -p "$vm/out"
@@ -44,13 +47,13 @@ quoted=
 [ $# -gt 0 ] && quoted=$(printf ' %q' "$@")
 flag=$(kvm_flag)
 mem=${RPC_VM_MEM:-2G}
-log "booting the test kernel ($mem, ${flag:-kvm}; about 65 s to userspace under TCG)"
+log "booting the $flavour kernel ($mem, ${flag:-kvm}; about 65 s to userspace under TCG)"
 start=$SECONDS
 # kmemleak=on: leak reports; oops=panic + panic=-1: a crash ends the VM.
 vng_cmd "${RPC_VM_TIMEOUT:-3600}" $flag --memory "$mem" --verbose \
 	--append "kmemleak=on oops=panic panic=-1 softlockup_panic=1" \
 	--rwdir="/cache/vm/out" \
-	--exec "RPC_KO=/cache/module-debug/rust_pagecache.ko RPC_OUT=/cache/vm/out bash /src/scripts/guest.sh $mode$quoted" \
+	--exec "RPC_KO=/cache/module-$flavour/rust_pagecache.ko RPC_OUT=/cache/vm/out bash /src/scripts/guest.sh $mode$quoted" \
 	2>&1 | tee "$vm/console.log" || true # QEMU ends on a guest reset; the status is the guest's
 log "VM finished in $((SECONDS - start)) s"
 status=$(cat "$vm/out/status" 2>/dev/null || echo 99)
