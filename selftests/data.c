@@ -20,9 +20,6 @@
 #define KIB 1024
 #define MIB (1024 * 1024)
 
-#ifndef __NR_copy_file_range
-#define __NR_copy_file_range 326
-#endif
 
 FIXTURE(data) {
 	char dir[64];
@@ -34,10 +31,8 @@ FIXTURE_SETUP(data)
 	int r;
 
 	umask(0);
-	r = rpc_mount_opts(self->dir, "");
+	r = rpc_mount_dir(self->dir, "", &self->dfd);
 	ASSERT_EQ(0, r) TH_LOG("mount %s: %s", rpc_fstype(), strerror(-r));
-	self->dfd = open(self->dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->dfd);
 }
 
 FIXTURE_TEARDOWN_PARENT(data)
@@ -80,10 +75,8 @@ FIXTURE_SETUP(io)
 {
 	int r;
 
-	r = rpc_mount_opts(self->dir, "");
+	r = rpc_mount_dir(self->dir, "", &self->dfd);
 	ASSERT_EQ(0, r) TH_LOG("mount %s: %s", rpc_fstype(), strerror(-r));
-	self->dfd = open(self->dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->dfd);
 }
 
 FIXTURE_TEARDOWN_PARENT(io)

@@ -73,18 +73,6 @@
 #include <sys/uio.h>
 #include "kselftest_harness.h"
 
-#ifndef FALLOC_FL_KEEP_SIZE
-#define FALLOC_FL_KEEP_SIZE	0x01
-#endif
-#ifndef FALLOC_FL_PUNCH_HOLE
-#define FALLOC_FL_PUNCH_HOLE	0x02
-#endif
-#ifndef FALLOC_FL_ZERO_RANGE
-#define FALLOC_FL_ZERO_RANGE	0x10
-#endif
-#ifndef __NR_copy_file_range
-#define __NR_copy_file_range	326
-#endif
 
 #define KIB 1024
 #define MIB (1024 * 1024)

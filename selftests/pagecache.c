@@ -48,18 +48,6 @@
 #define KIB 1024
 #define MIB (1024 * 1024)
 
-#ifndef FALLOC_FL_KEEP_SIZE
-#define FALLOC_FL_KEEP_SIZE	0x01
-#endif
-#ifndef FALLOC_FL_PUNCH_HOLE
-#define FALLOC_FL_PUNCH_HOLE	0x02
-#endif
-#ifndef FALLOC_FL_ZERO_RANGE
-#define FALLOC_FL_ZERO_RANGE	0x10
-#endif
-#ifndef __NR_copy_file_range
-#define __NR_copy_file_range	326
-#endif
 #ifndef SEEK_DATA
 #define SEEK_DATA 3
 #define SEEK_HOLE 4
@@ -122,10 +110,8 @@ FIXTURE_SETUP(pc)
 	int r;
 
 	umask(0);
-	r = rpc_mount_opts(self->dir, "");
+	r = rpc_mount_dir(self->dir, "", &self->dfd);
 	ASSERT_EQ(0, r) TH_LOG("mount %s: %s", rpc_fstype(), strerror(-r));
-	self->dfd = open(self->dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->dfd);
 }
 
 FIXTURE_TEARDOWN_PARENT(pc)
@@ -775,10 +761,8 @@ FIXTURE_SETUP(small)
 	int r;
 
 	umask(0);
-	r = rpc_mount_opts(self->dir, "size=1m,nr_inodes=8");
+	r = rpc_mount_dir(self->dir, "size=1m,nr_inodes=8", &self->dfd);
 	ASSERT_EQ(0, r) TH_LOG("mount %s: %s", rpc_fstype(), strerror(-r));
-	self->dfd = open(self->dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->dfd);
 }
 
 FIXTURE_TEARDOWN_PARENT(small)

@@ -144,6 +144,20 @@ static inline int rpc_mount_opts(char *dir, const char *opts)
 	return 0;
 }
 
+/*
+ * rpc_mount_opts(), then open the mounted directory: the setup of most
+ * fixtures. *dfd gets an O_DIRECTORY descriptor. 0 or -errno.
+ */
+static inline int rpc_mount_dir(char *dir, const char *opts, int *dfd)
+{
+	int r = rpc_mount_opts(dir, opts);
+
+	if (r)
+		return r;
+	*dfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	return *dfd < 0 ? -errno : 0;
+}
+
 static inline void rpc_umount(const char *dir)
 {
 	if (!dir || !dir[0])
@@ -697,6 +711,20 @@ static inline int rpc_keyed_value(const char *path, const char *key, long long *
 }
 
 /* ---- rust_pagecache debugfs files ---- */
+
+/* Not in every libc's headers. */
+#ifndef FALLOC_FL_KEEP_SIZE
+#define FALLOC_FL_KEEP_SIZE	0x01
+#endif
+#ifndef FALLOC_FL_PUNCH_HOLE
+#define FALLOC_FL_PUNCH_HOLE	0x02
+#endif
+#ifndef FALLOC_FL_ZERO_RANGE
+#define FALLOC_FL_ZERO_RANGE	0x10
+#endif
+#ifndef __NR_copy_file_range
+#define __NR_copy_file_range	326
+#endif
 
 #define RPC_DEBUGFS		"/sys/kernel/debug"
 #define RPC_DEBUGFS_MAGIC	0x64626720UL
