@@ -20,7 +20,7 @@ jobs=(
 )
 declare -A result
 for fs in "${fss[@]}"; do
-	dir=/bench/$fs
+	dir=/tmp/bench/$fs
 	mkdir -p "$dir"
 	mount -t "$fs" none "$dir" || { echo "mount $fs failed"; exit 1; }
 	# The file is written once, then every job runs on cached data.
