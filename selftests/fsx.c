@@ -595,6 +595,24 @@ static int do_open(struct fsx *f, int flags)
 	return 0;
 }
 
+/* Splits buf[0..len) into up to 4 random pieces for preadv/pwritev. */
+static int split_iov(struct fsx *f, uint8_t *buf, size_t len, struct iovec iov[4])
+{
+	size_t left = len, used = 0;
+	int n = 0;
+
+	while (left && n < 4) {
+		size_t l = n == 3 ? left : 1 + below(f, left);
+
+		iov[n].iov_base = buf + used;
+		iov[n].iov_len = l;
+		used += l;
+		left -= l;
+		n++;
+	}
+	return n;
+}
+
 static int op_read(struct fsx *f, struct rec *r, bool vec)
 {
 	size_t off = below(f, f->size + 4096), len = gen_len(f);
@@ -606,18 +624,8 @@ static int op_read(struct fsx *f, struct rec *r, bool vec)
 	memset(f->rbuf, 0xa5, len);
 	if (vec) {
 		struct iovec iov[4];
-		size_t left = len, used = 0;
-		int n = 0;
+		int n = split_iov(f, f->rbuf, len, iov);
 
-		while (left && n < 4) {
-			size_t l = n == 3 ? left : 1 + below(f, left);
-
-			iov[n].iov_base = f->rbuf + used;
-			iov[n].iov_len = l;
-			used += l;
-			left -= l;
-			n++;
-		}
 		got = preadv(f->fd, iov, n, off);
 	} else {
 		got = pread(f->fd, f->rbuf, len, off);
@@ -668,18 +676,8 @@ static int op_write(struct fsx *f, struct rec *r, int kind)
 	fill(f->buf, len, f->opnum, off);
 	if (kind == OP_WRITEV) {
 		struct iovec iov[4];
-		size_t left = len, used = 0;
-		int n = 0;
+		int n = split_iov(f, f->buf, len, iov);
 
-		while (left && n < 4) {
-			size_t l = n == 3 ? left : 1 + below(f, left);
-
-			iov[n].iov_base = f->buf + used;
-			iov[n].iov_len = l;
-			used += l;
-			left -= l;
-			n++;
-		}
 		got = pwritev(f->fd, iov, n, off);
 	} else if (kind == OP_APPEND) {
 		got = write(f->afd, f->buf, len);

@@ -27,7 +27,7 @@ use crate::ffi::{self, OpsTable};
 use crate::folio::LockedFolio;
 use crate::inode::{self, RpcInode};
 use crate::mmap;
-use crate::page_cache::{Batch, PageCache, Removal, BATCH, MAX_INDEX};
+use crate::page_cache::{Batch, PageCache, BATCH, MAX_INDEX};
 use crate::super_block::SbInfo;
 use kernel::bindings;
 use kernel::prelude::*;
@@ -245,7 +245,7 @@ unsafe fn get_or_create(inode: *mut bindings::inode, cache: &PageCache<'_>, inde
 ///
 /// As for [`get_or_create`].
 unsafe fn discard_new(inode: *mut bindings::inode, cache: &PageCache<'_>, folio: LockedFolio) {
-    let removed = cache.remove(folio, Removal::Truncate);
+    let removed = cache.remove(folio);
     // SAFETY: function contract; the pages were charged by `get_or_create`.
     unsafe { inode::uncharge(inode, removed as u64) };
 }
@@ -542,27 +542,12 @@ unsafe fn allocate(inode: *mut bindings::inode, start: u64, end: u64) -> Result 
 unsafe fn zero_range(inode: *mut bindings::inode, start: u64, end: u64) {
     // SAFETY: function contract.
     let cache = unsafe { cache_of(inode) };
-    let (mut index, last) = (start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT);
-    while index <= last {
-        let mut batch = Batch::new();
-        cache.lookup_batch(index, last, &mut batch);
-        if batch.is_empty() {
-            break;
-        }
-        for folio in batch.drain() {
-            index = folio.index() + folio.nr_pages() as u64;
-            let folio = folio.lock();
-            if folio.mapping() != cache.mapping() {
-                continue;
-            }
-            let pos = folio.index() << PAGE_SHIFT;
-            let from = start.saturating_sub(pos).min(folio.size() as u64) as usize;
-            let to = (end - pos).min(folio.size() as u64) as usize;
-            folio.zero(from, to);
-        }
-        // SAFETY: process context.
-        unsafe { ffi::rpc_cond_resched() };
-    }
+    cache.for_each_locked(start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT, |folio| {
+        let pos = folio.index() << PAGE_SHIFT;
+        let from = start.saturating_sub(pos).min(folio.size() as u64) as usize;
+        let to = (end - pos).min(folio.size() as u64) as usize;
+        folio.zero(from, to);
+    });
 }
 
 /// Removes the folio at `index` that [`allocate`] added.

@@ -247,13 +247,6 @@ impl Batch {
     }
 }
 
-/// How a removal treats a folio that others still reference.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Removal {
-    /// Truncate or punch: the folio leaves the index even if referenced.
-    Truncate,
-}
-
 /// One file's page cache.
 pub(crate) struct PageCache<'a> {
     mapping: *mut bindings::address_space,
@@ -422,7 +415,7 @@ impl<'a> PageCache<'a> {
     /// this file for the freeze). Returns the number of pages removed (0 if
     /// it had already gone). The caller has unmapped it and gives back the
     /// blocks; the folio is freed when the last reference goes.
-    pub(crate) fn remove(&self, folio: LockedFolio, _how: Removal) -> usize {
+    pub(crate) fn remove(&self, folio: LockedFolio) -> usize {
         if folio.mapping() != self.mapping {
             return 0;
         }
@@ -482,11 +475,9 @@ impl<'a> PageCache<'a> {
         nr
     }
 
-    /// Removes every folio at indices `start..=last`. Returns the number of
-    /// pages removed. Caller: `i_rwsem` and `invalidate_lock` (exclusive)
-    /// held, the range already unmapped, or the inode being evicted.
-    pub(crate) fn truncate_range(&self, start: u64, last: u64) -> u64 {
-        let mut removed = 0u64;
+    /// Calls `f` with each folio at indices `start..=last` that is still in
+    /// this mapping once locked, in index order.
+    pub(crate) fn for_each_locked(&self, start: u64, last: u64, mut f: impl FnMut(LockedFolio)) {
         let mut index = start;
         while index <= last {
             let mut batch = Batch::new();
@@ -496,11 +487,22 @@ impl<'a> PageCache<'a> {
             }
             for folio in batch.drain() {
                 index = folio.index() + folio.nr_pages() as u64;
-                removed += self.remove(folio.lock(), Removal::Truncate) as u64;
+                let folio = folio.lock();
+                if folio.mapping() == self.mapping {
+                    f(folio);
+                }
             }
             // SAFETY: may sleep here (callers are in process context).
             unsafe { ffi::rpc_cond_resched() };
         }
+    }
+
+    /// Removes every folio at indices `start..=last`. Returns the number of
+    /// pages removed. Caller: `i_rwsem` and `invalidate_lock` (exclusive)
+    /// held, the range already unmapped, or the inode being evicted.
+    pub(crate) fn truncate_range(&self, start: u64, last: u64) -> u64 {
+        let mut removed = 0u64;
+        self.for_each_locked(start, last, |folio| removed += self.remove(folio) as u64);
         removed
     }
 }
