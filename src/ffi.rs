@@ -124,7 +124,6 @@ extern "C" {
     pub(crate) fn rpc_folio_test_private(folio: *const bindings::folio) -> bool;
     pub(crate) fn rpc_folio_cancel_dirty(folio: *mut bindings::folio);
     pub(crate) fn rpc_folio_file_page(folio: *mut bindings::folio, index: c_ulong) -> *mut bindings::page;
-    pub(crate) fn rpc_page_folio(page: *mut bindings::page) -> *mut bindings::folio;
     pub(crate) fn rpc_folio_detach(mapping: *mut bindings::address_space, folio: *mut bindings::folio);
     pub(crate) fn rpc_xa_lock_irq(xa: *mut bindings::xarray);
     pub(crate) fn rpc_xa_unlock_irq(xa: *mut bindings::xarray);
@@ -141,7 +140,9 @@ extern "C" {
         sb: *mut bindings::super_block,
         stats: *const c_void,
         remove_delay_us: *mut u32,
+        fault_delay_us: *mut u32,
     ) -> *mut bindings::dentry;
     pub(crate) fn rpc_debugfs_remove(dir: *mut bindings::dentry);
     pub(crate) fn rpc_udelay(us: c_uint);
+    pub(crate) fn rpc_fsleep(us: c_uint);
 }

@@ -91,21 +91,6 @@ impl Folio {
         unsafe { ffi::rpc_folio_copy_to_iter(self.as_ptr(), offset, bytes, iter) }
     }
 
-    /// Takes a new reference on a folio the caller already holds one on.
-    ///
-    /// # Safety
-    ///
-    /// The caller holds a reference on `ptr` (or otherwise keeps it live)
-    /// for the duration of the call.
-    pub(crate) unsafe fn get(ptr: *mut bindings::folio) -> Self {
-        // SAFETY: the folio is live with a non-zero count, so `try_get`
-        // cannot fail; a failure would mean the contract was broken.
-        let ok = unsafe { ffi::rpc_folio_try_get(ptr) };
-        assert!(ok);
-        // SAFETY: we own the reference just taken.
-        unsafe { Folio::from_raw(ptr) }
-    }
-
     /// Locks the folio (sleeps until it is ours).
     pub(crate) fn lock(self) -> LockedFolio {
         // SAFETY: we hold a reference, and may sleep here.
@@ -149,16 +134,6 @@ impl LockedFolio {
     pub(crate) fn into_raw_locked(self) -> *mut bindings::folio {
         let ptr = self.as_ptr();
         core::mem::forget(self);
-        ptr
-    }
-
-    /// Keeps the lock for a caller that holds its own reference (a
-    /// `page_mkwrite` returning `VM_FAULT_LOCKED`) and puts ours.
-    pub(crate) fn into_lock_only(self) -> *mut bindings::folio {
-        let ptr = self.into_raw_locked();
-        // SAFETY: the caller's own reference keeps the folio alive; this
-        // puts the one `self` owned.
-        unsafe { ffi::rpc_folio_put(ptr) };
         ptr
     }
 

@@ -481,11 +481,6 @@ struct page *rpc_folio_file_page(struct folio *folio, pgoff_t index)
 	return folio_file_page(folio, index);
 }
 
-struct folio *rpc_page_folio(struct page *page)
-{
-	return page_folio(page);
-}
-
 /*
  * The detach step of a removal, under the XArray lock taken by the caller
  * (page_cache.rs decides when; this only does what page_cache_delete() and
@@ -563,9 +558,9 @@ void rpc_debugfs_exit(void)
 	debugfs_remove(rpc_debugfs_root);
 }
 
-/* <debugfs>/rust_pagecache/<major>:<minor>/{stats,remove_delay_us} */
+/* <debugfs>/rust_pagecache/<major>:<minor>/{stats,remove_delay_us,fault_delay_us} */
 struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
-				  u32 *remove_delay_us)
+				  u32 *remove_delay_us, u32 *fault_delay_us)
 {
 	char name[32];
 	struct dentry *dir;
@@ -574,6 +569,7 @@ struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
 	dir = debugfs_create_dir(name, rpc_debugfs_root);
 	debugfs_create_file("stats", 0444, dir, (void *)stats, &rpc_stats_fops);
 	debugfs_create_u32("remove_delay_us", 0644, dir, remove_delay_us);
+	debugfs_create_u32("fault_delay_us", 0644, dir, fault_delay_us);
 	return dir;
 }
 
@@ -585,4 +581,9 @@ void rpc_debugfs_remove(struct dentry *dir)
 void rpc_udelay(unsigned int us)
 {
 	udelay(us);
+}
+
+void rpc_fsleep(unsigned int us)
+{
+	fsleep(us);
 }

@@ -103,7 +103,6 @@ void rpc_folio_detach_marker(struct folio *folio);
 bool rpc_folio_test_private(const struct folio *folio);
 void rpc_folio_cancel_dirty(struct folio *folio);
 struct page *rpc_folio_file_page(struct folio *folio, pgoff_t index);
-struct folio *rpc_page_folio(struct page *page);
 void rpc_folio_detach(struct address_space *mapping, struct folio *folio);
 void rpc_xa_lock_irq(struct xarray *xa);
 void rpc_xa_unlock_irq(struct xarray *xa);
@@ -118,8 +117,9 @@ struct dentry;
 void rpc_debugfs_init(void);
 void rpc_debugfs_exit(void);
 struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
-				  u32 *remove_delay_us);
+				  u32 *remove_delay_us, u32 *fault_delay_us);
 void rpc_debugfs_remove(struct dentry *dir);
 void rpc_udelay(unsigned int us);
+void rpc_fsleep(unsigned int us);
 
 #endif

@@ -3,29 +3,67 @@
 //! `mmap` of regular files: the module's own fault handler over its
 //! lockless lookup.
 //!
-//! [`fault`] returns the folio locked (`VM_FAULT_LOCKED`) after checking,
-//! under the folio lock, that it is still in this mapping and inside
-//! `i_size`. That is the check seed 004 is about: a truncate or hole punch
-//! sets `i_size` / takes the mapping's `invalidate_lock` exclusively, then
-//! locks each folio it removes; a fault that found the folio before the
-//! removal either sees it gone (its `mapping` is cleared, look again) or
-//! maps it before the truncate's lock, and the truncate then unmaps it
-//! again. A fault on a hole creates the folio with `invalidate_lock` held
-//! shared, so it cannot insert into a range a punch is emptying.
+//! # Seed 004: a fault racing truncate, hole punch or invalidation
 //!
-//! Lock order: `mmap_lock` → `invalidate_lock` (shared) → folio lock.
-//! Truncate: `i_rwsem` → `invalidate_lock` → folio lock → `i_mmap_rwsem`
-//! (`unmap_mapping_range` on a folio mapped again, the order of
-//! mm/rmap.c). Write: `i_rwsem` → folio lock, copying with page faults
-//! disabled, so a write whose source is a mapping of the same file cannot
-//! invert `mmap_lock` and the folio lock.
+//! [`fault`] finds the folio with the lockless lookup, then locks it and
+//! re-checks, under the folio lock, that it is still in this mapping and
+//! inside `i_size` before returning it locked (`VM_FAULT_LOCKED`). A
+//! truncate or punch (file.rs) works in this order: set `i_size` (truncate),
+//! take the mapping's `invalidate_lock` exclusively, `unmap_mapping_range`,
+//! then lock each folio and remove it ([`PageCache::remove`] clears
+//! `folio->mapping` and unmaps the folio again if a fault mapped it in
+//! between), and `unmap_mapping_range` once more. Against that, a fault
+//! either
+//! - locks the folio before the remover does: the remover waits for the
+//!   fault's PTE to be installed (`finish_fault` runs before the folio is
+//!   unlocked) and then unmaps it; or
+//! - locks it after it left the file: it sees `mapping` cleared (or
+//!   `i_size` below it), drops it and looks again, finding the hole or a
+//!   new folio (counted as `fault_retries` in the statistics).
+//!
+//! Without the re-check, the second case maps a folio that no longer
+//! belongs to the file: after `truncate` has returned, a process still
+//! reads the old data, and after the file is extended again its writes
+//! vanish and its reads are not the zeros everyone else sees — the bug the
+//! 2006 thread closes. `fault_delay_us` (stats.rs) widens the window between
+//! lookup and lock so the selftest (`mmap: fault_vs_truncate_punch_extend`)
+//! hits it every run.
+//!
+//! A fault on a hole creates the folio with `invalidate_lock` held shared,
+//! so it cannot insert into a range that a punch or truncate, holding it
+//! exclusively, is emptying; `i_size` is checked again under it.
+//!
+//! Fault-around (`map_pages`) is `filemap_map_pages()`: it maps the folios
+//! around a read fault that are already cached, with the same protocol
+//! (speculative reference, XArray re-check, folio trylock, then `mapping`
+//! and `i_size` checks under the lock), and never creates one.
+//!
+//! # Dirtying without `page_mkwrite`
+//!
+//! Every folio of this filesystem is dirty from its insertion until it
+//! leaves the cache (see page_cache.rs: nothing cleans it), so there is no
+//! clean→dirty transition to be told about. As in shmem there is therefore
+//! no `page_mkwrite`: shared mappings are writable from the first write
+//! fault, the fault code itself calls `folio_mark_dirty()` (a no-op here)
+//! and `file_update_time()`. It also matters for pinning: a
+//! `page_mkwrite` would make every shared writable mapping need dirty
+//! tracking, and GUP refuses long-term pins (`FOLL_LONGTERM`: io_uring
+//! fixed buffers, RDMA, vfio) of such mappings with EFAULT.
+//!
+//! # Locks
+//!
+//! Fault: `mmap_lock` (or the VMA lock) → `invalidate_lock` (shared, holes
+//! only) → folio lock. Truncate/punch: `i_rwsem` → `invalidate_lock`
+//! (exclusive) → folio lock → `i_mmap_rwsem` (`unmap_mapping_range` of a
+//! folio mapped again, the order of mm/rmap.c). Write: `i_rwsem` → folio
+//! lock, copying with page faults disabled, so a write whose source is a
+//! mapping of the same file cannot invert `mmap_lock` and the folio lock.
 //!
 //! Folios created by a fault are charged, zeroed, up to date and dirty, like
 //! those written by `write(2)` (see page_cache.rs: reclaim never drops one).
 
 use crate::ffi::{self, OpsTable};
 use crate::file::{cache_of, InvalidateLock};
-use crate::folio::Folio;
 use crate::inode;
 use kernel::bindings;
 use kernel::prelude::*;
@@ -35,7 +73,6 @@ type VmFault = bindings::vm_fault_t;
 const SIGBUS: VmFault = bindings::vm_fault_reason_VM_FAULT_SIGBUS as VmFault;
 const OOM: VmFault = bindings::vm_fault_reason_VM_FAULT_OOM as VmFault;
 const LOCKED: VmFault = bindings::vm_fault_reason_VM_FAULT_LOCKED as VmFault;
-const NOPAGE: VmFault = bindings::vm_fault_reason_VM_FAULT_NOPAGE as VmFault;
 
 /// Whether page `index` lies at or beyond EOF.
 fn beyond_eof(inode: *mut bindings::inode, index: u64) -> bool {
@@ -55,8 +92,16 @@ unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
         if beyond_eof(inode, index) {
             return SIGBUS;
         }
-        if let Some(folio) = cache.lookup_locked(index) {
-            break folio;
+        if let Some(folio) = cache.lookup(index) {
+            cache.stats().fault_window();
+            let folio = folio.lock();
+            // Seed 004: removed between the lookup and the lock? Then it
+            // must not be mapped: look again.
+            if folio.mapping() == cache.mapping() {
+                break folio;
+            }
+            cache.stats().fault_retried();
+            continue;
         }
         // A hole: create the page, excluding truncate and punch.
         // SAFETY: the mapping lives as long as the inode; no folio lock held.
@@ -85,8 +130,8 @@ unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
             }
         }
     };
-    // Seed 004: re-checked under the folio lock. `lookup_locked` saw the
-    // folio still in this mapping; now the size.
+    // Seed 004, the size half of the re-check: a truncate that set `i_size`
+    // below this page before we locked it will remove it once we unlock.
     if beyond_eof(inode, index) {
         return SIGBUS;
     }
@@ -100,31 +145,9 @@ unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
     LOCKED
 }
 
-/// `vm_operations_struct.page_mkwrite`: a shared mapping is about to write.
-unsafe extern "C" fn page_mkwrite(vmf: *mut bindings::vm_fault) -> VmFault {
-    // SAFETY: as in `fault`; `vmf->page` is mapped and referenced by the
-    // caller for the whole call.
-    let (file, page) = unsafe { (ffi::rpc_vmf_file(vmf), (*vmf).page) };
-    // SAFETY: as above.
-    let inode = unsafe { ffi::rpc_file_inode(file) };
-    // SAFETY: the open file is live.
-    unsafe { bindings::file_update_time(file) };
-    // SAFETY: the caller holds a reference on the page's folio.
-    let folio = unsafe { Folio::get(ffi::rpc_page_folio(page)) }.lock();
-    // SAFETY: `inode` is live.
-    if folio.mapping() != unsafe { (*inode).i_mapping } {
-        // Truncated meanwhile: let the fault start again (it will SIGBUS
-        // or find the new page).
-        return NOPAGE;
-    }
-    folio.mark_dirty();
-    folio.into_lock_only();
-    LOCKED
-}
-
 static VM_OPS: OpsTable<bindings::vm_operations_struct> = OpsTable(bindings::vm_operations_struct {
     fault: Some(fault),
-    page_mkwrite: Some(page_mkwrite),
+    map_pages: Some(bindings::filemap_map_pages),
     // SAFETY: all-zero is a valid `vm_operations_struct`.
     ..unsafe { core::mem::zeroed() }
 });

@@ -266,6 +266,10 @@ impl<'a> PageCache<'a> {
         self.mapping
     }
 
+    pub(crate) fn stats(&self) -> &'a Stats {
+        self.stats
+    }
+
     fn xa(&self) -> *mut bindings::xarray {
         // SAFETY: `mapping` is valid for `'a` (see `new`).
         unsafe { &raw mut (*self.mapping).i_pages }

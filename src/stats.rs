@@ -2,8 +2,10 @@
 
 //! Per-superblock page-cache statistics, shown in debugfs at
 //! `/sys/kernel/debug/rust_pagecache/<major>:<minor>/stats` (`<major>:<minor>`
-//! is the mount's `st_dev`), plus one test knob beside it,
-//! `remove_delay_us` (see [`Stats::remove_delay_us`]).
+//! is the mount's `st_dev`), plus two test knobs beside it that widen a race
+//! window so the selftests can hit it every time: `remove_delay_us` (seed
+//! 002, see [`Stats::hold_frozen_window`]) and `fault_delay_us` (seed 004,
+//! see [`Stats::fault_window`]).
 
 use crate::ffi;
 use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
@@ -29,12 +31,23 @@ pub(crate) struct Stats {
     /// in normal use; written by debugfs as a plain `u32`, read here with
     /// relaxed atomics.
     remove_delay_us: AtomicU32,
+    /// Faults that found their folio gone from the file once they had
+    /// locked it (a truncate, punch or eviction removed it in between) and
+    /// looked again: seed 004's race, caught by the re-check.
+    fault_retries: AtomicU64,
+    /// Test knob: a fault that found its folio in the cache sleeps this many
+    /// microseconds (at most [`MAX_FAULT_DELAY_US`]) before locking it, so
+    /// that a truncate or punch can remove the folio in between. 0 (the
+    /// default) in normal use.
+    fault_delay_us: AtomicU32,
     /// The superblock's debugfs directory.
     dir: AtomicPtr<bindings::dentry>,
 }
 
 /// Upper bound for the test knob: it spins with interrupts off.
 const MAX_REMOVE_DELAY_US: u32 = 1000;
+/// Upper bound for the fault knob (it sleeps, holding `mmap_lock` shared).
+const MAX_FAULT_DELAY_US: u32 = 10_000;
 
 impl Stats {
     pub(crate) const fn new() -> Self {
@@ -45,6 +58,8 @@ impl Stats {
             removed_frozen: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             remove_delay_us: AtomicU32::new(0),
+            fault_retries: AtomicU64::new(0),
+            fault_delay_us: AtomicU32::new(0),
             dir: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
@@ -64,6 +79,20 @@ impl Stats {
 
     pub(crate) fn retried(&self) {
         self.retries.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn fault_retried(&self) {
+        self.fault_retries.fetch_add(1, Relaxed);
+    }
+
+    /// The fault test knob (see `fault_delay_us`): called by a fault between
+    /// finding its folio and locking it; returns at once when the knob is 0.
+    pub(crate) fn fault_window(&self) {
+        let us = self.fault_delay_us.load(Relaxed).min(MAX_FAULT_DELAY_US);
+        if us != 0 {
+            // SAFETY: faults may sleep; no spinlock or RCU read lock is held.
+            unsafe { ffi::rpc_fsleep(us) };
+        }
     }
 
     /// The test knob (see `remove_delay_us`): called inside a removal's
@@ -96,7 +125,7 @@ impl Stats {
         let me: *const Self = self;
         // SAFETY: debugfs keeps the pointers until `unregister` removes the
         // files (which waits for readers), per the contract.
-        let dir = unsafe { ffi::rpc_debugfs_sb_add(sb, me.cast(), self.remove_delay_us.as_ptr()) };
+        let dir = unsafe { ffi::rpc_debugfs_sb_add(sb, me.cast(), self.remove_delay_us.as_ptr(), self.fault_delay_us.as_ptr()) };
         self.dir.store(dir, Relaxed);
     }
 
@@ -121,13 +150,14 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
     let s = unsafe { &*stats.cast::<Stats>() };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&CStr, u64); 6] = [
+    let lines: [(&CStr, u64); 7] = [
         (c"folios_cached %llu\n", inserted.saturating_sub(removed)),
         (c"bytes_cached %llu\n", pages << bindings::PAGE_SHIFT),
         (c"folios_inserted %llu\n", inserted),
         (c"folios_removed %llu\n", removed),
         (c"folios_removed_frozen %llu\n", s.removed_frozen.load(Relaxed)),
         (c"lookup_retries %llu\n", s.retries.load(Relaxed)),
+        (c"fault_retries %llu\n", s.fault_retries.load(Relaxed)),
     ];
     for (fmt, v) in lines {
         // SAFETY: `m` per the contract; each format has one `%llu`.
