@@ -565,41 +565,6 @@ TEST_F(pc, stats_follow_pages)
 
 /* ---- memory cgroup charge and the LRU ---- */
 
-/* Fork a child that joins cg, writes len bytes of pattern seed to path and exits. */
-static int write_in_cgroup(const struct rpc_memcg *cg, const char *path, size_t len, uint32_t seed)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		char *buf = malloc(MIB);
-		int fd;
-
-		if (!buf || rpc_memcg_enter(cg, 0))
-			_exit(2);
-		fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
-		if (fd < 0)
-			_exit(3);
-		for (size_t off = 0; off < len; off += MIB) {
-			size_t l = len - off < MIB ? len - off : MIB;
-
-			rpc_fill_pattern(buf, l, seed, off);
-			if (write(fd, buf, l) != (ssize_t)l)
-				_exit(4);
-		}
-		close(fd);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 TEST_F_TIMEOUT(pc, memcg_charge_and_lru, 120)
 {
 	const long long len = 16 * MIB, slack = 2 * MIB;
@@ -619,7 +584,7 @@ TEST_F_TIMEOUT(pc, memcg_charge_and_lru, 120)
 	ASSERT_LE(0, f0);
 	ASSERT_LE(0, l0);
 
-	r = write_in_cgroup(&self->cg, p, len, 50);
+	r = rpc_memcg_write_file(&self->cg, p, len, 50);
 	ASSERT_EQ(0, r) TH_LOG("writer in the cgroup ended with %d", r);
 	f1 = rpc_memcg_stat(&self->cg, "file");
 	l1 = lru_kb();

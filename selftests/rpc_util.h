@@ -765,7 +765,7 @@ static inline int rpc_pc_debugfs_dir(const char *mnt, char *buf, size_t len)
 /* Per-superblock page cache statistics of the module (debugfs "stats"). */
 struct rpc_pc_stats {
 	long long folios_cached, bytes_cached, folios_inserted, folios_removed, lookup_retries;
-	long long folios_removed_frozen;
+	long long folios_removed_frozen, fault_retries;
 };
 
 /* Read every field of the stats file of the mount at mnt. 0 or -errno. */
@@ -784,13 +784,14 @@ static inline int rpc_pc_stats(const char *mnt, struct rpc_pc_stats *s)
 	    (r = rpc_keyed_value(p, "folios_inserted", &s->folios_inserted)) ||
 	    (r = rpc_keyed_value(p, "folios_removed", &s->folios_removed)) ||
 	    (r = rpc_keyed_value(p, "lookup_retries", &s->lookup_retries)) ||
-	    (r = rpc_keyed_value(p, "folios_removed_frozen", &s->folios_removed_frozen)))
+	    (r = rpc_keyed_value(p, "folios_removed_frozen", &s->folios_removed_frozen)) ||
+	    (r = rpc_keyed_value(p, "fault_retries", &s->fault_retries)))
 		return r;
 	return 0;
 }
 
-/* Set remove_delay_us of the mount at mnt. 0 or -errno. */
-static inline int rpc_pc_set_remove_delay(const char *mnt, long us)
+/* Set a test knob (remove_delay_us, fault_delay_us) of the mount at mnt. 0 or -errno. */
+static inline int rpc_pc_set_knob(const char *mnt, const char *knob, long us)
 {
 	char dir[PATH_MAX], p[PATH_MAX + 32], v[32];
 	int r;
@@ -798,9 +799,14 @@ static inline int rpc_pc_set_remove_delay(const char *mnt, long us)
 	r = rpc_pc_debugfs_dir(mnt, dir, sizeof(dir));
 	if (r)
 		return r;
-	snprintf(p, sizeof(p), "%s/remove_delay_us", dir);
+	snprintf(p, sizeof(p), "%s/%s", dir, knob);
 	snprintf(v, sizeof(v), "%ld\n", us);
 	return rpc_write_str(p, v);
+}
+
+static inline int rpc_pc_set_remove_delay(const char *mnt, long us)
+{
+	return rpc_pc_set_knob(mnt, "remove_delay_us", us);
 }
 
 /* ---- memory cgroups ---- */
@@ -1057,6 +1063,47 @@ static inline int rpc_memcg_destroy(struct rpc_memcg *cg)
 	if (!r || r == -ENOENT)
 		cg->v = 0;
 	return r == -ENOENT ? 0 : r;
+}
+
+/*
+ * Fork a child that joins cg, writes len bytes of pattern seed to path
+ * (created or truncated) and exits, so the file's pages are charged to cg.
+ * Returns the child's exit status (0: written), 128 + signal, or -errno.
+ */
+static inline int rpc_memcg_write_file(const struct rpc_memcg *cg, const char *path, size_t len,
+				       uint32_t seed)
+{
+	const size_t chunk = 1024 * 1024;
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		char *buf = malloc(chunk);
+		int fd;
+
+		if (!buf || rpc_memcg_enter(cg, 0))
+			_exit(2);
+		fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd < 0)
+			_exit(3);
+		for (size_t off = 0; off < len; off += chunk) {
+			size_t l = len - off < chunk ? len - off : chunk;
+
+			rpc_fill_pattern(buf, l, seed, off);
+			if (write(fd, buf, l) != (ssize_t)l)
+				_exit(4);
+		}
+		close(fd);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 #endif /* RPC_UTIL_H */
