@@ -45,13 +45,6 @@ static int new_file(int dfd, const char *name)
 	return openat(dfd, name, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
 }
 
-static long long file_size(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? -errno : st.st_size;
-}
-
 /* ---- sizes x offsets ---- */
 
 FIXTURE(io) {
@@ -102,7 +95,7 @@ TEST_F(io, pwrite_then_pread_at_offsets)
 		ASSERT_LE(0, fd);
 		rpc_fill_pattern(buf, size, k + 1, off);
 		ASSERT_EQ((ssize_t)size, rpc_pwrite_full(fd, buf, size, off));
-		EXPECT_EQ((long long)(off + size), file_size(fd));
+		EXPECT_EQ((long long)(off + size), rpc_file_size(fd));
 		memset(buf, 0xee, off + size + 10);
 		/* read everything, asking for more than there is */
 		ASSERT_EQ((ssize_t)(off + size), rpc_pread_full(fd, buf, off + size + 10, 0));
@@ -162,7 +155,7 @@ TEST_F(io, overwrite_in_the_middle_keeps_the_rest)
 	ASSERT_EQ((ssize_t)size, rpc_pwrite_full(fd, buf + 4097, size, 4097));
 	ASSERT_EQ((ssize_t)len, rpc_pread_full(fd, rd, len, 0));
 	EXPECT_EQ(0, memcmp(buf, rd, len));
-	EXPECT_EQ((long long)len, file_size(fd));
+	EXPECT_EQ((long long)len, rpc_file_size(fd));
 	close(fd);
 	free(buf);
 	free(rd);
@@ -242,11 +235,11 @@ TEST_F(data, truncate_down_then_up_reads_zeros)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(20000, rpc_pwrite_full(fd, buf, 20000, 0));
 	ASSERT_EQ(0, ftruncate(fd, 5000)) TH_LOG("ftruncate: %s", strerror(errno));
-	EXPECT_EQ(5000, file_size(fd));
+	EXPECT_EQ(5000, rpc_file_size(fd));
 	ASSERT_EQ(5000, rpc_pread_full(fd, rd, 20001, 0));
 	EXPECT_EQ(-1, rpc_check_pattern(rd, 5000, 3, 0));
 	ASSERT_EQ(0, ftruncate(fd, 20000));
-	EXPECT_EQ(20000, file_size(fd));
+	EXPECT_EQ(20000, rpc_file_size(fd));
 	memset(rd, 0x77, 20001);
 	ASSERT_EQ(20000, rpc_pread_full(fd, rd, 20001, 0));
 	EXPECT_EQ(-1, rpc_check_pattern(rd, 5000, 3, 0));
@@ -287,7 +280,7 @@ TEST_F(data, truncate_by_path_and_o_trunc)
 	EXPECT_EQ(0, memcmp(buf, "0123", 4));
 	fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, file_size(fd));
+	EXPECT_EQ(0, rpc_file_size(fd));
 	close(fd);
 	EXPECT_EQ(0, rpc_read_file(p, buf, sizeof(buf)));
 }
@@ -327,7 +320,7 @@ TEST_F(data, two_fds_see_each_others_writes)
 	ASSERT_EQ(5, pread(b, buf, sizeof(buf), 0));
 	EXPECT_EQ(0, memcmp(buf, "hello", 5));
 	ASSERT_EQ(5, pwrite(b, "world", 5, 8192));
-	EXPECT_EQ(8197, file_size(a));
+	EXPECT_EQ(8197, rpc_file_size(a));
 	ASSERT_EQ(5, pread(a, buf, 5, 8192));
 	EXPECT_EQ(0, memcmp(buf, "world", 5));
 	ASSERT_EQ(0, ftruncate(b, 2));
@@ -399,7 +392,7 @@ TEST_F(data, large_8mib_file_checksum)
 	close(fd);
 	fd = openat(self->dfd, "big", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ((long long)total, file_size(fd));
+	EXPECT_EQ((long long)total, rpc_file_size(fd));
 	while ((r = read(fd, buf, rchunk)) > 0) {
 		rsum = rpc_fnv1a(rsum, buf, r);
 		done += r;

@@ -129,20 +129,6 @@ static int probe_byte(const volatile char *p)
 	return probe_copy(v, (const volatile void *)((uintptr_t)p & ~7UL), 8);
 }
 
-static long long file_size(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? -errno : st.st_size;
-}
-
-static long long file_blocks(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? -errno : st.st_blocks;
-}
-
 static int new_file(int dfd, const char *name)
 {
 	return openat(dfd, name, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
@@ -328,8 +314,8 @@ TEST_F(mm, madvise_remove_punches_a_hole)
 	if (stats)
 		ASSERT_EQ(0, rpc_pc_stats(self->dir, &a));
 	ASSERT_EQ(0, madvise(m + 2 * ps, 3 * ps, MADV_REMOVE)) TH_LOG("%s", strerror(errno));
-	EXPECT_EQ((long long)len, file_size(fd));
-	EXPECT_EQ((long long)(5 * ps / 512), file_blocks(fd));
+	EXPECT_EQ((long long)len, rpc_file_size(fd));
+	EXPECT_EQ((long long)(5 * ps / 512), rpc_file_blocks(fd));
 	EXPECT_EQ(2 * ps, lseek(fd, 0, SEEK_HOLE));
 	EXPECT_EQ(5 * ps, lseek(fd, 2 * ps, SEEK_DATA));
 	ASSERT_EQ((ssize_t)len, rpc_pread_full(fd, buf, len, 0));
@@ -516,9 +502,7 @@ struct fault_race {
 	atomic_uint removed_gen[RACE_PAGES]; /* data of gens <= this is gone */
 	atomic_bool stop;
 	atomic_long reads, sigbus_expected, stable_checks;
-	atomic_int bad;
-	pthread_mutex_t lock;
-	char msg[512];
+	struct rpc_failure fail;
 };
 
 static uint64_t word_of(unsigned int gen, unsigned int page)
@@ -531,15 +515,9 @@ static void fr_fail(struct fault_race *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	pthread_mutex_lock(&r->lock);
-	if (!atomic_load(&r->bad)) {
-		va_start(ap, fmt);
-		vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-		va_end(ap);
-		atomic_store(&r->bad, 1);
-	}
-	pthread_mutex_unlock(&r->lock);
-	atomic_store(&r->stop, true);
+	va_start(ap, fmt);
+	rpc_failure_vset(&r->fail, &r->stop, fmt, ap);
+	va_end(ap);
 }
 
 static void fr_begin(struct fault_race *r)
@@ -671,7 +649,7 @@ TEST_F_TIMEOUT(mm, fault_vs_truncate_punch_extend, 120)
 	double end;
 
 	memset(&r, 0, sizeof(r));
-	pthread_mutex_init(&r.lock, NULL);
+	rpc_failure_init(&r.fail);
 	r.fd = new_file(self->dfd, "race");
 	ASSERT_LE(0, r.fd);
 	ASSERT_EQ(0, ftruncate(r.fd, RACE_PAGES * ps));
@@ -739,7 +717,7 @@ TEST_F_TIMEOUT(mm, fault_vs_truncate_punch_extend, 120)
 	TH_LOG("%u generations, %u truncates, %u punches; %ld reads, %ld checked while stable, "
 	       "%ld expected SIGBUS", g, truncs, punches, atomic_load(&r.reads),
 	       atomic_load(&r.stable_checks), atomic_load(&r.sigbus_expected));
-	EXPECT_EQ(0, atomic_load(&r.bad)) TH_LOG("%s", r.msg);
+	EXPECT_EQ(0, atomic_load(&r.fail.bad)) TH_LOG("%s", r.fail.msg);
 	EXPECT_LT(10U, g);
 	EXPECT_LT(0, atomic_load(&r.sigbus_expected));
 	if (module) {
@@ -843,11 +821,11 @@ static void pinned_truncate_unmap(struct __test_metadata *_metadata, FIXTURE_DAT
 		EXPECT_LE((long long)(self->len / ps), b.folios_removed - a.folios_removed)
 			TH_LOG("truncate left pinned folios in the file");
 	}
-	EXPECT_EQ(0, file_blocks(self->fd));
+	EXPECT_EQ(0, rpc_file_blocks(self->fd));
 	ASSERT_EQ(0, ftruncate(self->fd, self->len));
 	EXPECT_EQ(-1, file_first_nonzero(self->fd, self->len))
 		TH_LOG("the extended file shows data of the truncated, pinned folios");
-	EXPECT_EQ(0, file_blocks(self->fd));
+	EXPECT_EQ(0, rpc_file_blocks(self->fd));
 	cur = rpc_memcg_current(&self->cg);
 	TH_LOG("truncated and unmapped while %lld KiB are pinned: cgroup charge %lld", pinned / KIB, cur);
 	/* the pinned folios are not freed under the pinner */

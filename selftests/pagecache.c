@@ -61,20 +61,6 @@ static double now_s(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static long long file_size(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? -errno : st.st_size;
-}
-
-static long long file_blocks(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? -errno : st.st_blocks;
-}
-
 /* st_blocks of n pages */
 static long long pages_blocks(long long n)
 {
@@ -144,9 +130,7 @@ struct race {
 	atomic_uint gen_started, gen_done;
 	atomic_bool stop;
 	atomic_long reads, bytes, zero_bytes, writer_errors;
-	atomic_int bad;
-	pthread_mutex_t lock;
-	char msg[1024];
+	struct rpc_failure fail;
 	uint64_t seed;
 };
 
@@ -168,15 +152,9 @@ static void race_fail(struct race *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	pthread_mutex_lock(&r->lock);
-	if (!atomic_load(&r->bad)) {
-		va_start(ap, fmt);
-		vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-		va_end(ap);
-		atomic_store(&r->bad, 1);
-	}
-	pthread_mutex_unlock(&r->lock);
-	atomic_store(&r->stop, true);
+	va_start(ap, fmt);
+	rpc_failure_vset(&r->fail, &r->stop, fmt, ap);
+	va_end(ap);
 }
 
 static int race_write_gen(struct race *r, unsigned int g, uint64_t *s)
@@ -372,7 +350,7 @@ TEST_F_TIMEOUT(pc, concurrent_read_vs_truncate_punch_rewrite, 120)
 	ASSERT_NE(NULL, check);
 	r->table = malloc(2 * RACE_LEN);
 	ASSERT_NE(NULL, r->table);
-	pthread_mutex_init(&r->lock, NULL);
+	rpc_failure_init(&r->fail);
 	r->seed = 0x1234567;
 	for (size_t i = 0; i < 2 * RACE_LEN; i++)
 		r->table[i] = 1 + rpc_pattern_byte(5, i) % 255;
@@ -419,7 +397,7 @@ TEST_F_TIMEOUT(pc, concurrent_read_vs_truncate_punch_rewrite, 120)
 	TH_LOG("%.1f s: %u generations, %ld reads, %ld MiB read, %ld zero bytes",
 	       now_s() - t0, atomic_load(&r->gen_done), atomic_load(&r->reads),
 	       atomic_load(&r->bytes) / MIB, atomic_load(&r->zero_bytes));
-	EXPECT_EQ(0, atomic_load(&r->bad)) TH_LOG("%s", r->msg);
+	EXPECT_EQ(0, atomic_load(&r->fail.bad)) TH_LOG("%s", r->fail.msg);
 	EXPECT_LT(10, (long)atomic_load(&r->gen_done));
 	EXPECT_LT(10, (long)atomic_load(&r->reads));
 
@@ -452,7 +430,7 @@ TEST_F_TIMEOUT(pc, concurrent_read_vs_truncate_punch_rewrite, 120)
 	}
 
 	/* the last complete generation is what the file holds now */
-	if (!atomic_load(&r->bad) && !atomic_load(&r->writer_errors)) {
+	if (!atomic_load(&r->fail.bad) && !atomic_load(&r->writer_errors)) {
 		unsigned int g = atomic_load(&r->gen_done);
 
 		ASSERT_EQ(RACE_LEN, rpc_pread_full(r->fd, check, RACE_LEN + 1, 0));
@@ -496,7 +474,7 @@ TEST_F(pc, stats_follow_pages)
 	EXPECT_STAT(folios_cached, s0, K);
 	EXPECT_STAT(bytes_cached, s0, (long long)K * ps);
 	EXPECT_LE(s0.folios_inserted + K, now.folios_inserted);
-	EXPECT_EQ(pages_blocks(K), file_blocks(fd));
+	EXPECT_EQ(pages_blocks(K), rpc_file_blocks(fd));
 	s1 = now;
 
 	/* overwriting and reading cached pages adds nothing */
@@ -514,20 +492,20 @@ TEST_F(pc, stats_follow_pages)
 	EXPECT_STAT(folios_cached, s0, 11);
 	EXPECT_STAT(bytes_cached, s0, 11LL * ps);
 	EXPECT_LE(s1.folios_removed + K - 11, now.folios_removed);
-	EXPECT_EQ(pages_blocks(11), file_blocks(fd));
+	EXPECT_EQ(pages_blocks(11), rpc_file_blocks(fd));
 
 	/* punching pages 2..4 removes 3 */
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 2 * ps, 3 * ps));
 	ASSERT_EQ(0, rpc_pc_stats(self->dir, &now));
 	EXPECT_STAT(folios_cached, s0, 8);
-	EXPECT_EQ(pages_blocks(8), file_blocks(fd));
+	EXPECT_EQ(pages_blocks(8), rpc_file_blocks(fd));
 
 	/* fallocated pages are in the cache too: 5 beyond EOF */
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 20 * ps, 5 * ps));
 	ASSERT_EQ(0, rpc_pc_stats(self->dir, &now));
 	EXPECT_STAT(folios_cached, s0, 13);
-	EXPECT_EQ(10 * ps + 100, file_size(fd));
-	EXPECT_EQ(pages_blocks(13), file_blocks(fd));
+	EXPECT_EQ(10 * ps + 100, rpc_file_size(fd));
+	EXPECT_EQ(pages_blocks(13), rpc_file_blocks(fd));
 
 	/* the data left is intact */
 	memset(buf, 0x5a, 11 * ps);
@@ -822,30 +800,30 @@ TEST_F(small, enospc_keeps_data_and_fallocate_changes_nothing)
 	EXPECT_TRUE(holds_pattern(self->dfd, "fill", total, 72));
 	EXPECT_TRUE(holds_pattern(self->dfd, "keep", keep_len, 71));
 
-	size = file_size(fd);
-	blocks = file_blocks(fd);
+	size = rpc_file_size(fd);
+	blocks = rpc_file_blocks(fd);
 	EXPECT_EQ(total, size);
 	/* fallocate needing new pages: ENOSPC, nothing changes */
 	EXPECT_EQ(-ENOSPC, E(fallocate(fd, 0, size, 64 * KIB)));
 	EXPECT_EQ(-ENOSPC, E(fallocate(fd, FALLOC_FL_KEEP_SIZE, size + 8 * ps, ps)));
 	EXPECT_EQ(-ENOSPC, E(fallocate(fd, 0, 0, 2 * MIB)));
-	EXPECT_EQ(size, file_size(fd));
-	EXPECT_EQ(blocks, file_blocks(fd));
+	EXPECT_EQ(size, rpc_file_size(fd));
+	EXPECT_EQ(blocks, rpc_file_blocks(fd));
 	fa = new_file(self->dfd, "fa");
 	ASSERT_LE(0, fa);
 	EXPECT_EQ(-ENOSPC, E(fallocate(fa, 0, 0, 2 * ps)));
-	EXPECT_EQ(0, file_size(fa));
-	EXPECT_EQ(0, file_blocks(fa));
+	EXPECT_EQ(0, rpc_file_size(fa));
+	EXPECT_EQ(0, rpc_file_blocks(fa));
 	/* over pages that all exist, it needs nothing and works */
 	EXPECT_EQ(0, E(fallocate(fd, 0, 0, size - size % ps)));
 	EXPECT_EQ(0, E(fallocate(fd, FALLOC_FL_KEEP_SIZE, ps, 2 * ps)));
-	EXPECT_EQ(size, file_size(fd));
-	EXPECT_EQ(blocks, file_blocks(fd));
+	EXPECT_EQ(size, rpc_file_size(fd));
+	EXPECT_EQ(blocks, rpc_file_blocks(fd));
 	EXPECT_TRUE(holds_pattern(self->dfd, "fill", total, 72));
 	/* a shared write fault on a hole cannot get a page: SIGBUS */
 	ASSERT_EQ(0, ftruncate(fa, 4 * ps));
 	EXPECT_EQ(SIGBUS, fault_in_hole(fa, 2 * ps));
-	EXPECT_EQ(0, file_blocks(fa));
+	EXPECT_EQ(0, rpc_file_blocks(fa));
 	ASSERT_EQ(0, rpc_statfs(self->dir, &s));
 	EXPECT_EQ(0, s.f_bfree);
 
@@ -853,10 +831,10 @@ TEST_F(small, enospc_keeps_data_and_fallocate_changes_nothing)
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 32 * ps, 16 * ps));
 	ASSERT_EQ(0, rpc_statfs(self->dir, &s));
 	EXPECT_EQ(16, s.f_bfree);
-	EXPECT_EQ(size, file_size(fd));
+	EXPECT_EQ(size, rpc_file_size(fd));
 	EXPECT_EQ(0, fallocate(fa, 0, 0, 16 * ps)) TH_LOG("fallocate: %s", strerror(errno));
-	EXPECT_EQ(16 * ps, file_size(fa));
-	EXPECT_EQ(pages_blocks(16), file_blocks(fa));
+	EXPECT_EQ(16 * ps, rpc_file_size(fa));
+	EXPECT_EQ(pages_blocks(16), rpc_file_blocks(fa));
 	EXPECT_EQ(-ENOSPC, E(pwrite(fa, "x", 1, 16 * ps)));
 	EXPECT_EQ(1, pwrite(fa, "x", 1, 15 * ps));
 	close(fa);
@@ -904,7 +882,7 @@ TEST_F(small, nr_inodes_exhaustion_keeps_data)
 	fd = openat(self->dfd, "f3", O_CREAT | O_RDWR | O_CLOEXEC, 0644);
 	EXPECT_LE(0, fd) TH_LOG("O_CREAT of an existing file when full: %s", strerror(errno));
 	if (fd >= 0) {
-		EXPECT_EQ(3000, file_size(fd));
+		EXPECT_EQ(3000, rpc_file_size(fd));
 		close(fd);
 	}
 	EXPECT_EQ(-EEXIST, E(openat(self->dfd, "f3", O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644)));
@@ -918,7 +896,7 @@ TEST_F(small, nr_inodes_exhaustion_keeps_data)
 	free(big);
 	fd = openat(self->dfd, "f5", O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, file_size(fd));
+	EXPECT_EQ(0, rpc_file_size(fd));
 	close(fd);
 	/* one unlink, one more create */
 	ASSERT_EQ(0, unlinkat(self->dfd, "f6", 0));
@@ -945,8 +923,8 @@ TEST_F(pc, sparse_file_seek_data_and_hole)
 	rpc_fill_pattern(buf, 100, 101, far);
 	ASSERT_EQ(100, pwrite(fd, buf, 100, far));
 	size = far + 100;
-	EXPECT_EQ(size, file_size(fd));
-	EXPECT_EQ(pages_blocks(2), file_blocks(fd));
+	EXPECT_EQ(size, rpc_file_size(fd));
+	EXPECT_EQ(pages_blocks(2), rpc_file_blocks(fd));
 
 	EXPECT_EQ(0, seek(fd, 0, SEEK_DATA));
 	EXPECT_EQ(ps, seek(fd, 0, SEEK_HOLE));
@@ -967,27 +945,27 @@ TEST_F(pc, sparse_file_seek_data_and_hole)
 	ASSERT_EQ(3 * ps, rpc_pwrite_full(fd, buf, 3 * ps, mid));
 	EXPECT_EQ(mid, seek(fd, ps, SEEK_DATA));
 	EXPECT_EQ(mid + 3 * ps, seek(fd, mid, SEEK_HOLE));
-	EXPECT_EQ(pages_blocks(5), file_blocks(fd));
+	EXPECT_EQ(pages_blocks(5), rpc_file_blocks(fd));
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, mid + ps, ps));
 	EXPECT_EQ(mid + ps, seek(fd, mid, SEEK_HOLE));
 	EXPECT_EQ(mid + 2 * ps, seek(fd, mid + ps, SEEK_DATA));
 	EXPECT_EQ(mid + 3 * ps, seek(fd, mid + 2 * ps, SEEK_HOLE));
 	EXPECT_EQ(10 * MIB, seek(fd, mid + 3 * ps, SEEK_DATA));
-	EXPECT_EQ(pages_blocks(4), file_blocks(fd));
+	EXPECT_EQ(pages_blocks(4), rpc_file_blocks(fd));
 
 	/* truncate inside the last page of the middle range: that page is data to EOF */
 	ASSERT_EQ(0, ftruncate(fd, mid + 2 * ps + 10));
 	size = mid + 2 * ps + 10;
 	EXPECT_EQ(size, seek(fd, mid + 2 * ps, SEEK_HOLE));
 	EXPECT_EQ(-ENXIO, seek(fd, size, SEEK_DATA));
-	EXPECT_EQ(pages_blocks(3), file_blocks(fd));
+	EXPECT_EQ(pages_blocks(3), rpc_file_blocks(fd));
 
 	/* grow again: everything after the old EOF is a hole and reads zeros */
 	ASSERT_EQ(0, ftruncate(fd, far + 100));
 	size = far + 100;
 	EXPECT_EQ(mid + 3 * ps, seek(fd, mid + 2 * ps, SEEK_HOLE));
 	EXPECT_EQ(-ENXIO, seek(fd, mid + 3 * ps, SEEK_DATA));
-	EXPECT_EQ(pages_blocks(3), file_blocks(fd));
+	EXPECT_EQ(pages_blocks(3), rpc_file_blocks(fd));
 	memset(buf, 0x33, size + 1);
 	ASSERT_EQ(size, rpc_pread_full(fd, buf, size + 1, 0));
 	EXPECT_EQ(-1, rpc_check_pattern(buf, 100, 100, 0));
@@ -995,7 +973,7 @@ TEST_F(pc, sparse_file_seek_data_and_hole)
 	EXPECT_EQ(-1, rpc_first_nonzero(buf + mid + ps, ps));
 	EXPECT_EQ(-1, rpc_first_nonzero(buf + mid + 2 * ps + 10, size - (mid + 2 * ps + 10)))
 		TH_LOG("stale data after truncate down and up");
-	TH_LOG("after reading the holes: %lld blocks (%lld before)", file_blocks(fd), pages_blocks(3));
+	TH_LOG("after reading the holes: %lld blocks (%lld before)", rpc_file_blocks(fd), pages_blocks(3));
 	close(fd);
 	free(buf);
 }
@@ -1048,7 +1026,7 @@ TEST_F(pc, splice_file_to_pipe_to_file)
 	}
 	/* at EOF splice reads nothing */
 	EXPECT_EQ(0, splice(src, &in_off, pfd[1], NULL, 4096, 0));
-	EXPECT_EQ(777 + SRC_LEN - 1234, file_size(dst));
+	EXPECT_EQ(777 + SRC_LEN - 1234, rpc_file_size(dst));
 	memset(rd, 0x77, SRC_LEN + 1000);
 	ASSERT_EQ(777 + SRC_LEN - 1234, rpc_pread_full(dst, rd, SRC_LEN + 1000, 0));
 	EXPECT_EQ(-1, rpc_first_nonzero(rd, 777));
@@ -1172,7 +1150,7 @@ TEST_F(pc, copy_file_range_across_and_within_files)
 		done += n;
 	}
 	EXPECT_EQ(5000 + 250 * KIB, in);
-	EXPECT_EQ(12345 + 250 * KIB, file_size(dst));
+	EXPECT_EQ(12345 + 250 * KIB, rpc_file_size(dst));
 	ASSERT_EQ(12345 + 250 * KIB, rpc_pread_full(dst, rd, 2 * MIB, 0));
 	EXPECT_EQ(-1, rpc_first_nonzero(rd, 12345));
 	EXPECT_EQ(0, memcmp(rd + 12345, model + 5000, 250 * KIB));
@@ -1195,7 +1173,7 @@ TEST_F(pc, copy_file_range_across_and_within_files)
 		ASSERT_LT(0, n) TH_LOG("copy_file_range within a file: %s", strerror(errno));
 		done += n;
 	}
-	EXPECT_EQ(MIB + 3 + 100 * KIB, file_size(src));
+	EXPECT_EQ(MIB + 3 + 100 * KIB, rpc_file_size(src));
 	ASSERT_EQ(MIB + 3 + 100 * KIB, rpc_pread_full(src, rd, 2 * MIB, 0));
 	EXPECT_EQ(0, memcmp(rd, model, SRC_LEN)) TH_LOG("copy source changed");
 	EXPECT_EQ(-1, rpc_first_nonzero(rd + SRC_LEN, MIB + 3 - SRC_LEN));
@@ -1223,33 +1201,33 @@ TEST_F(pc, fallocate_modes)
 	ASSERT_LE(0, fd);
 	/* default mode extends and allocates, reads zeros */
 	ASSERT_EQ(0, fallocate(fd, 0, 0, 4 * ps + 100)) TH_LOG("fallocate: %s", strerror(errno));
-	EXPECT_EQ(4 * ps + 100, file_size(fd));
-	EXPECT_EQ(pages_blocks(5), file_blocks(fd));
+	EXPECT_EQ(4 * ps + 100, rpc_file_size(fd));
+	EXPECT_EQ(pages_blocks(5), rpc_file_blocks(fd));
 	ASSERT_EQ(4 * ps + 100, rpc_pread_full(fd, rd, 16 * ps, 0));
 	EXPECT_EQ(-1, rpc_first_nonzero(rd, 4 * ps + 100));
 	/* KEEP_SIZE allocates beyond EOF without growing */
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 8 * ps, 2 * ps));
-	EXPECT_EQ(4 * ps + 100, file_size(fd));
-	EXPECT_EQ(pages_blocks(7), file_blocks(fd));
+	EXPECT_EQ(4 * ps + 100, rpc_file_size(fd));
+	EXPECT_EQ(pages_blocks(7), rpc_file_blocks(fd));
 	/* writing over fallocated pages uses no more */
 	rpc_fill_pattern(buf, 16 * ps, 120, 0);
 	ASSERT_EQ(2 * ps, rpc_pwrite_full(fd, buf + ps, 2 * ps, ps));
-	EXPECT_EQ(pages_blocks(7), file_blocks(fd));
+	EXPECT_EQ(pages_blocks(7), rpc_file_blocks(fd));
 	/* growing over the preallocated pages reads zeros there */
 	ASSERT_EQ(0, ftruncate(fd, 12 * ps));
-	EXPECT_EQ(pages_blocks(7), file_blocks(fd));
+	EXPECT_EQ(pages_blocks(7), rpc_file_blocks(fd));
 	ASSERT_EQ(12 * ps, rpc_pread_full(fd, rd, 16 * ps, 0));
 	EXPECT_EQ(-1, rpc_first_nonzero(rd, ps));
 	EXPECT_EQ(0, memcmp(rd + ps, buf + ps, 2 * ps));
 	EXPECT_EQ(-1, rpc_first_nonzero(rd + 3 * ps, 9 * ps));
 	/* truncating down drops the pages beyond */
 	ASSERT_EQ(0, ftruncate(fd, 3 * ps));
-	EXPECT_EQ(pages_blocks(3), file_blocks(fd));
+	EXPECT_EQ(pages_blocks(3), rpc_file_blocks(fd));
 	/* punch: whole pages go, partial ones are zeroed */
 	ASSERT_EQ(3 * ps, rpc_pwrite_full(fd, buf, 3 * ps, 0));
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 100, 2 * ps));
-	EXPECT_EQ(3 * ps, file_size(fd));
-	EXPECT_EQ(pages_blocks(2), file_blocks(fd));
+	EXPECT_EQ(3 * ps, rpc_file_size(fd));
+	EXPECT_EQ(pages_blocks(2), rpc_file_blocks(fd));
 	ASSERT_EQ(3 * ps, rpc_pread_full(fd, rd, 16 * ps, 0));
 	EXPECT_EQ(0, memcmp(rd, buf, 100));
 	EXPECT_EQ(-1, rpc_first_nonzero(rd + 100, 2 * ps));
@@ -1272,9 +1250,9 @@ TEST_F(pc, fallocate_modes)
 		EXPECT_EQ(0, memcmp(rd + 2 * ps + ps / 2, buf + 2 * ps + ps / 2, ps + ps / 2));
 		/* beyond EOF it grows the file; with KEEP_SIZE it does not */
 		ASSERT_EQ(0, fallocate(fd, FALLOC_FL_ZERO_RANGE, 4 * ps - 10, ps));
-		EXPECT_EQ(5 * ps - 10, file_size(fd));
+		EXPECT_EQ(5 * ps - 10, rpc_file_size(fd));
 		ASSERT_EQ(0, fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 6 * ps, ps));
-		EXPECT_EQ(5 * ps - 10, file_size(fd));
+		EXPECT_EQ(5 * ps - 10, rpc_file_size(fd));
 		ASSERT_EQ(5 * ps - 10, rpc_pread_full(fd, rd, 16 * ps, 0));
 		EXPECT_EQ(0, memcmp(rd + 2 * ps + ps / 2, buf + 2 * ps + ps / 2, ps / 2 + ps - 10));
 		EXPECT_EQ(-1, rpc_first_nonzero(rd + 4 * ps - 10, ps));
@@ -1338,20 +1316,20 @@ TEST_F(pc, o_append_pwrite_and_writev_append)
 	ASSERT_LE(0, fd);
 	/* Linux: pwrite on an O_APPEND fd appends, the offset is ignored */
 	EXPECT_EQ(2, pwrite(fd, "ab", 2, 0));
-	EXPECT_EQ(12, file_size(fd));
+	EXPECT_EQ(12, rpc_file_size(fd));
 	EXPECT_EQ(5, writev(fd, iov, 2));
 	EXPECT_EQ(17, seek(fd, 0, SEEK_CUR));
 	/* someone else extends the file: the next append goes after that */
 	ASSERT_EQ(0, ftruncate(fd, 20));
 	EXPECT_EQ(1, write(fd, "z", 1));
-	EXPECT_EQ(21, file_size(fd));
+	EXPECT_EQ(21, rpc_file_size(fd));
 	/* and after a truncate down too */
 	ASSERT_EQ(0, ftruncate(fd, 5));
 	EXPECT_EQ(1, write(fd, "y", 1));
 	ASSERT_EQ(6, rpc_pread_full(fd, buf, sizeof(buf), 0));
 	EXPECT_EQ(0, memcmp(buf, "01234y", 6));
 	ASSERT_EQ(0, ftruncate(fd, 0));
-	EXPECT_EQ(0, file_size(fd));
+	EXPECT_EQ(0, rpc_file_size(fd));
 	ASSERT_EQ(2, write(fd, "ok", 2));
 	ASSERT_EQ(2, rpc_pread_full(fd, buf, sizeof(buf), 0));
 	EXPECT_EQ(0, memcmp(buf, "ok", 2));
@@ -1385,7 +1363,7 @@ TEST_F(pc, pwritev_preadv_across_page_boundaries)
 	fd = new_file(self->dfd, "f");
 	ASSERT_LE(0, fd);
 	ASSERT_EQ((ssize_t)total, pwritev(fd, iov, n, off));
-	EXPECT_EQ((long long)(off + total), file_size(fd));
+	EXPECT_EQ((long long)(off + total), rpc_file_size(fd));
 	p = rd;
 	memset(rd, 0x55, total + 100000);
 	for (int i = 0; i < 5; i++) {
@@ -1425,8 +1403,8 @@ TEST_F(pc, write_beyond_eof_leaves_a_zero_gap)
 	ASSERT_EQ(5, pwrite(fd, "first", 5, 0));
 	/* a partial first page, then far beyond EOF in the middle of a page */
 	ASSERT_EQ(4, pwrite(fd, "last", 4, 2 * MIB + ps / 2));
-	EXPECT_EQ(2 * MIB + ps / 2 + 4, file_size(fd));
-	EXPECT_EQ(pages_blocks(2), file_blocks(fd));
+	EXPECT_EQ(2 * MIB + ps / 2 + 4, rpc_file_size(fd));
+	EXPECT_EQ(pages_blocks(2), rpc_file_blocks(fd));
 	memset(rd, 0x66, 3 * MIB);
 	ASSERT_EQ(2 * MIB + ps / 2 + 4, rpc_pread_full(fd, rd, 3 * MIB, 0));
 	EXPECT_EQ(0, memcmp(rd, "first", 5));

@@ -21,7 +21,10 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -451,6 +454,22 @@ static inline ssize_t rpc_read_filef(const char *dir, const char *rel, void *buf
 
 	rpc_path(p, sizeof(p), dir, rel);
 	return rpc_read_file(p, buf, len);
+}
+
+/* st_size of fd, or -errno */
+static inline long long rpc_file_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -errno : st.st_size;
+}
+
+/* st_blocks (512-byte units) of fd, or -errno */
+static inline long long rpc_file_blocks(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -errno : st.st_blocks;
 }
 
 /* pread all of len bytes; returns count read (short only at EOF) or -errno. */
@@ -1104,6 +1123,34 @@ static inline int rpc_memcg_write_file(const struct rpc_memcg *cg, const char *p
 	if (waitpid(pid, &status, 0) != pid)
 		return -errno;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * The first failure seen by the threads of a race test: its message is kept,
+ * later ones are dropped; *stop is set so every thread winds down.
+ */
+struct rpc_failure {
+	pthread_mutex_t lock;
+	atomic_int bad;
+	char msg[1024];
+};
+
+static inline void rpc_failure_init(struct rpc_failure *f)
+{
+	memset(f, 0, sizeof(*f));
+	pthread_mutex_init(&f->lock, NULL);
+}
+
+static inline void rpc_failure_vset(struct rpc_failure *f, atomic_bool *stop, const char *fmt,
+				    va_list ap)
+{
+	pthread_mutex_lock(&f->lock);
+	if (!atomic_load(&f->bad)) {
+		vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+		atomic_store(&f->bad, 1);
+	}
+	pthread_mutex_unlock(&f->lock);
+	atomic_store(stop, true);
 }
 
 #endif /* RPC_UTIL_H */
