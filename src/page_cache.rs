@@ -222,7 +222,7 @@ impl Batch {
         Batch { folios: [const { None }; BATCH], len: 0 }
     }
 
-    fn push(&mut self, folio: Folio) {
+    pub(crate) fn push(&mut self, folio: Folio) {
         self.folios[self.len] = Some(folio);
         self.len += 1;
     }
