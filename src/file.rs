@@ -143,14 +143,7 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
         let first = pos >> PAGE_SHIFT;
         let last = ((end - 1) >> PAGE_SHIFT).min(first + BATCH as u64 - 1);
         let mut batch = Batch::new();
-        if first == last {
-            // One page (small reads): a plain lookup, cheaper than a walk.
-            if let Some(folio) = cache.lookup(first) {
-                batch.push(folio);
-            }
-        } else {
-            cache.lookup_batch(first, last, &mut batch);
-        }
+        cache.lookup_batch(first, last, &mut batch);
         let mut bi = 0;
         for index in first..=last {
             let page_end = ((index + 1) << PAGE_SHIFT).min(end);

@@ -222,7 +222,7 @@ impl Batch {
         Batch { folios: [const { None }; BATCH], len: 0 }
     }
 
-    pub(crate) fn push(&mut self, folio: Folio) {
+    fn push(&mut self, folio: Folio) {
         self.folios[self.len] = Some(folio);
         self.len += 1;
     }
@@ -320,6 +320,13 @@ impl<'a> PageCache<'a> {
     /// Fills `batch` with the folios at indices `start..=last`, in order,
     /// skipping holes, each with a reference; stops when the batch is full.
     pub(crate) fn lookup_batch(&self, start: u64, last: u64, batch: &mut Batch) {
+        if start == last {
+            // One index (a small read): a plain load, cheaper than a walk.
+            if let Some(folio) = self.lookup(start) {
+                batch.push(folio);
+            }
+            return;
+        }
         let _rcu = rcu::read_lock();
         let mut xas = XaState::new(self.xa(), start);
         while !batch.is_full() {
