@@ -315,6 +315,18 @@ out:
 
 /* ---- /proc/mounts ---- */
 
+/* Split a /proc/mounts line in place into its mount point, type and options. */
+static inline bool rpc_mounts_split(char *line, char **mnt, char **type, char **opts)
+{
+	char *save = NULL;
+	char *src = strtok_r(line, " ", &save);
+
+	*mnt = strtok_r(NULL, " ", &save);
+	*type = strtok_r(NULL, " ", &save);
+	*opts = strtok_r(NULL, " ", &save);
+	return src && *mnt && *type && *opts;
+}
+
 /*
  * Copy the fstype and options of the (last) /proc/mounts line whose mount
  * point is dir. Returns 0 or -ENOENT.
@@ -329,13 +341,9 @@ static inline int rpc_mount_line(const char *dir, char *fstype, size_t flen,
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		char *save = NULL;
-		char *src = strtok_r(line, " ", &save);
-		char *mnt = strtok_r(NULL, " ", &save);
-		char *type = strtok_r(NULL, " ", &save);
-		char *o = strtok_r(NULL, " ", &save);
+		char *mnt, *type, *o;
 
-		if (!src || !mnt || !type || !o || strcmp(mnt, dir))
+		if (!rpc_mounts_split(line, &mnt, &type, &o) || strcmp(mnt, dir))
 			continue;
 		if (fstype)
 			snprintf(fstype, flen, "%s", type);
@@ -865,13 +873,9 @@ static inline bool rpc_find_mount(const char *fstype, const char *opt, char *mnt
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof(line), f)) {
-		char *save = NULL;
-		char *src = strtok_r(line, " ", &save);
-		char *m = strtok_r(NULL, " ", &save);
-		char *type = strtok_r(NULL, " ", &save);
-		char *o = strtok_r(NULL, " ", &save);
+		char *m, *type, *o;
 
-		if (!src || !m || !type || !o || strcmp(type, fstype))
+		if (!rpc_mounts_split(line, &m, &type, &o) || strcmp(type, fstype))
 			continue;
 		if (opt && !rpc_has_opt(o, opt))
 			continue;
