@@ -90,7 +90,6 @@ extern "C" {
     pub(crate) fn rpc_fatal_signal_pending() -> bool;
     pub(crate) fn rpc_cond_resched();
     pub(crate) fn rpc_file_accessed(file: *mut bindings::file);
-    pub(crate) fn rpc_file_inode(file: *const bindings::file) -> *mut bindings::inode;
 
     pub(crate) fn rpc_iov_iter_count(iter: *const bindings::iov_iter) -> usize;
     pub(crate) fn rpc_iocb_nowait(iocb: *const bindings::kiocb) -> bool;
@@ -108,16 +107,8 @@ extern "C" {
     pub(crate) fn rpc_folio_test_uptodate(folio: *const bindings::folio) -> bool;
     pub(crate) fn rpc_folio_mark_uptodate(folio: *mut bindings::folio);
     pub(crate) fn rpc_folio_mapped(folio: *const bindings::folio) -> bool;
-    pub(crate) fn rpc_folio_mapping(folio: *const bindings::folio) -> *mut bindings::address_space;
-    pub(crate) fn rpc_folio_index(folio: *const bindings::folio) -> c_ulong;
     pub(crate) fn rpc_folio_nr_pages(folio: *const bindings::folio) -> c_long;
     pub(crate) fn rpc_folio_zero_segment(folio: *mut bindings::folio, start: usize, end: usize);
-    pub(crate) fn rpc_folio_copy_to_iter(
-        folio: *mut bindings::folio,
-        offset: usize,
-        bytes: usize,
-        iter: *mut bindings::iov_iter,
-    ) -> usize;
     pub(crate) fn rpc_flush_dcache_folio(folio: *mut bindings::folio);
     pub(crate) fn rpc_folio_attach_marker(folio: *mut bindings::folio, marker: c_ulong);
     pub(crate) fn rpc_folio_detach_marker(folio: *mut bindings::folio);
@@ -127,12 +118,8 @@ extern "C" {
     pub(crate) fn rpc_folio_detach(mapping: *mut bindings::address_space, folio: *mut bindings::folio);
     pub(crate) fn rpc_xa_lock_irq(xa: *mut bindings::xarray);
     pub(crate) fn rpc_xa_unlock_irq(xa: *mut bindings::xarray);
-    pub(crate) fn rpc_xas_init(xas: *mut bindings::xa_state, xa: *mut bindings::xarray, index: c_ulong);
-    pub(crate) fn rpc_xas_retry(xas: *mut bindings::xa_state, entry: *const c_void) -> bool;
     pub(crate) fn rpc_xas_reload(xas: *mut bindings::xa_state) -> *mut c_void;
-    pub(crate) fn rpc_xas_reset(xas: *mut bindings::xa_state);
-    pub(crate) fn rpc_xas_index(xas: *const bindings::xa_state) -> c_ulong;
-    pub(crate) fn rpc_xa_is_value(entry: *const c_void) -> bool;
+    pub(crate) fn rpc_xa_encodings_match(retry: usize, zero: usize, restart: usize) -> bool;
 
     pub(crate) fn rpc_debugfs_init();
     pub(crate) fn rpc_debugfs_exit();

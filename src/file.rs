@@ -114,32 +114,46 @@ fn fatal_signal() -> bool {
     unsafe { ffi::rpc_fatal_signal_pending() }
 }
 
+/// `file_inode()`: the inode an open file refers to (fixed at open).
+///
+/// # Safety
+///
+/// `file` is an open file.
+pub(crate) unsafe fn file_inode(file: *const bindings::file) -> *mut bindings::inode {
+    // SAFETY: function contract; `f_inode` never changes while it is open.
+    unsafe { (*file).f_inode }
+}
+
 fn iter_count(iter: *const bindings::iov_iter) -> u64 {
     // SAFETY: callers pass the VFS's live iov_iter.
     unsafe { ffi::rpc_iov_iter_count(iter) as u64 }
 }
 
 /// `file_operations.read_iter`: lockless.
+///
+/// Costs per call are kept to what the copy needs: the folios of a batch
+/// come from one RCU walk, the destination's length is read once and then
+/// counted down, `IOCB_NOWAIT` and fatal signals are looked at only when
+/// the read would wait or go round again.
 unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
     // SAFETY: VFS arguments: a live kiocb of an open file of ours.
     let (file, start) = unsafe { ((*iocb).ki_filp, (*iocb).ki_pos) };
-    // SAFETY: the file is open, so its inode is live.
-    let inode = unsafe { ffi::rpc_file_inode(file) };
+    // SAFETY: the file is open.
+    let inode = unsafe { file_inode(file) };
     // SAFETY: a regular file of ours, live while the read runs.
     let cache = unsafe { cache_of(inode) };
-    // SAFETY: reads the iocb's flags.
-    let nowait = unsafe { ffi::rpc_iocb_nowait(iocb) };
     if start < 0 {
         return EINVAL.to_errno() as isize;
     }
     let mut pos = start as u64;
+    let mut left = iter_count(to);
     let mut err: Option<Error> = None;
-    'outer: while iter_count(to) > 0 {
+    'outer: while left > 0 {
         let size = i_size(inode);
         if pos >= size {
             break;
         }
-        let end = size.min(pos + iter_count(to));
+        let end = size.min(pos + left);
         let first = pos >> PAGE_SHIFT;
         let last = ((end - 1) >> PAGE_SHIFT).min(first + BATCH as u64 - 1);
         let mut batch = Batch::new();
@@ -155,7 +169,8 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
                     bi += 1;
                     if !folio.is_uptodate() {
                         // Being filled by a writer or a fault: wait for it.
-                        if nowait {
+                        // SAFETY: reads the iocb's flags.
+                        if unsafe { ffi::rpc_iocb_nowait(iocb) } {
                             err = Some(EAGAIN);
                             break 'outer;
                         }
@@ -189,6 +204,7 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
                 None => unsafe { bindings::iov_iter_zero(want, to) },
             };
             pos += copied as u64;
+            left -= copied as u64;
             if copied < want {
                 if pos == start as u64 {
                     err = Some(EFAULT);
@@ -196,7 +212,7 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
                 break 'outer;
             }
         }
-        if fatal_signal() {
+        if left > 0 && fatal_signal() {
             err = Some(EINTR);
             break;
         }
@@ -252,6 +268,11 @@ unsafe fn discard_new(inode: *mut bindings::inode, cache: &PageCache<'_>, folio:
 
 /// Copies `from` into the file at `pos`; returns bytes written.
 ///
+/// As `generic_perform_write()`: the copy into the locked folio runs with
+/// page faults disabled (the source may be a mapping of this very folio),
+/// so the source is faulted in only after a copy came back empty, with no
+/// folio locked, and the page is tried again.
+///
 /// # Safety
 ///
 /// `inode` is a live regular file of ours whose `i_rwsem` the caller
@@ -260,16 +281,11 @@ unsafe fn perform_write(inode: *mut bindings::inode, from: *mut bindings::iov_it
     // SAFETY: function contract.
     let cache = unsafe { cache_of(inode) };
     let start = pos;
-    while iter_count(from) > 0 {
+    let mut left = iter_count(from);
+    while left > 0 {
         let index = pos >> PAGE_SHIFT;
         let offset = (pos & (PAGE_SIZE - 1)) as usize;
-        let bytes = (PAGE_SIZE as usize - offset).min(iter_count(from) as usize);
-        // Fault the source in now: the copy below runs with the folio
-        // locked and page faults disabled.
-        // SAFETY: `from` per the contract.
-        if unsafe { bindings::fault_in_iov_iter_readable(from, bytes) } == bytes {
-            return (pos - start, Some(EFAULT));
-        }
+        let bytes = (PAGE_SIZE as usize - offset).min(left as usize);
         if fatal_signal() {
             return (pos - start, Some(EINTR));
         }
@@ -285,19 +301,29 @@ unsafe fn perform_write(inode: *mut bindings::inode, from: *mut bindings::iov_it
         }
         // SAFETY: `from` per the contract; the folio is locked.
         let copied = unsafe { folio.copy_from_iter_atomic(offset, bytes, from) };
-        if fresh {
-            if copied == 0 && new {
-                // Nothing to keep: give it back and fault the source in again.
+        if copied == 0 {
+            // The source is not resident (or not readable): give back a
+            // folio made for nothing, unlock, fault it in, try again.
+            if new {
                 // SAFETY: function contract.
                 unsafe { discard_new(inode, &cache, folio) };
-                continue;
+            } else {
+                drop(folio);
             }
+            // SAFETY: `from` per the contract; no folio locked.
+            if unsafe { bindings::fault_in_iov_iter_readable(from, bytes) } == bytes {
+                return (pos - start, Some(EFAULT));
+            }
+            continue;
+        }
+        if fresh {
             folio.zero(offset + copied, offset + bytes);
             folio.mark_uptodate();
         }
         folio.mark_dirty();
         folio.mark_accessed();
         pos += copied as u64;
+        left -= copied as u64;
         if pos > i_size(inode) {
             set_i_size(inode, pos);
         }
@@ -313,7 +339,7 @@ unsafe extern "C" fn write_iter(iocb: *mut bindings::kiocb, from: *mut bindings:
     // SAFETY: VFS arguments: a live kiocb of an open file of ours.
     let file = unsafe { (*iocb).ki_filp };
     // SAFETY: the file is open.
-    let inode = unsafe { ffi::rpc_file_inode(file) };
+    let inode = unsafe { file_inode(file) };
     // SAFETY: reads the iocb's flags.
     let _guard = if unsafe { ffi::rpc_iocb_nowait(iocb) } {
         match InodeLock::try_lock(inode) {
@@ -568,7 +594,7 @@ unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i
         return EOPNOTSUPP.to_errno() as c_long;
     }
     // SAFETY: the file is open.
-    let inode = unsafe { ffi::rpc_file_inode(file) };
+    let inode = unsafe { file_inode(file) };
     // vfs_fallocate() has checked offset >= 0, len > 0, no overflow.
     let (start, end) = (offset as u64, (offset + len) as u64);
     let _guard = InodeLock::lock(inode);
@@ -614,7 +640,7 @@ unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i
 unsafe extern "C" fn llseek(file: *mut bindings::file, offset: i64, whence: c_int) -> i64 {
     let whence_u = whence as u32;
     // SAFETY: the file is open.
-    let inode = unsafe { ffi::rpc_file_inode(file) };
+    let inode = unsafe { file_inode(file) };
     if whence_u != bindings::SEEK_DATA && whence_u != bindings::SEEK_HOLE {
         // SAFETY: VFS arguments.
         return unsafe { bindings::generic_file_llseek_size(file, offset, whence, i64::MAX, i_size(inode) as i64) };

@@ -44,11 +44,25 @@ impl Folio {
 
     /// The page index of the folio's first page in its file.
     pub(crate) fn index(&self) -> u64 {
-        // SAFETY: we hold a reference, so the folio is live.
-        unsafe { ffi::rpc_folio_index(self.as_ptr()) as u64 }
+        // SAFETY: we hold a reference, so the folio is live; `index` is the
+        // `folio->index` member of its union (C reads it plainly too).
+        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.__bindgen_anon_2.index as u64 }
+    }
+
+    /// The folio's flags word (`folio->flags.f`), read once.
+    fn flags(&self) -> c_ulong {
+        // SAFETY: we hold a reference, so the folio is live; a volatile
+        // read is READ_ONCE(), as `test_bit()` reads the word.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.flags.f) }
     }
 
     pub(crate) fn nr_pages(&self) -> usize {
+        // `folio_test_large()`: an order-0 folio (all this module makes)
+        // answers without a call. Our reference keeps the order stable (a
+        // split needs the count frozen).
+        if self.flags() & (1 << bindings::pageflags_PG_head) == 0 {
+            return 1;
+        }
         // SAFETY: we hold a reference.
         unsafe { ffi::rpc_folio_nr_pages(self.as_ptr()) as usize }
     }
@@ -59,8 +73,9 @@ impl Folio {
 
     /// The mapping the folio belongs to now (null once removed).
     pub(crate) fn mapping(&self) -> *mut bindings::address_space {
-        // SAFETY: we hold a reference; the read is a READ_ONCE.
-        unsafe { ffi::rpc_folio_mapping(self.as_ptr()) }
+        // SAFETY: we hold a reference; a volatile read is READ_ONCE(), as
+        // C reads `folio->mapping` when it may change under it.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.mapping) }
     }
 
     /// Whether the folio's contents are valid. Pairs with the barrier in
@@ -86,9 +101,12 @@ impl Folio {
     /// folio is up to date.
     pub(crate) unsafe fn copy_to_iter(&self, offset: usize, bytes: usize, iter: *mut bindings::iov_iter) -> usize {
         debug_assert!(offset + bytes <= self.size());
+        // `copy_folio_to_iter()` is this call on the folio's first page
+        // (the range may run into the pages after it).
         // SAFETY: range within the folio (checked above in debug builds,
-        // guaranteed by the callers' arithmetic); `iter` per the contract.
-        unsafe { ffi::rpc_folio_copy_to_iter(self.as_ptr(), offset, bytes, iter) }
+        // guaranteed by the callers' arithmetic); `iter` per the contract;
+        // a folio's first member is its head page.
+        unsafe { bindings::copy_page_to_iter(self.as_ptr().cast::<bindings::page>(), offset, bytes, iter) }
     }
 
     /// Locks the folio (sleeps until it is ours).

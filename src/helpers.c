@@ -338,11 +338,6 @@ void rpc_file_accessed(struct file *file)
 	file_accessed(file);
 }
 
-struct inode *rpc_file_inode(const struct file *file)
-{
-	return file_inode(file);
-}
-
 size_t rpc_iov_iter_count(const struct iov_iter *iter)
 {
 	return iov_iter_count(iter);
@@ -425,16 +420,6 @@ bool rpc_folio_mapped(const struct folio *folio)
 	return folio_mapped(folio);
 }
 
-struct address_space *rpc_folio_mapping(const struct folio *folio)
-{
-	return READ_ONCE(folio->mapping);
-}
-
-pgoff_t rpc_folio_index(const struct folio *folio)
-{
-	return folio->index;
-}
-
 long rpc_folio_nr_pages(const struct folio *folio)
 {
 	return folio_nr_pages(folio);
@@ -443,12 +428,6 @@ long rpc_folio_nr_pages(const struct folio *folio)
 void rpc_folio_zero_segment(struct folio *folio, size_t start, size_t end)
 {
 	folio_zero_segment(folio, start, end);
-}
-
-size_t rpc_folio_copy_to_iter(struct folio *folio, size_t offset, size_t bytes,
-			      struct iov_iter *iter)
-{
-	return copy_folio_to_iter(folio, offset, bytes, iter);
 }
 
 void rpc_flush_dcache_folio(struct folio *folio)
@@ -506,35 +485,23 @@ void rpc_xa_unlock_irq(struct xarray *xa)
 	xa_unlock_irq(xa);
 }
 
-void rpc_xas_init(struct xa_state *xas, struct xarray *xa, unsigned long index)
-{
-	*xas = (struct xa_state)__XA_STATE(xa, index, 0, 0);
-}
-
-bool rpc_xas_retry(struct xa_state *xas, const void *entry)
-{
-	return xas_retry(xas, entry);
-}
-
 void *rpc_xas_reload(struct xa_state *xas)
 {
 	return xas_reload(xas);
 }
 
-void rpc_xas_reset(struct xa_state *xas)
+/*
+ * src/page_cache.rs spells out the entry encodings its walks test on every
+ * step (retry and zero entries, XAS_RESTART) instead of calling out here for
+ * each; this checks them against the kernel's at module load.
+ */
+bool rpc_xa_encodings_match(unsigned long retry, unsigned long zero,
+			    unsigned long restart)
 {
-	xas_reset(xas);
-}
-
-
-unsigned long rpc_xas_index(const struct xa_state *xas)
-{
-	return xas->xa_index;
-}
-
-bool rpc_xa_is_value(const void *entry)
-{
-	return xa_is_value(entry);
+	return retry == (unsigned long)XA_RETRY_ENTRY &&
+	       zero == (unsigned long)XA_ZERO_ENTRY &&
+	       restart == (unsigned long)XAS_RESTART &&
+	       xa_is_internal((void *)retry) && !xa_is_value((void *)retry);
 }
 
 /* ---- statistics in debugfs (src/stats.rs) ------------------------------ */

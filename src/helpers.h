@@ -69,7 +69,6 @@ void rpc_invalidate_unlock(struct address_space *mapping, bool exclusive);
 bool rpc_fatal_signal_pending(void);
 void rpc_cond_resched(void);
 void rpc_file_accessed(struct file *file);
-struct inode *rpc_file_inode(const struct file *file);
 
 struct folio;
 struct iov_iter;
@@ -91,12 +90,8 @@ void rpc_folio_lock(struct folio *folio);
 bool rpc_folio_test_uptodate(const struct folio *folio);
 void rpc_folio_mark_uptodate(struct folio *folio);
 bool rpc_folio_mapped(const struct folio *folio);
-struct address_space *rpc_folio_mapping(const struct folio *folio);
-pgoff_t rpc_folio_index(const struct folio *folio);
 long rpc_folio_nr_pages(const struct folio *folio);
 void rpc_folio_zero_segment(struct folio *folio, size_t start, size_t end);
-size_t rpc_folio_copy_to_iter(struct folio *folio, size_t offset, size_t bytes,
-			      struct iov_iter *iter);
 void rpc_flush_dcache_folio(struct folio *folio);
 void rpc_folio_attach_marker(struct folio *folio, unsigned long marker);
 void rpc_folio_detach_marker(struct folio *folio);
@@ -106,12 +101,9 @@ struct page *rpc_folio_file_page(struct folio *folio, pgoff_t index);
 void rpc_folio_detach(struct address_space *mapping, struct folio *folio);
 void rpc_xa_lock_irq(struct xarray *xa);
 void rpc_xa_unlock_irq(struct xarray *xa);
-void rpc_xas_init(struct xa_state *xas, struct xarray *xa, unsigned long index);
-bool rpc_xas_retry(struct xa_state *xas, const void *entry);
 void *rpc_xas_reload(struct xa_state *xas);
-void rpc_xas_reset(struct xa_state *xas);
-unsigned long rpc_xas_index(const struct xa_state *xas);
-bool rpc_xa_is_value(const void *entry);
+bool rpc_xa_encodings_match(unsigned long retry, unsigned long zero,
+			    unsigned long restart);
 
 struct dentry;
 void rpc_debugfs_init(void);

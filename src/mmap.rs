@@ -85,7 +85,7 @@ fn beyond_eof(inode: *mut bindings::inode, index: u64) -> bool {
 unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
     // SAFETY: the fault code passes a live `vm_fault` of a VMA mapping one
     // of our regular files, which holds the file (and so the inode) open.
-    let (inode, index) = unsafe { (ffi::rpc_file_inode(ffi::rpc_vmf_file(vmf)), ffi::rpc_vmf_pgoff(vmf) as u64) };
+    let (inode, index) = unsafe { (crate::file::file_inode(ffi::rpc_vmf_file(vmf)), ffi::rpc_vmf_pgoff(vmf) as u64) };
     // SAFETY: as above.
     let cache = unsafe { cache_of(inode) };
     let folio = loop {

@@ -151,18 +151,44 @@ pub(crate) const BATCH: usize = 15;
 /// The largest page index a file can have.
 pub(crate) const MAX_INDEX: u64 = (i64::MAX as u64) >> bindings::PAGE_SHIFT;
 
+/// Entry encodings of `include/linux/xarray.h` that the walks below test
+/// on every step. They are `static inline`s and macros in C; spelled out
+/// here so that a lookup is not a chain of out-of-line calls, and checked
+/// against the C definitions when the module loads
+/// ([`check_xa_encodings`]).
+const XA_RETRY_ENTRY: usize = (256 << 2) | 2; // xa_mk_internal(256)
+const XA_ZERO_ENTRY: usize = (257 << 2) | 2; // xa_mk_internal(257)
+const XAS_RESTART: usize = 3;
+
+/// Fails module load if the encodings above are not the kernel's.
+pub(crate) fn check_xa_encodings() -> Result {
+    // SAFETY: compares constants; touches no memory.
+    if unsafe { ffi::rpc_xa_encodings_match(XA_RETRY_ENTRY, XA_ZERO_ENTRY, XAS_RESTART) } {
+        Ok(())
+    } else {
+        pr_err!("XArray entry encodings differ from this kernel's; rebuild the module\n");
+        Err(EINVAL)
+    }
+}
+
 /// A cursor into an XArray (`struct xa_state`); see `Documentation/core-api/xarray.rst`.
 struct XaState(bindings::xa_state);
 
 impl XaState {
+    /// `XA_STATE(xas, xa, index)`.
     fn new(xa: *mut bindings::xarray, index: u64) -> Self {
-        let mut xas = MaybeUninit::<bindings::xa_state>::uninit();
-        // SAFETY: `rpc_xas_init` writes a whole `XA_STATE` initialiser; the
-        // XArray pointer is only dereferenced by later calls, made while
-        // the owner keeps it alive.
-        unsafe { ffi::rpc_xas_init(xas.as_mut_ptr(), xa, index as c_ulong) };
-        // SAFETY: initialised just above.
-        XaState(unsafe { xas.assume_init() })
+        XaState(bindings::xa_state {
+            xa,
+            xa_index: index as c_ulong,
+            xa_shift: 0,
+            xa_sibs: 0,
+            xa_offset: 0,
+            xa_pad: 0,
+            xa_node: XAS_RESTART as *mut bindings::xa_node,
+            xa_alloc: core::ptr::null_mut(),
+            xa_update: None,
+            xa_lru: core::ptr::null_mut(),
+        })
     }
 
     fn ptr(&mut self) -> *mut bindings::xa_state {
@@ -171,7 +197,8 @@ impl XaState {
 
     /// `xas_load()`: the entry at the cursor's index (RCU or XArray lock held).
     fn load(&mut self) -> *mut c_void {
-        // SAFETY: callers hold `rcu_read_lock()` or the XArray lock.
+        // SAFETY: callers hold `rcu_read_lock()` or the XArray lock; the
+        // XArray outlives the cursor (its owner keeps the mapping).
         unsafe { bindings::xas_load(self.ptr()) }
     }
 
@@ -181,11 +208,18 @@ impl XaState {
         unsafe { bindings::xas_find(self.ptr(), max as c_ulong) }
     }
 
-    /// `xas_retry()`: true (and the cursor reset) if `entry` is an internal
-    /// retry entry left by a concurrent modification of the tree.
+    /// `xas_retry()`: true if `entry` must be skipped: a zero entry, or a
+    /// retry entry left by a concurrent change of the tree (then the cursor
+    /// is reset to walk again from the top).
     fn retry(&mut self, entry: *const c_void) -> bool {
-        // SAFETY: as for `load`.
-        unsafe { ffi::rpc_xas_retry(self.ptr(), entry) }
+        match entry as usize {
+            XA_ZERO_ENTRY => true,
+            XA_RETRY_ENTRY => {
+                self.reset();
+                true
+            }
+            _ => false,
+        }
     }
 
     /// `xas_reload()`: the entry now at the position last loaded.
@@ -196,34 +230,34 @@ impl XaState {
 
     /// `xas_reset()`: walk again from the top at the current index.
     fn reset(&mut self) {
-        // SAFETY: only touches the cursor.
-        unsafe { ffi::rpc_xas_reset(self.ptr()) }
+        self.0.xa_node = XAS_RESTART as *mut bindings::xa_node;
     }
 
     fn index(&self) -> u64 {
-        // SAFETY: only reads the cursor.
-        unsafe { ffi::rpc_xas_index(&self.0) as u64 }
+        self.0.xa_index as u64
     }
 }
 
+/// `xa_is_value()`: a value entry (reserved for the swap layer), not a folio.
 fn is_value(entry: *const c_void) -> bool {
-    // SAFETY: a pure bit test on the pointer value.
-    unsafe { ffi::rpc_xa_is_value(entry) }
+    entry as usize & 1 != 0
 }
 
-/// Up to [`BATCH`] referenced folios, in index order.
+/// Up to [`BATCH`] referenced folios, in index order. Only the first `len`
+/// slots are initialised: making and dropping a batch for a one-page read
+/// costs what that one folio costs.
 pub(crate) struct Batch {
-    folios: [Option<Folio>; BATCH],
+    folios: [MaybeUninit<Folio>; BATCH],
     len: usize,
 }
 
 impl Batch {
     pub(crate) fn new() -> Self {
-        Batch { folios: [const { None }; BATCH], len: 0 }
+        Batch { folios: [const { MaybeUninit::uninit() }; BATCH], len: 0 }
     }
 
     fn push(&mut self, folio: Folio) {
-        self.folios[self.len] = Some(folio);
+        self.folios[self.len].write(folio);
         self.len += 1;
     }
 
@@ -237,13 +271,53 @@ impl Batch {
 
     /// The folio at position `i`, if the batch has one there.
     pub(crate) fn get(&self, i: usize) -> Option<&Folio> {
-        self.folios.get(i).and_then(Option::as_ref)
+        // SAFETY: slots below `len` are initialised.
+        (i < self.len).then(|| unsafe { self.folios[i].assume_init_ref() })
     }
 
     /// Takes the folios out, in order.
-    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Folio> + '_ {
+    pub(crate) fn drain(&mut self) -> Drain<'_> {
         let len = core::mem::replace(&mut self.len, 0);
-        self.folios[..len].iter_mut().filter_map(Option::take)
+        Drain { batch: self, next: 0, len }
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        for slot in &mut self.folios[..self.len] {
+            // SAFETY: slots below `len` are initialised, and dropped once.
+            unsafe { slot.assume_init_drop() };
+        }
+    }
+}
+
+/// The folios of a [`Batch`], moved out one by one; those not taken are
+/// put when the iterator is dropped.
+pub(crate) struct Drain<'a> {
+    batch: &'a mut Batch,
+    next: usize,
+    len: usize,
+}
+
+impl Iterator for Drain<'_> {
+    type Item = Folio;
+
+    fn next(&mut self) -> Option<Folio> {
+        if self.next == self.len {
+            return None;
+        }
+        self.next += 1;
+        // SAFETY: slot `next - 1` is initialised and, `batch.len` being 0
+        // now, read only here, once.
+        Some(unsafe { self.batch.folios[self.next - 1].assume_init_read() })
+    }
+}
+
+impl Drop for Drain<'_> {
+    fn drop(&mut self) {
+        for folio in self.by_ref() {
+            drop(folio);
+        }
     }
 }
 
@@ -277,6 +351,7 @@ impl<'a> PageCache<'a> {
 
     /// Step 2 and 3 of the lockless protocol for an entry just loaded by
     /// `xas`: the folio with a reference, or `None` to start again.
+    #[inline]
     fn try_get_rechecked(&self, xas: &mut XaState, entry: *mut c_void) -> Option<Folio> {
         let folio = entry.cast::<bindings::folio>();
         // SAFETY: under RCU (caller) the entry's folio memory stays a valid
@@ -300,6 +375,7 @@ impl<'a> PageCache<'a> {
     }
 
     /// The folio at `index`, with a reference, found without locks.
+    #[inline]
     pub(crate) fn lookup(&self, index: u64) -> Option<Folio> {
         let _rcu = rcu::read_lock();
         let mut xas = XaState::new(self.xa(), index);

@@ -57,6 +57,7 @@ impl kernel::Module for RustPagecache {
         // SAFETY: runs once, before anything can use the address space
         // operations it initialises.
         unsafe { ffi::rpc_helpers_init() };
+        page_cache::check_xa_encodings()?;
         inode::create_cache()?;
         // SAFETY: creates the module's debugfs directory, removed in `drop`.
         unsafe { ffi::rpc_debugfs_init() };
