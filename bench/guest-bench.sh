@@ -25,9 +25,14 @@ jobs=(
 
 # One fio run: prints MB/s (1 MiB blocks) or kIOPS (4 KiB blocks).
 run_job() {
-	local dir=$1 name=$2 rw=$3 bs=$4 nj=$5 engine=$6 out
+	local dir=$1 name=$2 rw=$3 bs=$4 nj=$5 engine=$6 out length
+	# mmap jobs read the file once: fio maps it per run, so every page is
+	# a fault (with fault-around); timed loops would re-read pages already
+	# mapped, i.e. measure memcpy, the same on every filesystem.
+	length="--time_based --runtime=$RUNTIME"
+	[ "$engine" = mmap ] && length="--loops=1"
 	out=$(fio --name="$name" --filename="$dir/data" --size="${SIZE_MB}m" --rw="$rw" --bs="$bs" \
-		--numjobs="$nj" --ioengine="$engine" --time_based --runtime="$RUNTIME" \
+		--numjobs="$nj" --ioengine="$engine" $length \
 		--group_reporting --output-format=json 2>/dev/null)
 	printf '%s' "$out" | python3 -c '
 import json, sys
@@ -47,6 +52,9 @@ done
 # (the order rotating), and the median counts. Under TCG the speed of the
 # whole VM drifts over minutes; interleaving keeps that drift out of the
 # ratios, and a warm-up run per job fills the translation cache first.
+# Each round also gives its own rpc/tmpfs ratio (two runs seconds apart):
+# their median and spread are printed too, the spread being what one
+# table can and cannot tell.
 declare -A samples
 for j in "${jobs[@]}"; do
 	set -- $j
@@ -60,20 +68,24 @@ for j in "${jobs[@]}"; do
 done
 for fs in "${fss[@]}"; do umount "/tmp/bench/$fs"; done
 median() { printf '%s\n' $1 | sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
+# ratios A B: the per-round ratios of two sample lists.
+ratios() { paste -d' ' <(printf '%s\n' $1) <(printf '%s\n' $2) | awk '{printf "%.2f ", ($2>0)?$1/$2:0}'; }
 declare -A result
 for k in "${!samples[@]}"; do result[$k]=$(median "${samples[$k]}"); done
 mc=$("$memcpy" "$SIZE_MB" 3 | awk '{print $2}')
 
 printf '\n%d rounds of %d s per job and filesystem, interleaved; medians. %d CPUs.\n' \
 	"$ROUNDS" "$RUNTIME" "$(nproc)"
-printf '%-22s %14s %14s %14s %10s %10s\n' job rust_pagecache tmpfs ramfs "rpc/tmpfs" "ramfs/tmpfs"
+printf '%-22s %14s %14s %14s %10s %10s %16s\n' job rust_pagecache tmpfs ramfs "rpc/tmpfs" "ramfs/tmpfs" "rpc/tmpfs rounds"
 for j in "${jobs[@]}"; do
 	set -- $j
 	unit=kIOPS; [ "$3" = 1m ] && unit=MB/s
 	r=${result[rust_pagecache,$1]} t=${result[tmpfs,$1]} m=${result[ramfs,$1]}
-	printf '%-22s %14s %14s %14s %9.2fx %9.2fx\n' "$1 ($unit)" "$r" "$t" "$m" \
+	rr=$(ratios "${samples[rust_pagecache,$1]}" "${samples[tmpfs,$1]}")
+	spread=$(printf '%s\n' $rr | sort -g | awk '{v[NR]=$1} END{printf "%.2f (%.2f-%.2f)", v[int((NR+1)/2)], v[1], v[NR]}')
+	printf '%-22s %14s %14s %14s %9.2fx %9.2fx %16s\n' "$1 ($unit)" "$r" "$t" "$m" \
 		"$(awk -v a="$r" -v b="$t" 'BEGIN{print (b>0)?a/b:0}')" \
-		"$(awk -v a="$m" -v b="$t" 'BEGIN{print (b>0)?a/b:0}')"
+		"$(awk -v a="$m" -v b="$t" 'BEGIN{print (b>0)?a/b:0}')" "$spread"
 	printf '%-22s %14s %14s %14s\n' "  samples" "${samples[rust_pagecache,$1]}" \
 		"${samples[tmpfs,$1]}" "${samples[ramfs,$1]}"
 done

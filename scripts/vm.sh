@@ -6,7 +6,9 @@
 #   scripts/vm.sh check
 #   scripts/vm.sh bench      (with RPC_FLAVOUR=bench: the kernel without debug options)
 # RPC_VM_MEM (default 2G) sets guest RAM; RPC_FLAVOUR (default debug) picks
-# the kernel (kernel/<flavour>.config). KVM is used when a short probe boot
+# the kernel (kernel/<flavour>.config); RPC_VM_QEMU_OPTS adds QEMU options;
+# RPC_VM_ICOUNT=N (TCG only) makes guest time count instructions, 2^N ns
+# each, instead of following the host's clock (see scripts/bench.sh). KVM is used when a short probe boot
 # shows it works (guests hang in the decompressor on some hosts), else TCG.
 . "$(dirname "$0")/lib.sh"
 
@@ -47,12 +49,19 @@ quoted=
 [ $# -gt 0 ] && quoted=$(printf ' %q' "$@")
 flag=$(kvm_flag)
 mem=${RPC_VM_MEM:-2G}
-log "booting the $flavour kernel ($mem, ${flag:-kvm}; about 65 s to userspace under TCG)"
+qopts=${RPC_VM_QEMU_OPTS:-}
+clock="host clock"
+if [ -n "${RPC_VM_ICOUNT:-}" ] && [ -n "$flag" ]; then
+	qopts="$qopts -icount shift=$RPC_VM_ICOUNT,sleep=off"
+	clock="icount shift=$RPC_VM_ICOUNT"
+fi
+echo "$clock" > "$vm/clock"
+log "booting the $flavour kernel ($mem, ${flag:-kvm}, $clock; the debug kernel takes 3-4 min to userspace under TCG)"
 start=$SECONDS
 # kmemleak=on: leak reports; oops=panic + panic=-1: a crash ends the VM.
 vng_cmd "${RPC_VM_TIMEOUT:-3600}" $flag --memory "$mem" --verbose \
 	--append "kmemleak=on oops=panic panic=-1 softlockup_panic=1" \
-	--rwdir="/cache/vm/out" \
+	--rwdir="/cache/vm/out" ${qopts:+--qemu-opts="$qopts"} \
 	--exec "RPC_KO=/cache/module-$flavour/rust_pagecache.ko RPC_OUT=/cache/vm/out bash /src/scripts/guest.sh $mode$quoted" \
 	2>&1 | tee "$vm/console.log" || true # QEMU ends on a guest reset; the status is the guest's
 log "VM finished in $((SECONDS - start)) s"
