@@ -505,6 +505,66 @@ TEST_F(data, write_is_seen_through_existing_mmap)
 	free(buf);
 }
 
+/*
+ * The write path copies into a locked folio with page faults disabled and
+ * faults the source in only after a copy came back empty (as
+ * generic_perform_write): sources that are not resident yet.
+ */
+TEST_F(data, write_from_unfaulted_mappings)
+{
+	long ps = rpc_page_size();
+	size_t len = 3 * ps + 100;
+	char *src, *self_map, *rd = malloc(len), *buf = malloc(len);
+	int fd, sfd;
+
+	ASSERT_NE(NULL, rd);
+	ASSERT_NE(NULL, buf);
+	/* Another file of the mount, mapped but never touched. */
+	sfd = new_file(self->dfd, "src");
+	ASSERT_LE(0, sfd);
+	rpc_fill_pattern(buf, len, 31, 0);
+	ASSERT_EQ((ssize_t)len, rpc_pwrite_full(sfd, buf, len, 0));
+	src = mmap(NULL, len, PROT_READ, MAP_SHARED, sfd, 0);
+	ASSERT_NE(MAP_FAILED, src) TH_LOG("mmap: %s", strerror(errno));
+	fd = new_file(self->dfd, "f");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ((ssize_t)len, pwrite(fd, src, len, 5)) TH_LOG("pwrite: %s", strerror(errno));
+	ASSERT_EQ((ssize_t)len, rpc_pread_full(fd, rd, len, 5));
+	EXPECT_EQ(-1, rpc_check_pattern(rd, len, 31, 0));
+
+	/*
+	 * The file's own hole as the source, at the very page being written:
+	 * the fault that brings the source in creates the folio the write
+	 * then finds. Must neither deadlock nor lose the data around it.
+	 */
+	ASSERT_EQ(0, ftruncate(fd, 8 * ps));
+	self_map = mmap(NULL, 8 * ps, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, self_map) TH_LOG("mmap: %s", strerror(errno));
+	EXPECT_EQ(ps, pwrite(fd, self_map + 6 * ps, ps, 6 * ps)) TH_LOG("pwrite: %s", strerror(errno));
+	EXPECT_EQ(-1, rpc_first_nonzero(self_map + 6 * ps, ps));
+	ASSERT_EQ((ssize_t)len, rpc_pread_full(fd, rd, len, 5));
+	EXPECT_EQ(-1, rpc_check_pattern(rd, len, 31, 0));
+
+	/* A source whose second page is not readable: a short write. */
+	munmap(src, len);
+	src = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, src);
+	rpc_fill_pattern(src, ps, 32, 0);
+	ASSERT_EQ(0, mprotect(src + ps, ps, PROT_NONE));
+	EXPECT_EQ(ps, pwrite(fd, src, 2 * ps, 2 * ps)) TH_LOG("short write expected");
+	EXPECT_EQ(-1, pwrite(fd, src + ps, ps, 2 * ps));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(ps, rpc_pread_full(fd, rd, ps, 2 * ps));
+	EXPECT_EQ(-1, rpc_check_pattern(rd, ps, 32, 0));
+	EXPECT_EQ(8 * ps, rpc_file_size(fd));
+	munmap(src, 2 * ps);
+	munmap(self_map, 8 * ps);
+	close(fd);
+	close(sfd);
+	free(rd);
+	free(buf);
+}
+
 TEST_F(data, mmap_private_write_does_not_reach_the_file)
 {
 	long ps = rpc_page_size();
