@@ -119,7 +119,7 @@ extern "C" {
     pub(crate) fn rpc_xa_lock_irq(xa: *mut bindings::xarray);
     pub(crate) fn rpc_xa_unlock_irq(xa: *mut bindings::xarray);
     pub(crate) fn rpc_xas_reload(xas: *mut bindings::xa_state) -> *mut c_void;
-    pub(crate) fn rpc_xa_encodings_match(retry: usize, zero: usize, restart: usize) -> bool;
+    pub(crate) fn rpc_xa_encodings_match(retry: usize, zero: usize, restart: usize, chunk: usize) -> bool;
 
     pub(crate) fn rpc_debugfs_init();
     pub(crate) fn rpc_debugfs_exit();

@@ -492,15 +492,18 @@ void *rpc_xas_reload(struct xa_state *xas)
 
 /*
  * src/page_cache.rs spells out the entry encodings its walks test on every
- * step (retry and zero entries, XAS_RESTART) instead of calling out here for
- * each; this checks them against the kernel's at module load.
+ * step (retry and zero entries, XAS_RESTART, the node size) instead of
+ * calling out here for each; this checks them against the kernel's at
+ * module load.
  */
 bool rpc_xa_encodings_match(unsigned long retry, unsigned long zero,
-			    unsigned long restart)
+			    unsigned long restart, unsigned long chunk)
 {
 	return retry == (unsigned long)XA_RETRY_ENTRY &&
 	       zero == (unsigned long)XA_ZERO_ENTRY &&
 	       restart == (unsigned long)XAS_RESTART &&
+	       chunk == XA_CHUNK_SIZE &&
+	       chunk == ARRAY_SIZE(((struct xa_node *)NULL)->slots) &&
 	       xa_is_internal((void *)retry) && !xa_is_value((void *)retry);
 }
 

@@ -103,7 +103,7 @@ void rpc_xa_lock_irq(struct xarray *xa);
 void rpc_xa_unlock_irq(struct xarray *xa);
 void *rpc_xas_reload(struct xa_state *xas);
 bool rpc_xa_encodings_match(unsigned long retry, unsigned long zero,
-			    unsigned long restart);
+			    unsigned long restart, unsigned long chunk);
 
 struct dentry;
 void rpc_debugfs_init(void);

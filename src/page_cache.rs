@@ -151,19 +151,21 @@ pub(crate) const BATCH: usize = 15;
 /// The largest page index a file can have.
 pub(crate) const MAX_INDEX: u64 = (i64::MAX as u64) >> bindings::PAGE_SHIFT;
 
-/// Entry encodings of `include/linux/xarray.h` that the walks below test
-/// on every step. They are `static inline`s and macros in C; spelled out
+/// Entry encodings and the node size of `include/linux/xarray.h` that the
+/// walks below use on every step. They are `static inline`s and macros in C; spelled out
 /// here so that a lookup is not a chain of out-of-line calls, and checked
 /// against the C definitions when the module loads
 /// ([`check_xa_encodings`]).
 const XA_RETRY_ENTRY: usize = (256 << 2) | 2; // xa_mk_internal(256)
 const XA_ZERO_ENTRY: usize = (257 << 2) | 2; // xa_mk_internal(257)
 const XAS_RESTART: usize = 3;
+const XA_CHUNK_SIZE: usize = 64; // 1 << XA_CHUNK_SHIFT (without CONFIG_BASE_SMALL)
+const XA_CHUNK_MASK: usize = XA_CHUNK_SIZE - 1;
 
 /// Fails module load if the encodings above are not the kernel's.
 pub(crate) fn check_xa_encodings() -> Result {
     // SAFETY: compares constants; touches no memory.
-    if unsafe { ffi::rpc_xa_encodings_match(XA_RETRY_ENTRY, XA_ZERO_ENTRY, XAS_RESTART) } {
+    if unsafe { ffi::rpc_xa_encodings_match(XA_RETRY_ENTRY, XA_ZERO_ENTRY, XAS_RESTART, XA_CHUNK_SIZE) } {
         Ok(())
     } else {
         pr_err!("XArray entry encodings differ from this kernel's; rebuild the module\n");
@@ -202,10 +204,32 @@ impl XaState {
         unsafe { bindings::xas_load(self.ptr()) }
     }
 
-    /// `xas_find()`: the next present entry at or after the index, up to `max`.
+    /// `xas_find()`: the next present entry up to `max`: at the index if
+    /// the cursor has not been walked yet (or was reset), after it if it has.
     fn find(&mut self, max: u64) -> *mut c_void {
         // SAFETY: as for `load`.
         unsafe { bindings::xas_find(self.ptr(), max as c_ulong) }
+    }
+
+    /// `xas_next()`: the entry at the next index. Within a leaf node it
+    /// is one slot read (the inline fast path of the C version); at node
+    /// boundaries, after a reset or off the tree, `__xas_next()`.
+    fn next(&mut self) -> *mut c_void {
+        let node = self.0.xa_node;
+        // xas_not_node(): a null or tagged cursor (XAS_RESTART, bounds).
+        let not_node = node.is_null() || node as usize & 3 != 0;
+        // SAFETY: when `node` is a node, it is one of the XArray's, kept
+        // alive by the caller's RCU read section (or XArray lock).
+        if not_node || unsafe { (*node).shift } != 0 || self.0.xa_offset as usize == XA_CHUNK_MASK {
+            // SAFETY: as for `load`.
+            return unsafe { bindings::__xas_next(self.ptr()) };
+        }
+        self.0.xa_index += 1;
+        self.0.xa_offset += 1;
+        // SAFETY: `xa_offset` < XA_CHUNK_SIZE (checked above); the slot is
+        // read once, as xa_entry()'s rcu_dereference() does (the folio is
+        // then reached through this pointer: an address dependency).
+        unsafe { core::ptr::read_volatile(&raw const (*node).slots[self.0.xa_offset as usize]) }
     }
 
     /// `xas_retry()`: true if `entry` must be skipped: a zero entry, or a
@@ -403,19 +427,32 @@ impl<'a> PageCache<'a> {
             }
             return;
         }
+        // Slot by slot, as filemap_get_read_batch(): in a file being read
+        // the indices are consecutive, and the next slot is one read away,
+        // where a search would start each step from the top of the tree.
+        // A hole is skipped with one search (`xas_find()` leaves out whole
+        // empty subtrees), so a sparse range costs what its folios cost.
+        // After a reset (retry entry, failed get or re-check) the next step
+        // loads the same index again.
         let _rcu = rcu::read_lock();
         let mut xas = XaState::new(self.xa(), start);
-        while !batch.is_full() {
-            let entry = xas.find(last);
+        let mut entry = xas.load();
+        loop {
             if entry.is_null() {
+                entry = xas.find(last);
+                if entry.is_null() {
+                    break;
+                }
+            }
+            if xas.index() > last || batch.is_full() {
                 break;
             }
-            if xas.retry(entry) || is_value(entry) {
-                continue;
+            if !xas.retry(entry) && !is_value(entry) {
+                if let Some(folio) = self.try_get_rechecked(&mut xas, entry) {
+                    batch.push(folio);
+                }
             }
-            if let Some(folio) = self.try_get_rechecked(&mut xas, entry) {
-                batch.push(folio);
-            }
+            entry = xas.next();
         }
     }
 
