@@ -978,6 +978,57 @@ TEST_F(pc, sparse_file_seek_data_and_hole)
 	free(buf);
 }
 
+/*
+ * Folios far apart in one file: reads, SEEK_DATA, hole punching and
+ * truncation must step over the empty indices between them a subtree at a
+ * time. A walk that went index by index (the batch lookup steps slot by
+ * slot through present folios) would take 2^30 steps for the last punch
+ * and truncate here, and this test would hit its timeout.
+ */
+TEST_F(pc, far_apart_pages_read_seek_punch_truncate)
+{
+	long ps = rpc_page_size();
+	const off_t far = 1LL << 42, near = 70 * ps;	/* a leaf node away */
+	char buf[64];
+	int fd;
+
+	fd = new_file(self->dfd, "far");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, pwrite(fd, "a", 1, 0));
+	ASSERT_EQ(1, pwrite(fd, "b", 1, near));
+	ASSERT_EQ(1, pwrite(fd, "z", 1, far));
+	EXPECT_EQ(far + 1, rpc_file_size(fd));
+	EXPECT_EQ(pages_blocks(3), rpc_file_blocks(fd));
+	EXPECT_EQ(near, seek(fd, ps, SEEK_DATA));
+	EXPECT_EQ(far, seek(fd, near + ps, SEEK_DATA));
+	EXPECT_EQ(near + ps, seek(fd, near, SEEK_HOLE));
+
+	/* reads spanning a hole and a folio: zeros, then the byte */
+	memset(buf, 0x55, sizeof(buf));
+	ASSERT_EQ(64, pread(fd, buf, 64, far - 63));
+	EXPECT_EQ(-1, rpc_first_nonzero(buf, 63));
+	EXPECT_EQ('z', buf[63]);
+	memset(buf, 0x55, sizeof(buf));
+	ASSERT_EQ(64, pread(fd, buf, 64, near - 63));
+	EXPECT_EQ(-1, rpc_first_nonzero(buf, 63));
+	EXPECT_EQ('b', buf[63]);
+
+	/* punch all but the last page: two folios go, one stays */
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, far));
+	EXPECT_EQ(pages_blocks(1), rpc_file_blocks(fd));
+	EXPECT_EQ(far, seek(fd, 0, SEEK_DATA));
+	ASSERT_EQ(1, pread(fd, buf, 1, far));
+	EXPECT_EQ('z', buf[0]);
+
+	/* put one back near the start, then truncate everything */
+	ASSERT_EQ(1, pwrite(fd, "c", 1, ps));
+	EXPECT_EQ(pages_blocks(2), rpc_file_blocks(fd));
+	ASSERT_EQ(0, ftruncate(fd, 0));
+	EXPECT_EQ(0, rpc_file_blocks(fd));
+	EXPECT_EQ(-ENXIO, seek(fd, 0, SEEK_DATA));
+	close(fd);
+}
+
 /* ---- splice, sendfile, copy_file_range ---- */
 
 #define SRC_LEN (300 * KIB + 17)
