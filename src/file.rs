@@ -149,15 +149,22 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
     let mut left = iter_count(to);
     let mut err: Option<Error> = None;
     'outer: while left > 0 {
+        let first = pos >> PAGE_SHIFT;
+        let last = ((pos.saturating_add(left) - 1) >> PAGE_SHIFT).min(first + BATCH as u64 - 1);
+        let mut batch = Batch::new();
+        cache.lookup_batch(first, last, &mut batch);
+        // i_size is read after the folios to copy from are known to be up
+        // to date (as filemap_read): a truncate that shrank the file before
+        // they were found must not leak the old tail. One read covers the
+        // batch up to its first folio still being filled; a lookup past
+        // EOF finds nothing and costs one search.
+        let ready = (0..).take_while(|&i| batch.get(i).is_some_and(|f| f.is_uptodate())).count();
         let size = i_size(inode);
         if pos >= size {
             break;
         }
-        let end = size.min(pos + left);
-        let first = pos >> PAGE_SHIFT;
-        let last = ((end - 1) >> PAGE_SHIFT).min(first + BATCH as u64 - 1);
-        let mut batch = Batch::new();
-        cache.lookup_batch(first, last, &mut batch);
+        let end = size.min(pos.saturating_add(left));
+        let last = last.min((end - 1) >> PAGE_SHIFT);
         let mut bi = 0;
         for index in first..=last {
             let page_end = ((index + 1) << PAGE_SHIFT).min(end);
@@ -166,8 +173,7 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
             let folio = batch.get(bi).filter(|f| f.index() == index);
             let copied = match folio {
                 Some(folio) => {
-                    bi += 1;
-                    if !folio.is_uptodate() {
+                    if bi == ready {
                         // Being filled by a writer or a fault: wait for it.
                         // SAFETY: reads the iocb's flags.
                         if unsafe { ffi::rpc_iocb_nowait(iocb) } {
@@ -184,14 +190,7 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
                         }
                         continue 'outer;
                     }
-                    // i_size is checked after the folio is known up to date
-                    // (as filemap_read): a truncate that shrank the file
-                    // first must not leak the old tail.
-                    let size = i_size(inode);
-                    if pos >= size {
-                        break 'outer;
-                    }
-                    let want = want.min((size - pos) as usize);
+                    bi += 1;
                     if index == first {
                         folio.mark_accessed();
                     }
