@@ -132,9 +132,10 @@ fn iter_count(iter: *const bindings::iov_iter) -> u64 {
 /// `file_operations.read_iter`: lockless.
 ///
 /// Costs per call are kept to what the copy needs: the folios of a batch
-/// come from one RCU walk, the destination's length is read once and then
-/// counted down, `IOCB_NOWAIT` and fatal signals are looked at only when
-/// the read would wait or go round again.
+/// come from one RCU walk, `i_size` is read once per batch, the
+/// destination's length is read once and then counted down, `IOCB_NOWAIT`
+/// and fatal signals are looked at only when the read would wait or go
+/// round again.
 unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
     // SAFETY: VFS arguments: a live kiocb of an open file of ours.
     let (file, start) = unsafe { ((*iocb).ki_filp, (*iocb).ki_pos) };
