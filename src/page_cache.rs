@@ -152,9 +152,9 @@ pub(crate) const BATCH: usize = 15;
 pub(crate) const MAX_INDEX: u64 = (i64::MAX as u64) >> bindings::PAGE_SHIFT;
 
 /// Entry encodings and the node size of `include/linux/xarray.h` that the
-/// walks below use on every step. They are `static inline`s and macros in C; spelled out
-/// here so that a lookup is not a chain of out-of-line calls, and checked
-/// against the C definitions when the module loads
+/// walks below use on every step. They are `static inline`s and macros in
+/// C; spelled out here so that a lookup is not a chain of out-of-line
+/// calls, and checked against the C definitions when the module loads
 /// ([`check_xa_encodings`]).
 const XA_RETRY_ENTRY: usize = (256 << 2) | 2; // xa_mk_internal(256)
 const XA_ZERO_ENTRY: usize = (257 << 2) | 2; // xa_mk_internal(257)
