@@ -1330,6 +1330,46 @@ static int as_stat(void *p) { struct stat st; return stat(p, &st) ? errno : 0; }
 
 #define PATHOF(var, rel) char var[PATH_MAX]; rpc_path(var, sizeof(var), self->dir, rel)
 
+static int as_append_byte(void *p)
+{
+	int fd = open(p, O_WRONLY | O_APPEND), e = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, "n", 1) != 1)
+		e = errno ? errno : EIO;
+	close(fd);
+	return e;
+}
+
+/*
+ * A write by someone without CAP_FSETID strips setuid and setgid
+ * (file_remove_privs). After a write that found nothing to strip, the VFS
+ * marks the inode "nothing to strip" (S_NOSEC, which the filesystem allows
+ * with SB_NOSEC) and later writes skip the check: making the file setuid
+ * must clear that mark, or the next write keeps the bits.
+ */
+TEST_F(ns, write_by_nobody_strips_setuid_also_after_earlier_writes)
+{
+	PATHOF(f, "f");
+	int fd;
+
+	fd = openat(self->dfd, "f", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, write(fd, "a", 1));
+	ASSERT_EQ(1, write(fd, "b", 1));
+	ASSERT_EQ(0, fchmod(fd, 06777));
+	close(fd);
+	EXPECT_EQ(06777, MODE(self->dfd, "f") & 07777);
+	EXPECT_EQ(0, rpc_run_as_nobody(as_append_byte, f));
+	EXPECT_EQ(0777, MODE(self->dfd, "f") & 07777) TH_LOG("setuid/setgid kept after a write by nobody");
+	/* and again, after the write that stripped them */
+	ASSERT_EQ(0, fchmodat(self->dfd, "f", 04777, 0));
+	EXPECT_EQ(0, rpc_run_as_nobody(as_append_byte, f));
+	EXPECT_EQ(0777, MODE(self->dfd, "f") & 07777);
+	EXPECT_EQ(4, SIZE(self->dfd, "f"));
+}
+
 TEST_F(ns, nobody_cannot_create_in_root_owned_0755_dir)
 {
 	PATHOF(f, "d/f");

@@ -39,6 +39,7 @@ extern "C" {
 
     pub(crate) fn rpc_fc_private(fc: *mut bindings::fs_context) -> *mut c_void;
     pub(crate) fn rpc_totalram_pages() -> c_ulong;
+    pub(crate) fn rpc_sb_set_nosec(sb: *mut bindings::super_block);
     pub(crate) fn rpc_statfs_fill(
         buf: *mut bindings::kstatfs,
         magic: c_long,

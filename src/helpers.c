@@ -129,6 +129,12 @@ unsigned long rpc_totalram_pages(void)
 	return totalram_pages();
 }
 
+/* SB_NOSEC is BIT(28), a macro bindgen does not turn into a constant. */
+void rpc_sb_set_nosec(struct super_block *sb)
+{
+	sb->s_flags |= SB_NOSEC;
+}
+
 void rpc_statfs_fill(struct kstatfs *buf, long magic, u64 blocks, u64 bfree,
 		     u64 files, u64 ffree)
 {

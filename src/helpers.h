@@ -39,6 +39,7 @@ struct kstatfs;
 struct seq_file;
 void *rpc_fc_private(struct fs_context *fc);
 unsigned long rpc_totalram_pages(void);
+void rpc_sb_set_nosec(struct super_block *sb);
 void rpc_statfs_fill(struct kstatfs *buf, long magic, u64 blocks, u64 bfree,
 		     u64 files, u64 ffree);
 u32 rpc_uid_munged(u32 kuid);

@@ -125,6 +125,12 @@ unsafe extern "C" fn rpc_fill_super(sb: *mut bindings::super_block, fc: *mut bin
         (*sb).s_magic = RPC_MAGIC as c_ulong;
         (*sb).s_op = SUPER_OPS.as_ptr();
         (*sb).s_time_gran = 1;
+        // As tmpfs: once a write found nothing to strip (no setuid/setgid,
+        // no security xattr: this filesystem has no xattrs), the VFS marks
+        // the inode S_NOSEC and later writes skip file_remove_privs()'s
+        // checks. `setattr_copy()` (our setattr) clears the mark when a
+        // mode gains setuid/setgid.
+        ffi::rpc_sb_set_nosec(sb);
         // `SbInfo` stays put until `rpc_kill_sb` unregisters first.
         SbInfo::of(sb).stats.register(sb);
     }
