@@ -4,6 +4,7 @@
 #   make run CMD='...'    run CMD in the VM (module mounted at /mnt, repo at /src)
 #   make check            every test; last line "N passed, M failed"
 #   make bench            fio vs tmpfs and ramfs on a kernel without debug options
+#   make profile          perf: where a 4 KiB fio job's instructions go, rpc vs tmpfs
 #   make module           just build rust_pagecache.ko (into $RPC_CACHE)
 #
 # The kernel's own Kbuild file (./Kbuild) describes the module; this
@@ -11,13 +12,15 @@
 # build root.
 SHELL := /bin/bash
 
-.PHONY: run check bench module kernel root clean
+.PHONY: run check bench profile module kernel root clean
 run:
 	@bash scripts/run.sh $(if $(CMD),"$$CMD")
 check:
 	@bash scripts/check.sh
 bench:
 	@bash scripts/bench.sh
+profile:
+	@bash scripts/profile.sh $(JOBS)
 module:
 	@bash scripts/module.sh
 kernel:
