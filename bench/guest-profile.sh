@@ -8,7 +8,7 @@
 set -u
 out=$1; shift
 mkdir -p "$out" /tmp/prof-tmpfs
-rm -f "$out"/*.ips "$out"/*.fio
+rm -f "$out"/*.ips
 mount -t tmpfs none /tmp/prof-tmpfs || exit 1
 cat /proc/modules > "$out/modules.txt"
 declare -A dirs=([rust_pagecache]=/mnt [tmpfs]=/tmp/prof-tmpfs)

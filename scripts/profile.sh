@@ -8,7 +8,7 @@
 jobs=("$@"); [ ${#jobs[@]} -gt 0 ] || jobs=(randread randwrite)
 bash "$REPO/scripts/buildroot.sh" >/dev/null || die "build root"
 kdir=$(bash "$REPO/scripts/kernel.sh" bench) || die "bench kernel build"
-out=$RPC_CACHE/vm/out/profile
+# Samples land in $RPC_CACHE/vm/out/profile (/cache/vm/out/profile inside).
 RPC_FLAVOUR=bench RPC_VM_MEM=${RPC_VM_MEM:-2G} RPC_VM_ICOUNT=2 \
 	bash "$REPO/scripts/vm.sh" run "bash /src/bench/guest-profile.sh /cache/vm/out/profile ${jobs[*]}" \
 	>/dev/null || die "profile run failed (see $RPC_CACHE/vm/console.log)"
