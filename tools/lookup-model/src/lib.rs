@@ -1,5 +1,5 @@
 //! A [loom] model of the lockless page-cache lookup / removal protocol of the
-//! module (`PageCache::lookup` and `PageCache::remove` in `src/page_cache.rs`),
+//! module (`PageCache::lookup` and `PageCache::remove` in `cache/page_cache.rs`),
 //! the speculative page reference of seed 002 (Nick Piggin's "mm: speculative
 //! get page", today's `filemap_get_entry` and `__remove_mapping`).
 //!

@@ -11,9 +11,9 @@
 //! All of these run with the parent directory's `i_rwsem` held by the VFS
 //! (both parents, and `s_vfs_rename_mutex` for cross-directory renames).
 
-use crate::ffi::{self, OpsTable};
-use crate::inode::{self, BOGO_DIRENT_SIZE};
-use crate::super_block::SbInfo;
+use crate::glue::ffi::{self, OpsTable};
+use crate::fs::inode::{self, BOGO_DIRENT_SIZE};
+use crate::fs::super_block::SbInfo;
 use kernel::bindings;
 use kernel::prelude::*;
 

@@ -7,7 +7,7 @@
 //! 002, see [`Stats::hold_frozen_window`]) and `fault_delay_us` (seed 004,
 //! see [`Stats::fault_window`]).
 
-use crate::ffi;
+use crate::glue::ffi;
 use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::bindings;
 use kernel::prelude::*;

@@ -6,11 +6,11 @@
 //! Lock order: `SbInfo::usage` is a leaf spinlock; it is taken under the VFS
 //! locks (`i_rwsem`, `s_umount`) and never the other way round.
 
-use crate::ffi::{self, OpsTable};
-use crate::fs_context::options;
-use crate::inode;
-use crate::options::{Machine, MountOptions, Usage, DEFAULT_MODE};
-use crate::stats::Stats;
+use crate::glue::ffi::{self, OpsTable};
+use crate::fs::fs_context::options;
+use crate::fs::inode;
+use crate::fs::options::{Machine, MountOptions, Usage, DEFAULT_MODE};
+use crate::cache::stats::Stats;
 use kernel::bindings;
 use kernel::new_spinlock;
 use kernel::prelude::*;

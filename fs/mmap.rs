@@ -62,9 +62,9 @@
 //! Folios created by a fault are charged, zeroed, up to date and dirty, like
 //! those written by `write(2)` (see page_cache.rs: reclaim never drops one).
 
-use crate::ffi::{self, OpsTable};
-use crate::file::{cache_of, InvalidateLock};
-use crate::inode;
+use crate::glue::ffi::{self, OpsTable};
+use crate::fs::file::{cache_of, InvalidateLock};
+use crate::fs::inode;
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -85,7 +85,7 @@ fn beyond_eof(inode: *mut bindings::inode, index: u64) -> bool {
 unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
     // SAFETY: the fault code passes a live `vm_fault` of a VMA mapping one
     // of our regular files, which holds the file (and so the inode) open.
-    let (inode, index) = unsafe { (crate::file::file_inode(ffi::rpc_vmf_file(vmf)), ffi::rpc_vmf_pgoff(vmf) as u64) };
+    let (inode, index) = unsafe { (crate::fs::file::file_inode(ffi::rpc_vmf_file(vmf)), ffi::rpc_vmf_pgoff(vmf) as u64) };
     // SAFETY: as above.
     let cache = unsafe { cache_of(inode) };
     let folio = loop {

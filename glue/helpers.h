@@ -4,7 +4,7 @@
  * kernel::bindings -- static inlines, macros (fsparam_*, invalfc,
  * kmem_cache_create) and the opaque fs_context types. Everything here is
  * glue; every decision is taken by the Rust code it calls back into.
- * Rust declares these functions once, in src/ffi.rs.
+ * Rust declares these functions once, in glue/ffi.rs.
  */
 #ifndef RUST_PAGECACHE_HELPERS_H
 #define RUST_PAGECACHE_HELPERS_H
@@ -19,7 +19,7 @@ enum rpc_param { RPC_OPT_SIZE, RPC_OPT_NR_INODES, RPC_OPT_MODE, RPC_OPT_UID, RPC
 
 extern struct file_system_type rpc_fs_type;
 
-/* Implemented in Rust (src/fs_context.rs, src/super_block.rs). */
+/* Implemented in Rust (fs/fs_context.rs, fs/super_block.rs). */
 void *rpc_fc_alloc(void);
 void rpc_fc_free(void *ctx);
 int rpc_fc_param(void *ctx, unsigned int opt, const char *string, u32 num);
@@ -34,7 +34,7 @@ void rpc_is_dirty_writeback(struct folio *folio, bool *dirty, bool *writeback);
 bool rpc_release_folio(struct folio *folio, gfp_t gfp);
 void rpc_invalidate_folio(struct folio *folio, size_t offset, size_t len);
 
-/* Called from Rust (declared again in src/ffi.rs). */
+/* Called from Rust (declared again in glue/ffi.rs). */
 struct kstatfs;
 struct seq_file;
 void *rpc_fc_private(struct fs_context *fc);

@@ -9,7 +9,7 @@
 //! These are the only place that turns a raw `struct folio *` into
 //! something the rest of the module can hold.
 
-use crate::ffi;
+use crate::glue::ffi;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::prelude::*;

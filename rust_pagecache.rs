@@ -4,19 +4,32 @@
 //!
 //! `mount -t rust_pagecache none /mnt [-o size=,nr_inodes=,mode=,uid=,gid=]`
 //!
-//! One file per concept:
-//! - [`options`]: mount option syntax and limit accounting (pure, host-tested)
-//! - [`fs_context`]: the fs_context callbacks (option parsing)
-//! - [`super_block`]: a mounted instance: fill_super, remount, statfs
-//! - [`inode`]: the inode type, its slab cache, accounting, eviction
-//! - [`dir`]: namespace operations
-//! - [`folio`]: a counted folio reference and a locked folio, as types
-//! - [`page_cache`]: the page cache itself: lockless lookup (seed 002),
-//!   insertion, removal with a frozen refcount, truncation
-//! - [`file`]: regular files: read/write/fallocate/seek/truncate over it
-//! - [`mmap`]: the fault handler (seed 004's re-check under the folio lock)
-//! - [`stats`]: per-superblock statistics in debugfs
-//! - [`ffi`]: the C helper object (`helpers.c`), declared once
+//! One folder per layer, one file per concept. Where the work goes:
+//! a `read(2)` enters [`fs::file`] and is served by [`cache::page_cache`]
+//! without a lock; a page fault enters [`fs::mmap`] and finds or creates its
+//! folio there too; a truncate or hole punch starts in [`fs::file`] and
+//! removes folios through [`cache::page_cache`]; mounting runs
+//! [`fs::fs_context`] (options from [`fs::options`]) and then
+//! [`fs::super_block`].
+//!
+//! - `fs/`: what the VFS calls.
+//!   - [`fs::options`]: mount option syntax and limit accounting (pure,
+//!     host-tested)
+//!   - [`fs::fs_context`]: the fs_context callbacks (option parsing)
+//!   - [`fs::super_block`]: a mounted instance: fill_super, remount, statfs
+//!   - [`fs::inode`]: the inode type, its slab cache, accounting, eviction
+//!   - [`fs::dir`]: namespace operations
+//!   - [`fs::file`]: regular files: read/write/fallocate/seek/truncate
+//!   - [`fs::mmap`]: the fault handler (seed 004's re-check under the folio
+//!     lock)
+//! - `cache/`: the module's own page cache.
+//!   - [`cache::folio`]: a counted folio reference and a locked folio, as
+//!     types
+//!   - [`cache::page_cache`]: lockless lookup (seed 002), insertion, removal
+//!     with a frozen refcount, truncation
+//!   - [`cache::stats`]: per-superblock statistics in debugfs
+//! - `glue/`: the C helper object (`glue/helpers.c`: static inlines, macros,
+//!   the opaque fs_context) and [`glue::ffi`], its declarations, once.
 //!
 //! Lock order (outermost first): VFS `s_umount` / `i_rwsem` (parent before
 //! child, as the VFS takes them) → `mmap_lock` (a write's source fault) →
@@ -26,19 +39,31 @@
 
 use kernel::prelude::*;
 
-mod dir;
-mod ffi;
-mod file;
-mod folio;
-mod fs_context;
-mod inode;
-mod mmap;
-// `pub` items there are public in the host test crate (tools/options-test).
-#[allow(unreachable_pub)]
-mod options;
-mod page_cache;
-mod stats;
-mod super_block;
+mod fs {
+    pub(crate) mod dir;
+    pub(crate) mod file;
+    pub(crate) mod fs_context;
+    pub(crate) mod inode;
+    pub(crate) mod mmap;
+    // `pub` items there are public in the host test crate (tools/options-test).
+    #[allow(unreachable_pub)]
+    pub(crate) mod options;
+    pub(crate) mod super_block;
+}
+
+mod cache {
+    pub(crate) mod folio;
+    pub(crate) mod page_cache;
+    pub(crate) mod stats;
+}
+
+mod glue {
+    pub(crate) mod ffi;
+}
+
+use cache::page_cache;
+use fs::inode;
+use glue::ffi;
 
 module! {
     type: RustPagecache,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Regular files: the data path over the module's own page cache
-//! ([`crate::page_cache`]).
+//! ([`crate::cache::page_cache`]).
 //!
 //! - `read_iter` takes no lock at all: lockless batched lookup (seed 002),
 //!   up-to-date folios are copied out without the folio lock, holes read
@@ -23,12 +23,12 @@
 //! Blocks (`size=`) are charged before a folio is inserted and given back
 //! when this module removes it ([`inode::charge`], [`inode::uncharge`]).
 
-use crate::ffi::{self, OpsTable};
-use crate::folio::LockedFolio;
-use crate::inode::{self, RpcInode};
-use crate::mmap;
-use crate::page_cache::{Batch, PageCache, BATCH, MAX_INDEX};
-use crate::super_block::SbInfo;
+use crate::glue::ffi::{self, OpsTable};
+use crate::cache::folio::LockedFolio;
+use crate::fs::inode::{self, RpcInode};
+use crate::fs::mmap;
+use crate::cache::page_cache::{Batch, PageCache, BATCH, MAX_INDEX};
+use crate::fs::super_block::SbInfo;
 use kernel::bindings;
 use kernel::prelude::*;
 

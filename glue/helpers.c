@@ -20,7 +20,7 @@
 
 #include "helpers.h"
 
-/* ---- fs_context (src/fs_context.rs) ------------------------------------ */
+/* ---- fs_context (fs/fs_context.rs) ------------------------------------ */
 
 /*
  * uid/gid/mode use the VFS's own typed parsers, so "uid=" means exactly what
@@ -107,7 +107,7 @@ static int rpc_init_fs_context(struct fs_context *fc)
 	return 0;
 }
 
-/* Registered by src/rust_pagecache.rs. Static: it carries lockdep keys. */
+/* Registered by rust_pagecache.rs. Static: it carries lockdep keys. */
 struct file_system_type rpc_fs_type = {
 	.owner		= THIS_MODULE,
 	.name		= "rust_pagecache",
@@ -122,7 +122,7 @@ void *rpc_fc_private(struct fs_context *fc)
 	return fc->fs_private;
 }
 
-/* ---- super block (src/super_block.rs) ---------------------------------- */
+/* ---- super block (fs/super_block.rs) ---------------------------------- */
 
 unsigned long rpc_totalram_pages(void)
 {
@@ -164,7 +164,7 @@ void rpc_seq_puts_u64(struct seq_file *m, const char *fmt, u64 value)
 	seq_printf(m, fmt, value);
 }
 
-/* ---- inodes (src/inode.rs) --------------------------------------------- */
+/* ---- inodes (fs/inode.rs) --------------------------------------------- */
 
 static void rpc_inode_ctor(void *obj)
 {
@@ -186,7 +186,7 @@ void *rpc_inode_cache_alloc(struct kmem_cache *cache, struct super_block *sb)
 }
 
 /*
- * Regular files: the module's own page cache (src/page_cache.rs). Every
+ * Regular files: the module's own page cache (cache/page_cache.rs). Every
  * folio is on the file LRU, charged to a memcg, and dirty for as long as it
  * is cached: see the comment at the top of page_cache.rs for why reclaim
  * then neither loses nor spins on it.
@@ -213,7 +213,7 @@ const struct address_space_operations *rpc_aops(void)
 
 /*
  * Regular files. No read_folio/readahead: nothing but the module's own code
- * (src/file.rs, src/mmap.rs) ever brings a folio into these mappings, so
+ * (fs/file.rs, fs/mmap.rs) ever brings a folio into these mappings, so
  * generic readahead and fadvise(WILLNEED) leave them alone. Dirty tracking
  * without writeback accounting (there is no writeback); every cached folio
  * carries the private marker of page_cache.rs, so reclaim asks the Rust
@@ -354,7 +354,7 @@ bool rpc_iocb_nowait(const struct kiocb *iocb)
 	return iocb->ki_flags & IOCB_NOWAIT;
 }
 
-/* ---- mmap (src/mmap.rs) ------------------------------------------------- */
+/* ---- mmap (fs/mmap.rs) ------------------------------------------------- */
 
 pgoff_t rpc_vmf_pgoff(const struct vm_fault *vmf)
 {
@@ -366,7 +366,7 @@ struct file *rpc_vmf_file(const struct vm_fault *vmf)
 	return vmf->vma->vm_file;
 }
 
-/* ---- folios and the XArray (src/folio.rs, src/page_cache.rs) ----------- */
+/* ---- folios and the XArray (cache/folio.rs, cache/page_cache.rs) ----------- */
 
 /* Mapping gfp without __GFP_FS-style surprises: the caller passes it on. */
 gfp_t rpc_mapping_gfp(struct address_space *mapping)
@@ -497,7 +497,7 @@ void *rpc_xas_reload(struct xa_state *xas)
 }
 
 /*
- * src/page_cache.rs spells out the entry encodings its walks test on every
+ * cache/page_cache.rs spells out the entry encodings its walks test on every
  * step (retry and zero entries, XAS_RESTART, the node size) instead of
  * calling out here for each; this checks them against the kernel's at
  * module load.
@@ -513,7 +513,7 @@ bool rpc_xa_encodings_match(unsigned long retry, unsigned long zero,
 	       xa_is_internal((void *)retry) && !xa_is_value((void *)retry);
 }
 
-/* ---- statistics in debugfs (src/stats.rs) ------------------------------ */
+/* ---- statistics in debugfs (cache/stats.rs) ------------------------------ */
 
 static struct dentry *rpc_debugfs_root;
 

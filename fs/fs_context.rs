@@ -7,8 +7,8 @@
 //! `fs_context_operations` table and passes `fc->fs_private` (a
 //! [`MountOptions`] allocated here) back in.
 
-use crate::options::{Machine, MountOptions, Param};
-use crate::super_block::machine;
+use crate::fs::options::{Machine, MountOptions, Param};
+use crate::fs::super_block::machine;
 use kernel::prelude::*;
 
 /// `init_fs_context`: a fresh option set for a mount or a remount (both

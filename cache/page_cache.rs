@@ -95,9 +95,9 @@
 //! `i_mmap_rwsem` (unmapping a folio mapped again) and the XArray lock
 //! (irq-safe spinlock, innermost).
 
-use crate::ffi;
-use crate::folio::{Folio, LockedFolio};
-use crate::stats::Stats;
+use crate::glue::ffi;
+use crate::cache::folio::{Folio, LockedFolio};
+use crate::cache::stats::Stats;
 use core::mem::MaybeUninit;
 use kernel::bindings;
 use kernel::prelude::*;

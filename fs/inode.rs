@@ -13,10 +13,10 @@
 //! `alloced - nrpages` (`shmem_recalc_inode`), which also covers a regular
 //! file's page that the kernel removed behind our back (memory failure).
 
-use crate::dir;
-use crate::ffi::{self, OpsTable};
-use crate::file;
-use crate::super_block::SbInfo;
+use crate::fs::dir;
+use crate::glue::ffi::{self, OpsTable};
+use crate::fs::file;
+use crate::fs::super_block::SbInfo;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
