@@ -2,7 +2,8 @@
 # make check: every test.
 #   1. host: cargo test of the userspace crates (logscan, options-test,
 #      lookup-model: the loom model of the page-cache protocol)
-#   2. VM:   one boot of the debug kernel running selftests/ (kselftest TAP)
+#   2. host: scripts/vm.sh leaves no process behind when a run is stopped
+#      VM:   one boot of the debug kernel running selftests/ (kselftest TAP)
 #   3. host: scan of the VM's console log for kernel splats (logscan)
 # Ends with "N passed, M failed"; exit status non-zero on any failure.
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +24,12 @@ done < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) faile
 
 # 2. the VM
 kdir=$(bash "$REPO/scripts/kernel.sh" debug) || die "kernel build"
+# scripts/vm.sh itself: a stopped run leaves no qemu behind (host side).
+log "VM runs stopped early leave no process (about 2 min)"
+cleanup_log=$(mktemp)
+bash "$REPO/scripts/test-vm-cleanup.sh" | tee "$cleanup_log"
+read -r p f < <(sed -n 's/^vm-cleanup: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$cleanup_log")
+host_pass=$((host_pass + ${p:-0})); host_fail=$((host_fail + ${f:-1}))
 log "building selftests"
 in_root make -s -C /src/selftests KSFT_INC="/cache/$(basename "$kdir")/tools/testing/selftests" >&2 ||
 	die "selftests build failed"
