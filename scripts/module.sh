@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build the module out of tree against the cached debug kernel. The output
-# goes to $RPC_CACHE/module-<flavour> (never into the repository). Prints
-# the path of rust_pagecache.ko.
+# Build the module out of tree against the cached debug kernel, and beside
+# it the selftests' test driver (selftests/kmod: rpc_test_driver.ko, in
+# kmod/). The output goes to $RPC_CACHE/module-<flavour> (never into the
+# repository). Prints the path of rust_pagecache.ko.
 #   scripts/module.sh [flavour]
 . "$(dirname "$0")/lib.sh"
 
@@ -13,4 +14,7 @@ log "building rust_pagecache.ko against $(basename "$kdir")"
 in_root sh -ec "make -s -C /cache/$(basename "$kdir") LLVM=1 M=/src MO=/cache/module-$flavour modules" >&2 ||
 	die "module build failed"
 [ -f "$out/rust_pagecache.ko" ] || die "no rust_pagecache.ko in $out"
+mkdir -p "$out/kmod"
+in_root sh -ec "make -s -C /cache/$(basename "$kdir") LLVM=1 M=/src/selftests/kmod MO=/cache/module-$flavour/kmod modules" >&2 ||
+	die "test driver build failed"
 echo "$out/rust_pagecache.ko"
