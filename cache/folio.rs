@@ -86,6 +86,22 @@ impl Folio {
         unsafe { ffi::rpc_folio_test_uptodate(self.as_ptr()) }
     }
 
+    /// Whether memory failure has poisoned the folio's memory
+    /// (`folio_test_hwpoison()`; for the order-0 folios this module makes
+    /// that is the page's own `PageHWPoison()`). Its contents must not be
+    /// read: a read gets EIO instead (as on tmpfs), a fault SIGBUS (the
+    /// fault code checks that itself).
+    pub(crate) fn is_hwpoison(&self) -> bool {
+        #[cfg(CONFIG_MEMORY_FAILURE)]
+        {
+            self.flags() & (1 << bindings::pageflags_PG_hwpoison) != 0
+        }
+        #[cfg(not(CONFIG_MEMORY_FAILURE))]
+        {
+            false
+        }
+    }
+
     /// Tells the LRU the folio was used.
     pub(crate) fn mark_accessed(&self) {
         // SAFETY: we hold a reference.
@@ -109,11 +125,23 @@ impl Folio {
         unsafe { bindings::copy_page_to_iter(self.as_ptr().cast::<bindings::page>(), offset, bytes, iter) }
     }
 
-    /// Locks the folio (sleeps until it is ours).
+    /// Locks the folio (sleeps until it is ours, whatever signal comes).
     pub(crate) fn lock(self) -> LockedFolio {
         // SAFETY: we hold a reference, and may sleep here.
         unsafe { ffi::rpc_folio_lock(self.as_ptr()) };
         LockedFolio(self)
+    }
+
+    /// Locks the folio, or gives up with `EINTR` when a fatal signal comes
+    /// first (`folio_lock_killable()`): for callers that can fail the
+    /// system call, so that a task stuck behind a long lock holder can be
+    /// killed.
+    pub(crate) fn lock_killable(self) -> Result<LockedFolio> {
+        // SAFETY: we hold a reference, and may sleep here.
+        if unsafe { ffi::rpc_folio_lock_killable(self.as_ptr()) } != 0 {
+            return Err(EINTR);
+        }
+        Ok(LockedFolio(self))
     }
 }
 
@@ -145,6 +173,25 @@ impl LockedFolio {
     pub(crate) unsafe fn from_raw_locked(ptr: *mut bindings::folio) -> Self {
         // SAFETY: function contract.
         LockedFolio(unsafe { Folio::from_raw(ptr) })
+    }
+
+    /// A folio that kernel code locked and holds a reference on, lent to
+    /// us (an `a_ops` callback such as `read_folio`): takes a reference of
+    /// our own and the lock, which dropping the result gives back (as the
+    /// callback must unlock).
+    ///
+    /// # Safety
+    ///
+    /// The folio is locked, and the caller's reference lasts at least
+    /// until the call that lent it returns; the lock is the caller's to
+    /// hand over.
+    pub(crate) unsafe fn from_lent_locked(ptr: *mut bindings::folio) -> Self {
+        // SAFETY: the folio is live (the lender holds a reference), so a
+        // further reference may be taken.
+        unsafe {
+            ffi::rpc_folio_get(ptr);
+            LockedFolio(Folio::from_raw(ptr))
+        }
     }
 
     /// Hands the lock and the reference to C code (a fault handler's

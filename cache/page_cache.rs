@@ -48,42 +48,62 @@
 //! Peter Zijlstra draws in the seed thread: truncate does not need a stable
 //! count, reclaim does.
 //!
-//! # Reclaim without swap
+//! # Memory accounting and reclaim
 //!
 //! Until the module has its own swap, nothing can write these folios
-//! anywhere, so reclaim must never drop one, and must not spin or stall on
-//! them either. The folios are on the file LRU (so reclaim, memcg and
-//! migration see them as page cache) and this is how each hazard is closed:
+//! anywhere: the memory they hold is not available to anyone else, and
+//! reclaim must neither drop one nor spend time on them. So a regular file's
+//! mapping is unevictable (`mapping_set_unevictable()`, as ramfs's, in
+//! `rpc_mapping_init`): `filemap_add_folio()` still charges the folio to the
+//! writer's memcg and counts it in `NR_FILE_PAGES`, but puts it on the
+//! unevictable LRU, so
 //!
-//! - *Lost data.* Every folio is dirty from its insertion until this module
-//!   removes it (`mark_dirty` in file.rs and mmap.rs). Nothing cleans it:
-//!   `dirty_folio` is `noop_dirty_folio`, the mapping has no `writepages`,
-//!   its bdi (`noop_backing_dev_info`) has no writeback, so
-//!   `folio_clear_dirty_for_io()` is never called on it. `pageout()` in
-//!   mm/vmscan.c writes only shmem and anonymous folios: a dirty folio of any
-//!   other mapping is activated (`PAGE_ACTIVATE`); `__remove_mapping()` and
-//!   `invalidate_mapping_pages()` (drop_caches, fadvise) refuse dirty
-//!   folios; and `release_folio` ([`rpc_release_folio`]) says no. There is
-//!   no `read_folio`, so no readahead adds a clean folio; migration moves the
-//!   dirty bit along. Since reclaim never removes one, the XArray never holds
-//!   workingset shadow entries.
-//! - *Stalled reclaim.* Reclaim counts dirty file folios that are not under
-//!   writeback as work for the flusher threads, and throttles itself
-//!   (`reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK)`, 100 ms a batch) waiting
-//!   for writeback that will never come: measured here, a writer in a 16 MiB
-//!   memcg sat in that loop for minutes, scanning and activating the same
-//!   4000 folios, neither failing nor OOM-killed. So every folio carries a
-//!   private marker ([`FOLIO_MARKER`], one reference, as `folio_attach_private`
-//!   takes), which makes reclaim ask the mapping's `is_dirty_writeback`
-//!   ([`rpc_is_dirty_writeback`]): "neither dirty nor under writeback, for
-//!   throttling purposes" — true, no writeback is pending. Reclaim then
-//!   activates the folios without sleeping, gives up after its retries, and
-//!   the charge fails: the writer gets ENOMEM or the memcg OOM killer picks
-//!   a task. Never a cached folio.
+//! - `MemAvailable` and the allocator's retry logic
+//!   (`zone_reclaimable_pages()`) do not count it as reclaimable: storing
+//!   256 MiB lowers `MemAvailable` by 256 MiB, as on tmpfs without swap
+//!   (before, when the folios sat on the file LRU, by 40 MiB);
+//! - kswapd and memcg reclaim never scan it: no activation loops, no
+//!   unmapping of mapped folios only to find them dirty, no `PG_reclaim`
+//!   left on a folio (the bit is `PG_readahead`, which fault-around skips);
+//!   a memcg at its limit fails the charge at once (ENOMEM, or its OOM
+//!   killer picks a task), never a cached folio;
+//! - migration and compaction still move it (`migrate_folio`), memory
+//!   failure still finds it through rmap, `/proc/kpageflags` shows it.
 //!
-//! The marker is detached when the folio leaves the cache: by [`PageCache::remove`],
-//! or by `invalidate_folio` ([`rpc_invalidate_folio`]) when the kernel
-//! truncates it itself (memory failure, the final truncate at eviction).
+//! The module's own swap, when it comes, makes these folios reclaimable again, but
+//! only through the module's swap-out: a shrinker reports them as freeable
+//! and writes cold ones to the swap device; the VM's LRU scan stays out.
+//!
+//! Every folio is also dirty from its insertion until this module removes
+//! it (`mark_dirty` in file.rs and mmap.rs), and nothing cleans it:
+//! `dirty_folio` is `noop_dirty_folio`, the mapping has no `writepages`,
+//! its bdi (`noop_backing_dev_info`) has no writeback, so
+//! `folio_clear_dirty_for_io()` is never called on it.
+//! `invalidate_mapping_pages()` (drop_caches, fadvise DONTNEED) refuses
+//! dirty folios, and `release_folio` ([`rpc_release_folio`]) says no; the
+//! only folios a kernel caller inserts itself are those `read_folio`
+//! ([`crate::fs::file`]) adopts, so the XArray never holds workingset
+//! shadow entries. Every folio carries a private marker ([`FOLIO_MARKER`],
+//! one reference, as `folio_attach_private` takes), which makes the kernel
+//! ask the mapping before it releases a folio, and makes reclaim, should it
+//! ever meet one, ask `is_dirty_writeback` ([`rpc_is_dirty_writeback`]):
+//! "neither dirty nor under writeback, for throttling purposes". That was
+//! what stopped reclaim from throttling on these folios for minutes while
+//! they were on the file LRU; it stays true for the swap work.
+//!
+//! The marker is detached when the folio leaves the cache: by
+//! [`PageCache::remove`], or by `invalidate_folio` ([`rpc_invalidate_folio`])
+//! when the kernel truncates it itself (the final truncate at eviction).
+//!
+//! # Memory failure
+//!
+//! A poisoned folio stays in the cache (`error_remove_folio` is
+//! [`rpc_error_remove_folio`], as shmem's): it is the only copy of its data,
+//! so turning it into a hole would make the lost data read as zeros. Reads
+//! of that page fail with EIO (file.rs), writes to it too, a fault gets
+//! SIGBUS (`__do_fault()` checks), fault-around skips it, and truncate,
+//! punch and unlink remove and free it like any other folio, blocks and
+//! all.
 //!
 //! # Locks
 //!
@@ -103,7 +123,7 @@ use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::rcu;
 
-/// `folio->private` of every cached folio (see "Reclaim without swap").
+/// `folio->private` of every cached folio (see "Memory accounting and reclaim").
 pub(crate) const FOLIO_MARKER: c_ulong = 0x5250_4331; // "RPC1"
 
 /// `a_ops->is_dirty_writeback`: reclaim's throttling question. Called by
@@ -128,8 +148,16 @@ extern "C" fn rpc_release_folio(_folio: *mut bindings::folio, _gfp: bindings::gf
     false
 }
 
-/// `a_ops->invalidate_folio`: the kernel truncates the folio itself (memory
-/// failure, or the final truncate at eviction); drop the marker with it.
+/// `a_ops->error_remove_folio`: memory failure found the folio poisoned.
+/// Keep it (see "Memory failure" above): returning 0 without removing
+/// anything is what shmem's does.
+#[no_mangle]
+extern "C" fn rpc_error_remove_folio(_mapping: *mut bindings::address_space, _folio: *mut bindings::folio) -> c_int {
+    0
+}
+
+/// `a_ops->invalidate_folio`: the kernel truncates the folio itself (the
+/// final truncate at eviction); drop the marker with it.
 ///
 /// # Safety
 ///
@@ -467,6 +495,20 @@ impl<'a> PageCache<'a> {
         }
     }
 
+    /// [`Self::lookup_locked`] for callers that can fail their system call:
+    /// `EINTR` if a fatal signal comes while waiting for the lock.
+    pub(crate) fn lookup_locked_killable(&self, index: u64) -> Result<Option<LockedFolio>> {
+        loop {
+            let Some(folio) = self.lookup(index) else {
+                return Ok(None);
+            };
+            let folio = folio.lock_killable()?;
+            if folio.mapping() == self.mapping {
+                return Ok(Some(folio));
+            }
+        }
+    }
+
     /// The first index in `start..=last` that has a folio.
     pub(crate) fn next_present(&self, start: u64, last: u64) -> Option<u64> {
         let _rcu = rcu::read_lock();
@@ -535,6 +577,25 @@ impl<'a> PageCache<'a> {
         Ok(folio)
     }
 
+    /// Whether a locked folio of this mapping went in through [`Self::insert`]
+    /// or [`Self::adopt`] (it carries the marker), not through kernel code
+    /// of its own.
+    pub(crate) fn is_ours(&self, folio: &LockedFolio) -> bool {
+        // SAFETY: we hold a reference.
+        unsafe { ffi::rpc_folio_test_private(folio.as_ptr()) }
+    }
+
+    /// Takes a locked folio that kernel code inserted into this mapping
+    /// itself (`do_read_cache_folio()`, before `read_folio`) into the
+    /// cache's bookkeeping: the marker and the statistics, as [`Self::insert`]
+    /// would have. The caller charges it, or removes it again.
+    pub(crate) fn adopt(&self, folio: &LockedFolio) {
+        // SAFETY: locked, in this mapping, no private data yet (not ours);
+        // the marker takes one more reference.
+        unsafe { ffi::rpc_folio_attach_marker(folio.as_ptr(), FOLIO_MARKER) };
+        self.stats.inserted(folio.nr_pages());
+    }
+
     /// Removes a locked folio of this mapping from the cache (see the top of
     /// this file for the freeze). Returns the number of pages removed (0 if
     /// it had already gone). The caller has unmapped it and gives back the
@@ -551,6 +612,12 @@ impl<'a> PageCache<'a> {
             unsafe { bindings::unmap_mapping_range(self.mapping, pos, folio.size() as i64, 0) };
         }
         let nr = folio.nr_pages();
+        // Storing NULL over one slot (step B) removes an order-0 folio only;
+        // the module makes no large folios yet. Whoever adds them must store
+        // over the folio's whole range here.
+        if kernel::warn_on!(nr != 1) {
+            return 0;
+        }
         let f = folio.as_ptr();
         folio.cancel_dirty();
         let xa = self.xa();

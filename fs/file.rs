@@ -15,10 +15,21 @@
 //!   so no fault (which holds it shared while it creates a folio, see
 //!   mmap.rs) can bring one back into the range being emptied (seed 004).
 //!
-//! Invariant: a folio in a regular file's cache is up to date and dirty
-//! whenever it is unlocked; a new folio is filled (or zeroed) before its
-//! lock is dropped, or removed again. Readers that find a folio not up to
-//! date wait for its lock and look again.
+//! Invariant: a folio in a regular file's cache is dirty, and whenever it is
+//! unlocked it is either up to date or *fallocated*: allocated by
+//! `fallocate`, zeroed, never written, not up to date (as in shmem). A
+//! new folio is filled (or zeroed) before its lock is dropped, or removed
+//! again. Readers that find a folio not up to date wait for its lock: then
+//! it is filled, removed, or fallocated, which reads as zeros. The first
+//! write or fault into a fallocated folio marks it up to date; a failed
+//! `fallocate` removes only the folios it added that are still fallocated,
+//! so what a mapping wrote into one meanwhile is kept (review defect 1).
+//!
+//! A folio that memory failure poisoned stays in the cache (see
+//! page_cache.rs): reading or writing that page fails with EIO.
+//!
+//! `O_DIRECT` is accepted, as on tmpfs: the page cache is the storage, so
+//! direct I/O is served from it, with no alignment rules.
 //!
 //! Blocks (`size=`) are charged before a folio is inserted and given back
 //! when this module removes it ([`inode::charge`], [`inode::uncharge`]).
@@ -172,26 +183,39 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
             let offset = (pos - (index << PAGE_SHIFT)) as usize;
             let want = (page_end - pos) as usize;
             let folio = batch.get(bi).filter(|f| f.index() == index);
+            // After a fallocated page the rest of the batch was not checked
+            // for being up to date: look it up again.
+            let mut rebatch = false;
             let copied = match folio {
-                Some(folio) => {
-                    if bi == ready {
-                        // Being filled by a writer or a fault: wait for it.
-                        // SAFETY: reads the iocb's flags.
-                        if unsafe { ffi::rpc_iocb_nowait(iocb) } {
-                            err = Some(EAGAIN);
+                Some(_) if bi == ready => {
+                    // Being filled by a writer or a fault, or fallocated.
+                    // SAFETY: reads the iocb's flags.
+                    if unsafe { ffi::rpc_iocb_nowait(iocb) } {
+                        err = Some(EAGAIN);
+                        break 'outer;
+                    }
+                    match cache.lookup_locked_killable(index) {
+                        Err(e) => {
+                            err = Some(e);
                             break 'outer;
                         }
-                        // Once we hold the lock it is either filled or
-                        // removed; look again from this position.
-                        if let Some(f) = cache.lookup_locked(index) {
-                            if kernel::warn_on!(!f.is_uptodate()) {
-                                err = Some(EIO);
-                                break 'outer;
-                            }
+                        // Fallocated, never written: zeros (as on tmpfs).
+                        Ok(Some(f)) if !f.is_uptodate() => {
+                            drop(f);
+                            rebatch = true;
+                            // SAFETY: `to` is the VFS's destination iterator.
+                            unsafe { bindings::iov_iter_zero(want, to) }
                         }
-                        continue 'outer;
+                        // Filled or removed meanwhile: look again from here.
+                        _ => continue 'outer,
                     }
+                }
+                Some(folio) => {
                     bi += 1;
+                    if folio.is_hwpoison() {
+                        err = Some(EIO);
+                        break 'outer;
+                    }
                     if index == first {
                         folio.mark_accessed();
                     }
@@ -211,6 +235,9 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
                 }
                 break 'outer;
             }
+            if rebatch {
+                continue 'outer;
+            }
         }
         if left > 0 && fatal_signal() {
             err = Some(EINTR);
@@ -229,14 +256,15 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
 }
 
 /// Finds the folio at `index` or creates it, charged: locked, and `true`
-/// if it is new (not up to date, contents undefined).
+/// if it is new (not up to date, contents undefined). `EINTR` if a fatal
+/// signal comes while it waits for the folio lock.
 ///
 /// # Safety
 ///
 /// `inode` is a live regular file of ours whose `i_rwsem` the caller holds.
 unsafe fn get_or_create(inode: *mut bindings::inode, cache: &PageCache<'_>, index: u64, zeroed: bool) -> Result<(LockedFolio, bool)> {
     loop {
-        if let Some(folio) = cache.lookup_locked(index) {
+        if let Some(folio) = cache.lookup_locked_killable(index)? {
             return Ok((folio, false));
         }
         // SAFETY: function contract.
@@ -294,6 +322,13 @@ unsafe fn perform_write(inode: *mut bindings::inode, from: *mut bindings::iov_it
             Ok(found) => found,
             Err(e) => return (pos - start, Some(e)),
         };
+        // A poisoned page cannot take part of a page's new contents (as
+        // `shmem_write_begin()`).
+        if folio.is_hwpoison() {
+            return (pos - start, Some(EIO));
+        }
+        // New, or fallocated and never written (zeroed already, but a
+        // copy of no bytes must not mark it up to date).
         let fresh = new || !folio.is_uptodate();
         if fresh {
             folio.zero(0, offset);
@@ -380,7 +415,10 @@ fn zero_in_page(cache: &PageCache<'_>, index: u64, from: usize, to: usize) {
         return;
     }
     if let Some(folio) = cache.lookup_locked(index) {
-        folio.zero(from, to);
+        // Poisoned memory is not touched; the page stays unreadable.
+        if !folio.is_hwpoison() {
+            folio.zero(from, to);
+        }
     }
 }
 
@@ -499,9 +537,13 @@ unsafe extern "C" fn setattr(idmap: *mut bindings::mnt_idmap, dentry: *mut bindi
     }
 }
 
-/// Allocates the pages of `start..end` that are not cached yet (zeroed,
-/// charged). On failure the pages this call added are removed again, so
-/// the file is as before (`shmem_fallocate` undoes the same way).
+/// Allocates the pages of `start..end` that are not cached yet: zeroed,
+/// charged, dirty and *fallocated* (not up to date; see the top of this
+/// file). On failure the pages this call added are removed again unless a
+/// fault has made one up to date meanwhile (a mapping may have written it),
+/// so the file is as before except for what others wrote, which is kept
+/// (`shmem_fallocate()` undoes the same way, `unfalloc` in
+/// `shmem_undo_range()`).
 ///
 /// # Safety
 ///
@@ -523,7 +565,6 @@ unsafe fn allocate(inode: *mut bindings::inode, start: u64, end: u64) -> Result 
         match unsafe { get_or_create(inode, &cache, index, true) } {
             Ok((folio, new)) => {
                 if new {
-                    folio.mark_uptodate();
                     folio.mark_dirty();
                     match added.last_mut() {
                         Some(run) if run.1 + 1 == index => run.1 = index,
@@ -572,19 +613,26 @@ unsafe fn zero_range(inode: *mut bindings::inode, start: u64, end: u64) {
         let pos = folio.index() << PAGE_SHIFT;
         let from = start.saturating_sub(pos).min(folio.size() as u64) as usize;
         let to = (end - pos).min(folio.size() as u64) as usize;
-        folio.zero(from, to);
+        // Fallocated folios are zeros already; poisoned memory is not touched.
+        if folio.is_uptodate() && !folio.is_hwpoison() {
+            folio.zero(from, to);
+        }
     });
 }
 
-/// Removes the folio at `index` that [`allocate`] added.
+/// Removes the folio at `index` that [`allocate`] added, unless it is no
+/// longer fallocated: a fault made it up to date, and a mapping may have
+/// written to it since; that data stays.
 ///
 /// # Safety
 ///
 /// As for [`allocate`].
 unsafe fn undo_one(inode: *mut bindings::inode, cache: &PageCache<'_>, index: u64) {
     if let Some(folio) = cache.lookup_locked(index) {
-        // SAFETY: function contract.
-        unsafe { discard_new(inode, cache, folio) };
+        if !folio.is_uptodate() {
+            // SAFETY: function contract.
+            unsafe { discard_new(inode, cache, folio) };
+        }
     }
 }
 
@@ -618,7 +666,7 @@ unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i
         return ret as c_long;
     }
     // Allocate first: if that fails (ENOSPC), `allocate` has undone its
-    // own pages and nothing else has changed.
+    // own pages that nobody has used since, and nothing else has changed.
     // SAFETY: as above.
     if let Err(e) = unsafe { allocate(inode, start, end) } {
         return e.to_errno() as c_long;
@@ -712,8 +760,51 @@ unsafe extern "C" fn rpc_write_begin(
     }
 }
 
+/// `a_ops->read_folio`, for the kernel's `read_mapping_folio()` users
+/// (uprobes on a binary stored here, for one): they find no folio, insert
+/// one of their own with `filemap_add_folio()` (uncharged, unmarked, not up
+/// to date) and ask us to fill it. That is a hole: adopt the folio as a
+/// zeroed page of the file, charged like one a fault creates, or, past
+/// `size=` or beyond EOF, take it out again and fail
+/// (`do_read_cache_folio()` then returns the error). A folio of our own that is not up to date is a
+/// fallocated one: zeros already, and now in use.
+#[no_mangle]
+unsafe extern "C" fn rpc_read_folio(_file: *mut bindings::file, folio: *mut bindings::folio) -> c_int {
+    // SAFETY: the page cache code calls `read_folio` with the folio locked
+    // and referenced until we return; we unlock it (when `folio` drops).
+    let folio = unsafe { LockedFolio::from_lent_locked(folio) };
+    // SAFETY: the folio is locked in the mapping of a regular file of ours,
+    // so the mapping and its inode are live.
+    let (inode, cache) = unsafe {
+        let inode = (*folio.mapping()).host;
+        (inode, cache_of(inode))
+    };
+    if cache.is_ours(&folio) {
+        folio.mark_uptodate();
+        return 0;
+    }
+    cache.adopt(&folio);
+    // Beyond EOF there is no page to read (`shmem_read_folio()` says EINVAL
+    // too); a truncate that lowers `i_size` after this check removes the
+    // folio as any other, once we unlock it.
+    let res = if folio.index() >= i_size(inode).div_ceil(PAGE_SIZE) {
+        Err(EINVAL)
+    } else {
+        // SAFETY: a live regular file of ours.
+        unsafe { inode::charge(inode, 1) }
+    };
+    if let Err(e) = res {
+        cache.remove(folio);
+        return e.to_errno();
+    }
+    folio.zero(0, folio.size());
+    folio.mark_uptodate();
+    folio.mark_dirty();
+    0
+}
+
 pub(crate) static FILE_OPS: OpsTable<bindings::file_operations> = OpsTable(bindings::file_operations {
-    open: Some(bindings::generic_file_open),
+    open: Some(ffi::rpc_file_open),
     read_iter: Some(read_iter),
     write_iter: Some(write_iter),
     mmap_prepare: Some(mmap::mmap_prepare),

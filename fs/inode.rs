@@ -85,6 +85,36 @@ impl RpcInode {
     }
 }
 
+/// Sets the charged page count of `inode` to `f(old)` and `i_blocks` to
+/// match, both under `i_lock`; returns the old count.
+///
+/// Computing and storing under one lock keeps `st_blocks` exact when two
+/// tasks charge at once (a write beside a fault, or two faults on
+/// different holes, which hold `invalidate_lock` only shared): with the
+/// count taken from the atomic and stored later, the two stores could land
+/// in the wrong order and leave a stale `i_blocks` behind.
+///
+/// # Safety
+///
+/// `inode` is a live inode allocated by [`alloc_inode`].
+unsafe fn update_alloced(inode: *mut bindings::inode, f: impl FnOnce(u64) -> u64) -> u64 {
+    // SAFETY: function contract.
+    let rpc = unsafe { RpcInode::from_vfs(inode) };
+    // SAFETY: `inode` is live; `i_lock` is a leaf spinlock, taken here with
+    // no other lock needed and released below before anything can sleep.
+    unsafe { ffi::rpc_inode_lock_blocks(inode) };
+    let old = rpc.alloced.load(Ordering::Relaxed);
+    let now = f(old);
+    rpc.alloced.store(now, Ordering::Relaxed);
+    // SAFETY: `i_blocks` is written under `i_lock`, as the VFS's
+    // `inode_add_bytes()` does; `inode` is live.
+    unsafe {
+        (*inode).i_blocks = now << (bindings::PAGE_SHIFT - 9);
+        ffi::rpc_inode_unlock_blocks(inode);
+    }
+    old
+}
+
 /// Charges `pages` new pages of file data of `inode` to its superblock
 /// (`ENOSPC` past `size=`) and to the inode (`i_blocks`).
 ///
@@ -92,12 +122,10 @@ impl RpcInode {
 ///
 /// `inode` is a live regular-file inode of this filesystem.
 pub(crate) unsafe fn charge(inode: *mut bindings::inode, pages: u64) -> Result {
+    // SAFETY: function contract; the superblock outlives its inodes.
+    unsafe { SbInfo::of((*inode).i_sb) }.take_blocks(pages)?;
     // SAFETY: function contract.
-    let (rpc, sb) = unsafe { (RpcInode::from_vfs(inode), SbInfo::of((*inode).i_sb)) };
-    sb.take_blocks(pages)?;
-    let now = rpc.alloced.fetch_add(pages, Ordering::Relaxed) + pages;
-    // SAFETY: `inode` is live.
-    unsafe { ffi::rpc_inode_set_blocks(inode, now) };
+    unsafe { update_alloced(inode, |a| a + pages) };
     Ok(())
 }
 
@@ -111,11 +139,9 @@ pub(crate) unsafe fn uncharge(inode: *mut bindings::inode, pages: u64) {
         return;
     }
     // SAFETY: function contract.
-    let (rpc, sb) = unsafe { (RpcInode::from_vfs(inode), SbInfo::of((*inode).i_sb)) };
-    let now = rpc.alloced.fetch_sub(pages, Ordering::Relaxed) - pages;
-    sb.put_blocks(pages);
-    // SAFETY: `inode` is live.
-    unsafe { ffi::rpc_inode_set_blocks(inode, now) };
+    unsafe { update_alloced(inode, |a| a - pages) };
+    // SAFETY: function contract; the superblock outlives its inodes.
+    unsafe { SbInfo::of((*inode).i_sb) }.put_blocks(pages);
 }
 
 /// `super_operations.alloc_inode`.
@@ -151,16 +177,13 @@ pub(crate) unsafe extern "C" fn free_inode(inode: *mut bindings::inode) {
 /// `inode` is a live inode of this filesystem whose page cache can only
 /// shrink under the caller (it holds `i_rwsem`, or the inode is being evicted).
 pub(crate) unsafe fn recalc(inode: *mut bindings::inode) {
-    // SAFETY: function contract.
-    let (rpc, sb) = unsafe { (RpcInode::from_vfs(inode), SbInfo::of((*inode).i_sb)) };
     // SAFETY: `i_mapping` is valid; `nrpages` is read once, like READ_ONCE.
     let cached = unsafe { core::ptr::read_volatile(&raw const (*(*inode).i_mapping).nrpages) } as u64;
-    let freed = rpc
-        .alloced
-        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| (a > cached).then_some(cached))
-        .map_or(0, |old| old - cached);
-    if freed != 0 {
-        sb.put_blocks(freed);
+    // SAFETY: function contract.
+    let old = unsafe { update_alloced(inode, |a| a.min(cached)) };
+    if old > cached {
+        // SAFETY: function contract; the superblock outlives its inodes.
+        unsafe { SbInfo::of((*inode).i_sb) }.put_blocks(old - cached);
     }
 }
 

@@ -8,8 +8,8 @@
 //! [`fault`] finds the folio with the lockless lookup, then locks it and
 //! re-checks, under the folio lock, that it is still in this mapping and
 //! inside `i_size` before returning it locked (`VM_FAULT_LOCKED`). A
-//! truncate or punch (file.rs) works in this order: set `i_size` (truncate),
-//! take the mapping's `invalidate_lock` exclusively, `unmap_mapping_range`,
+//! truncate or punch (file.rs) works in this order: take the mapping's
+//! `invalidate_lock` exclusively, set `i_size` (truncate), `unmap_mapping_range`,
 //! then lock each folio and remove it ([`PageCache::remove`] clears
 //! `folio->mapping` and unmaps the folio again if a fault mapped it in
 //! between), and `unmap_mapping_range` once more. Against that, a fault
@@ -61,6 +61,11 @@
 //!
 //! Folios created by a fault are charged, zeroed, up to date and dirty, like
 //! those written by `write(2)` (see page_cache.rs: reclaim never drops one).
+//!
+//! The folio lock is taken uninterruptibly here, as shmem's fault does: a
+//! fault can only give up by returning `VM_FAULT_RETRY` with `mmap_lock`
+//! dropped, which this handler does not do. The system calls (read, write,
+//! fallocate) wait killably.
 
 use crate::glue::ffi::{self, OpsTable};
 use crate::fs::file::{cache_of, InvalidateLock};
@@ -135,8 +140,12 @@ unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
     if beyond_eof(inode, index) {
         return SIGBUS;
     }
-    if kernel::warn_on!(!folio.is_uptodate()) {
-        return SIGBUS;
+    // Fallocated and never written (file.rs): zeroed when it was made; the
+    // first fault makes it data, under the folio lock, so a failing
+    // fallocate's undo (which removes only folios still fallocated) keeps
+    // whatever this mapping writes into it (review defect 1).
+    if !folio.is_uptodate() {
+        folio.mark_uptodate();
     }
     // SAFETY: `vmf` is live; the page belongs to the folio whose lock and
     // reference we hand over with VM_FAULT_LOCKED.

@@ -82,7 +82,8 @@ extern "C" {
     );
     pub(crate) fn rpc_inode_nlink(inode: *const bindings::inode) -> c_uint;
 
-    pub(crate) fn rpc_inode_set_blocks(inode: *mut bindings::inode, pages: u64);
+    pub(crate) fn rpc_inode_lock_blocks(inode: *mut bindings::inode);
+    pub(crate) fn rpc_inode_unlock_blocks(inode: *mut bindings::inode);
     pub(crate) fn rpc_inode_lock(inode: *mut bindings::inode);
     pub(crate) fn rpc_inode_trylock(inode: *mut bindings::inode) -> bool;
     pub(crate) fn rpc_inode_unlock(inode: *mut bindings::inode);
@@ -91,6 +92,7 @@ extern "C" {
     pub(crate) fn rpc_fatal_signal_pending() -> bool;
     pub(crate) fn rpc_cond_resched();
     pub(crate) fn rpc_file_accessed(file: *mut bindings::file);
+    pub(crate) fn rpc_file_open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int;
 
     pub(crate) fn rpc_iov_iter_count(iter: *const bindings::iov_iter) -> usize;
     pub(crate) fn rpc_iocb_nowait(iocb: *const bindings::kiocb) -> bool;
@@ -105,6 +107,8 @@ extern "C" {
     pub(crate) fn rpc_folio_ref_freeze(folio: *mut bindings::folio, count: c_int) -> bool;
     pub(crate) fn rpc_folio_ref_unfreeze(folio: *mut bindings::folio, count: c_int);
     pub(crate) fn rpc_folio_lock(folio: *mut bindings::folio);
+    pub(crate) fn rpc_folio_lock_killable(folio: *mut bindings::folio) -> c_int;
+    pub(crate) fn rpc_folio_get(folio: *mut bindings::folio);
     pub(crate) fn rpc_folio_test_uptodate(folio: *const bindings::folio) -> bool;
     pub(crate) fn rpc_folio_mark_uptodate(folio: *mut bindings::folio);
     pub(crate) fn rpc_folio_mapped(folio: *const bindings::folio) -> bool;

@@ -187,20 +187,16 @@ void *rpc_inode_cache_alloc(struct kmem_cache *cache, struct super_block *sb)
 
 /*
  * Regular files: the module's own page cache (cache/page_cache.rs). Every
- * folio is on the file LRU, charged to a memcg, and dirty for as long as it
- * is cached: see the comment at the top of page_cache.rs for why reclaim
- * then neither loses nor spins on it.
+ * folio is charged to a memcg and sits on the unevictable LRU, dirty, for as
+ * long as it is cached: see "Memory accounting and reclaim" at the top of
+ * page_cache.rs for why.
  * Other inodes (long symlinks through page_symlink()): ramfs's generic page
- * cache, off the evictable LRU.
+ * cache, also off the evictable LRU.
  */
 void rpc_mapping_init(struct address_space *mapping, bool regular)
 {
-	if (regular) {
-		mapping_set_gfp_mask(mapping, GFP_HIGHUSER_MOVABLE);
-	} else {
-		mapping_set_gfp_mask(mapping, GFP_HIGHUSER);
-		mapping_set_unevictable(mapping);
-	}
+	mapping_set_gfp_mask(mapping, regular ? GFP_HIGHUSER_MOVABLE : GFP_HIGHUSER);
+	mapping_set_unevictable(mapping);
 }
 
 /* ram_aops with write_begin replaced by rpc_write_begin (block accounting). */
@@ -212,22 +208,25 @@ const struct address_space_operations *rpc_aops(void)
 }
 
 /*
- * Regular files. No read_folio/readahead: nothing but the module's own code
- * (fs/file.rs, fs/mmap.rs) ever brings a folio into these mappings, so
- * generic readahead and fadvise(WILLNEED) leave them alone. Dirty tracking
+ * Regular files. read_folio only for read_mapping_folio() users (uprobes,
+ * a kernel_read of a folio the module never saw): it adopts the folio the
+ * caller inserted (cache/page_cache.rs). No readahead: the bdi is
+ * noop_backing_dev_info, so fadvise(WILLNEED) leaves these mappings alone,
+ * and the module's own read and fault paths never read ahead. Dirty tracking
  * without writeback accounting (there is no writeback); every cached folio
- * carries the private marker of page_cache.rs, so reclaim asks the Rust
- * callbacks above before it throttles on or releases one; migration by the
- * generic code (which moves the marker); memory-failure by generic
- * truncation (which calls invalidate_folio).
+ * carries the private marker of page_cache.rs, so anything that would
+ * release one asks the Rust callbacks above first; migration by the generic
+ * code (which moves the marker); memory failure keeps the poisoned folio
+ * (rpc_error_remove_folio, as shmem's), and reads of it fail with EIO.
  */
 static const struct address_space_operations rpc_file_aops = {
+	.read_folio		= rpc_read_folio,
 	.dirty_folio		= noop_dirty_folio,
 	.is_dirty_writeback	= rpc_is_dirty_writeback,
 	.release_folio		= rpc_release_folio,
 	.invalidate_folio	= rpc_invalidate_folio,
 	.migrate_folio		= filemap_migrate_folio,
-	.error_remove_folio	= generic_error_remove_folio,
+	.error_remove_folio	= rpc_error_remove_folio,
 };
 
 const struct address_space_operations *rpc_file_aops_ptr(void)
@@ -291,10 +290,13 @@ unsigned int rpc_inode_nlink(const struct inode *inode)
 	return inode->i_nlink;
 }
 
-void rpc_inode_set_blocks(struct inode *inode, u64 pages)
+void rpc_inode_lock_blocks(struct inode *inode)
 {
 	spin_lock(&inode->i_lock);
-	inode->i_blocks = pages << (PAGE_SHIFT - 9);
+}
+
+void rpc_inode_unlock_blocks(struct inode *inode)
+{
 	spin_unlock(&inode->i_lock);
 }
 
@@ -342,6 +344,16 @@ void rpc_cond_resched(void)
 void rpc_file_accessed(struct file *file)
 {
 	file_accessed(file);
+}
+
+/*
+ * Regular files accept O_DIRECT, as tmpfs since 6.6: the page cache is the
+ * storage, so direct I/O is served from it, with no alignment rules.
+ */
+int rpc_file_open(struct inode *inode, struct file *file)
+{
+	file->f_mode |= FMODE_CAN_ODIRECT;
+	return generic_file_open(inode, file);
 }
 
 size_t rpc_iov_iter_count(const struct iov_iter *iter)
@@ -408,6 +420,16 @@ void rpc_folio_ref_unfreeze(struct folio *folio, int count)
 void rpc_folio_lock(struct folio *folio)
 {
 	folio_lock(folio);
+}
+
+int rpc_folio_lock_killable(struct folio *folio)
+{
+	return folio_lock_killable(folio);
+}
+
+void rpc_folio_get(struct folio *folio)
+{
+	folio_get(folio);
 }
 
 

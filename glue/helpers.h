@@ -33,6 +33,8 @@ void rpc_stats_print(struct seq_file *m, const void *stats);
 void rpc_is_dirty_writeback(struct folio *folio, bool *dirty, bool *writeback);
 bool rpc_release_folio(struct folio *folio, gfp_t gfp);
 void rpc_invalidate_folio(struct folio *folio, size_t offset, size_t len);
+int rpc_error_remove_folio(struct address_space *mapping, struct folio *folio);
+int rpc_read_folio(struct file *file, struct folio *folio);
 
 /* Called from Rust (declared again in glue/ffi.rs). */
 struct kstatfs;
@@ -61,7 +63,8 @@ void rpc_inode_set_ops(struct inode *inode, const struct inode_operations *iop,
 		       const struct file_operations *fop);
 unsigned int rpc_inode_nlink(const struct inode *inode);
 
-void rpc_inode_set_blocks(struct inode *inode, u64 pages);
+void rpc_inode_lock_blocks(struct inode *inode);
+void rpc_inode_unlock_blocks(struct inode *inode);
 void rpc_inode_lock(struct inode *inode);
 bool rpc_inode_trylock(struct inode *inode);
 void rpc_inode_unlock(struct inode *inode);
@@ -70,6 +73,7 @@ void rpc_invalidate_unlock(struct address_space *mapping, bool exclusive);
 bool rpc_fatal_signal_pending(void);
 void rpc_cond_resched(void);
 void rpc_file_accessed(struct file *file);
+int rpc_file_open(struct inode *inode, struct file *file);
 
 struct folio;
 struct iov_iter;
@@ -88,6 +92,8 @@ void rpc_folio_put_refs(struct folio *folio, int refs);
 bool rpc_folio_ref_freeze(struct folio *folio, int count);
 void rpc_folio_ref_unfreeze(struct folio *folio, int count);
 void rpc_folio_lock(struct folio *folio);
+int rpc_folio_lock_killable(struct folio *folio);
+void rpc_folio_get(struct folio *folio);
 bool rpc_folio_test_uptodate(const struct folio *folio);
 void rpc_folio_mark_uptodate(struct folio *folio);
 bool rpc_folio_mapped(const struct folio *folio);

@@ -26,7 +26,7 @@
  * file is truncated and unmapped while pinned: the folios must leave the
  * file (it reads zeros once extended again, the stats show none cached)
  * yet keep the old data for the pinner; when the pin goes, the cgroup's
- * charge and the file LRU in /proc/meminfo come back.
+ * charge and the LRU count in /proc/meminfo come back.
  */
 #include "rpc_util.h"
 #include <linux/aio_abi.h>
@@ -173,13 +173,6 @@ static long file_first_nonzero(int fd, size_t len)
 	return r;
 }
 
-/* Active(file) + Inactive(file), or Shmem on tmpfs: in kB */
-static long long lru_kb(void)
-{
-	if (!rpc_is_module_fs())
-		return rpc_meminfo_kb("Shmem");
-	return rpc_meminfo_kb("Active(file)") + rpc_meminfo_kb("Inactive(file)");
-}
 
 FIXTURE(mm) {
 	char dir[64];
@@ -476,6 +469,220 @@ TEST_F(mm, fault_around_maps_cached_neighbours)
 	EXPECT_GE((long long)(len / around) * 2 + 2, f1 - f0);
 	munmap((void *)m, len);
 	close(fd);
+}
+
+/*
+ * Fault-around keeps working after memory pressure (review defect 4).
+ * Reclaim used to scan this filesystem's dirty folios, activate them and set
+ * PG_reclaim, which is PG_readahead, on the way; fault-around
+ * (filemap_map_pages) skips readahead folios, so afterwards every page of a
+ * mapping cost a fault of its own. A file written from a memory cgroup is
+ * read through a new mapping, the cgroup is squeezed to 4 MiB by
+ * memory.high (synchronous reclaim), and a second mapping is read again:
+ * the minor fault counts must match.
+ */
+TEST_F_TIMEOUT(mm, fault_around_survives_memory_pressure, 120)
+{
+	const size_t len = 64 * MIB;
+	struct rpc_memcg cg;
+	char why[512], p[PATH_MAX], hp[PATH_MAX + 32], v[32];
+	long long n[2], around;
+	int fd, r;
+
+	ASSERT_EQ(0, rpc_ensure_debugfs());
+	if (rpc_read_str(FAULT_AROUND, v, sizeof(v)) <= 0)
+		SKIP(return, "no %s", FAULT_AROUND);
+	around = strtoll(v, NULL, 10);
+	if (around < 16 * ps)
+		SKIP(return, "fault_around_bytes is %lld", around);
+	r = rpc_memcg_create(&cg, why, sizeof(why));
+	if (r)
+		SKIP(return, "%s", why);
+	if (cg.v != 2) {
+		rpc_memcg_destroy(&cg);
+		SKIP(return, "memory.high needs cgroup v2");
+	}
+	rpc_path(p, sizeof(p), self->dir, "f");
+	ASSERT_EQ(0, rpc_memcg_write_file(&cg, p, len, 11));
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (int round = 0; round < 2; round++) {
+		volatile char *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		long long f0;
+
+		ASSERT_NE(MAP_FAILED, m);
+		f0 = minflt();
+		for (size_t o = 0; o < len; o += ps)
+			ASSERT_EQ(rpc_pattern_byte(11, o), (uint8_t)m[o]);
+		n[round] = minflt() - f0;
+		munmap((void *)m, len);
+		if (round == 0) {
+			/* memory.high below usage reclaims in the writing task */
+			snprintf(hp, sizeof(hp), "%s/memory.high", cg.path);
+			ASSERT_EQ(0, rpc_write_str(hp, "4194304\n"));
+			ASSERT_EQ(0, rpc_write_str(hp, "max\n"));
+		}
+	}
+	TH_LOG("minor faults reading %zu pages: %lld before pressure, %lld after "
+	       "(fault_around_bytes %lld)", len / ps, n[0], n[1], around);
+	/* with fault-around, one fault maps around/ps pages */
+	EXPECT_GE((long long)(len / ps) / 4, n[0]);
+	EXPECT_GE(n[0] + n[0] / 4 + 16, n[1]) TH_LOG("fault-around stopped working after pressure");
+	close(fd);
+	ASSERT_EQ(0, unlink(p));
+	EXPECT_EQ(0, rpc_memcg_destroy(&cg));
+}
+
+/*
+ * st_blocks stays exact when two tasks add pages at once (review defect
+ * 5): two threads write-fault distinct holes of a sparse shared mapping in
+ * lock step, round after round; after every round st_blocks must be the
+ * pages faulted so far, and at the end it must equal the blocks statfs
+ * counts as used.
+ */
+struct hole_faulter {
+	volatile char *m;
+	pthread_barrier_t *start, *done;
+	int id, rounds;
+};
+
+static void *fault_holes(void *arg)
+{
+	struct hole_faulter *h = arg;
+
+	for (int i = 0; i < h->rounds; i++) {
+		pthread_barrier_wait(h->start);
+		h->m[(size_t)(2 * i + h->id) * ps] = 1;
+		pthread_barrier_wait(h->done);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(mm, concurrent_hole_faults_keep_st_blocks_exact, 120)
+{
+	const int rounds = 2000;
+	const size_t len = (size_t)2 * rounds * ps;
+	pthread_barrier_t start, done;
+	struct hole_faulter h[2];
+	struct rpc_sfs s0, s1;
+	pthread_t t[2];
+	int fd = new_file(self->dfd, "sparse"), bad = 0, first_bad = -1;
+	long long got = 0, want = 0;
+	volatile char *m;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, len));
+	ASSERT_EQ(0, rpc_statfs(self->dir, &s0));
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	pthread_barrier_init(&start, NULL, 3);
+	pthread_barrier_init(&done, NULL, 3);
+	for (int i = 0; i < 2; i++) {
+		h[i] = (struct hole_faulter){ m, &start, &done, i, rounds };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, fault_holes, &h[i]));
+	}
+	for (int i = 0; i < rounds; i++) {
+		pthread_barrier_wait(&start);
+		pthread_barrier_wait(&done);
+		got = rpc_file_blocks(fd);
+		want = (long long)(2 * i + 2) * (ps / 512);
+		if (got != want && !bad++)
+			first_bad = i;
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	EXPECT_EQ(0, bad) TH_LOG("st_blocks wrong after %d of %d rounds, first after round %d",
+				 bad, rounds, first_bad);
+	EXPECT_EQ(want, got);
+	ASSERT_EQ(0, rpc_statfs(self->dir, &s1));
+	if (s0.f_blocks) {
+		EXPECT_EQ(rpc_file_blocks(fd), (s0.f_bfree - s1.f_bfree) * (ps / 512));
+	}
+	munmap((void *)m, len);
+	close(fd);
+}
+
+/*
+ * Memory failure on a page of a file (review defect 2): MADV_HWPOISON on
+ * a mapped page. The poisoned folio stays in the file, as on tmpfs: reading
+ * that page fails with EIO (a read that starts before it ends there),
+ * writing into it too, a new mapping of it gets SIGBUS, its neighbours read
+ * and map as before, statfs does not drift, and unlinking the file gives
+ * every block back. (Before, the page was truncated behind the module's
+ * back: it read as zeros, and its block stayed counted.)
+ */
+TEST_F_TIMEOUT(mm, hwpoisoned_page_reads_eio_and_its_neighbours_survive, 120)
+{
+	const size_t len = 4 * ps;
+	struct rpc_sfs s0, s1, s2;
+	char *buf = malloc(2 * ps);
+	int fd, status;
+	volatile char *m;
+	pid_t pid;
+
+	ASSERT_NE(NULL, buf);
+	/* it poisons a page of real memory for good: only in a test VM */
+	if (!getenv("RPC_ALLOW_HWPOISON"))
+		SKIP(return, "set RPC_ALLOW_HWPOISON=1 to poison a page (the test VM does)");
+	ASSERT_EQ(0, rpc_statfs(self->dir, &s0));
+	fd = new_file(self->dfd, "poisoned");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, write_pattern(fd, len, 21));
+	ASSERT_EQ(0, rpc_statfs(self->dir, &s1));
+
+	/* a child poisons page 1 through its mapping (and may get SIGBUS for it) */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char *c = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+		if (c == MAP_FAILED)
+			_exit(2);
+		if (((volatile char *)c)[ps] != (char)rpc_pattern_byte(21, ps))
+			_exit(3);
+		_exit(madvise(c + ps, ps, MADV_HWPOISON) ? 100 + errno : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 100 + EPERM)
+		SKIP(return, "MADV_HWPOISON needs CAP_SYS_ADMIN");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 100 + EINVAL)
+		SKIP(return, "no CONFIG_MEMORY_FAILURE");
+	TH_LOG("poisoning child: %s %d; HardwareCorrupted %lld kB",
+	       WIFSIGNALED(status) ? "signal" : "exit",
+	       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+	       rpc_meminfo_kb("HardwareCorrupted"));
+
+	/* the poisoned page: EIO, not zeros */
+	EXPECT_EQ(-EIO, E(pread(fd, buf, ps, ps)));
+	EXPECT_EQ(-EIO, E(pread(fd, buf, 16, ps + 100)));
+	/* a read from page 0 stops where the poison begins */
+	EXPECT_EQ(ps, E(pread(fd, buf, 2 * ps, 0)));
+	EXPECT_EQ(-1, rpc_check_pattern(buf, ps, 21, 0));
+	/* writing into it fails too */
+	EXPECT_EQ(-EIO, E(pwrite(fd, "x", 1, ps + 5)));
+	/* the neighbours read as before */
+	ASSERT_EQ(2 * ps, E(pread(fd, buf, 2 * ps, 2 * ps)));
+	EXPECT_EQ(-1, rpc_check_pattern(buf, 2 * ps, 21, 2 * ps));
+	/* a new mapping: SIGBUS at the poisoned page only */
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	EXPECT_EQ(0, probe_byte(m));
+	EXPECT_EQ(1, probe_byte(m + ps)) TH_LOG("the poisoned page mapped without SIGBUS");
+	EXPECT_EQ(0, probe_byte(m + 3 * ps));
+	EXPECT_EQ((char)rpc_pattern_byte(21, 3 * ps), m[3 * ps]);
+	munmap((void *)m, len);
+	/* statfs: the block of the poisoned page is still the file's */
+	ASSERT_EQ(0, rpc_statfs(self->dir, &s2));
+	EXPECT_EQ(s1.f_bfree, s2.f_bfree);
+	EXPECT_EQ((long long)(len / 512), rpc_file_blocks(fd));
+	close(fd);
+	/* unlink frees all four pages, the poisoned one included */
+	ASSERT_EQ(0, unlinkat(self->dfd, "poisoned", 0));
+	ASSERT_EQ(0, rpc_statfs(self->dir, &s2));
+	EXPECT_EQ(s0.f_bfree, s2.f_bfree);
+	free(buf);
 }
 
 /* ---- seed 004: faults racing truncate, punch and re-extension ---- */
@@ -780,7 +987,7 @@ static int pinned_file(struct __test_metadata *_metadata, FIXTURE_DATA(pin) *sel
 	self->len = len;
 	rpc_path(self->path, sizeof(self->path), self->dir, "pinned");
 	self->cur0 = rpc_memcg_current(&self->cg);
-	self->lru0 = lru_kb();
+	self->lru0 = rpc_cache_kb();
 	r = rpc_memcg_write_file(&self->cg, self->path, len, seed);
 	if (r)
 		return r;
@@ -832,20 +1039,20 @@ static void pinned_truncate_unmap(struct __test_metadata *_metadata, FIXTURE_DAT
 	EXPECT_LE(self->cur0 + pinned - PIN_SLACK, cur);
 }
 
-/* After the pin is gone: the charge and the file LRU come back (poll up to 10 s). */
+/* After the pin is gone: the charge and the LRU count come back (poll up to 10 s). */
 static void pinned_released(struct __test_metadata *_metadata, FIXTURE_DATA(pin) *self)
 {
 	long long cur = -1, lru = -1;
 
 	for (int i = 0; i < 200; i++) {
 		cur = rpc_memcg_current(&self->cg);
-		lru = lru_kb();
+		lru = rpc_cache_kb();
 		if (cur <= self->cur0 + PIN_SLACK && lru <= self->lru0 + PIN_SLACK / KIB)
 			break;
 		usleep(50 * 1000);
 	}
 	TH_LOG("pin dropped: cgroup charge %lld (before the file: %lld), %s %lld kB (before: %lld kB)",
-	       cur, self->cur0, rpc_is_module_fs() ? "Active+Inactive(file)" : "Shmem", lru, self->lru0);
+	       cur, self->cur0, rpc_cache_kb_name(), lru, self->lru0);
 	EXPECT_GE(self->cur0 + PIN_SLACK, cur) TH_LOG("pinned folios were not freed");
 	EXPECT_GE(self->lru0 + PIN_SLACK / KIB, lru) TH_LOG("pinned folios left on the LRU");
 }

@@ -836,6 +836,77 @@ static inline int rpc_pc_set_remove_delay(const char *mnt, long us)
 	return rpc_pc_set_knob(mnt, "remove_delay_us", us);
 }
 
+/*
+ * kB of memory holding the filesystem's file data in /proc/meminfo: on
+ * rust_pagecache the folios sit on the unevictable LRU ("Unevictable"), on
+ * tmpfs they count as "Shmem".
+ */
+static inline long long rpc_cache_kb(void)
+{
+	return rpc_meminfo_kb(rpc_is_module_fs() ? "Unevictable" : "Shmem");
+}
+
+/* The name of what rpc_cache_kb() reads, for messages. */
+static inline const char *rpc_cache_kb_name(void)
+{
+	return rpc_is_module_fs() ? "Unevictable" : "Shmem";
+}
+
+/* ---- the test driver (selftests/kmod, rpc_test_driver.ko) ---- */
+
+#define RPC_TEST_DRIVER_RMF RPC_DEBUGFS "/rpc_test_driver/read_mapping_folio"
+
+/*
+ * Load the test driver ($RPC_TEST_KO) unless it is loaded. 0, or -errno
+ * (-ENOENT: no $RPC_TEST_KO, run outside make check).
+ */
+static inline int rpc_test_driver_load(void)
+{
+	const char *ko = getenv("RPC_TEST_KO");
+	int fd, r;
+
+	if (rpc_ensure_debugfs())
+		return -ENOENT;
+	if (access(RPC_TEST_DRIVER_RMF, W_OK) == 0)
+		return 0;
+	if (!ko || !*ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return r == -EEXIST ? 0 : r;
+}
+
+/*
+ * read_mapping_folio(path's mapping, index) in the kernel, as uprobes and
+ * drivers read a file's page: 0 with the page's FNV-1a hash and whether the
+ * folio was up to date, or the -errno it failed with.
+ */
+static inline int rpc_read_mapping_folio(const char *path, unsigned long index, int *uptodate,
+					 uint64_t *hash)
+{
+	char cmd[PATH_MAX + 32], res[64];
+	unsigned long long h;
+	int r, u;
+
+	snprintf(cmd, sizeof(cmd), "%s %lu\n", path, index);
+	r = rpc_write_str(RPC_TEST_DRIVER_RMF, cmd);
+	if (r)
+		return r;
+	if (rpc_read_str(RPC_TEST_DRIVER_RMF, res, sizeof(res)) < 0)
+		return -errno;
+	if (sscanf(res, "ok %d %llx", &u, &h) == 2) {
+		*uptodate = u;
+		*hash = h;
+		return 0;
+	}
+	if (sscanf(res, "err %d", &r) == 1)
+		return -r;
+	return -EPROTO;
+}
+
 /* ---- memory cgroups ---- */
 
 /*
