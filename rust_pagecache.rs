@@ -28,8 +28,12 @@
 //!   - [`cache::page_cache`]: lockless lookup (seed 002), insertion, removal
 //!     with a frozen refcount, truncation
 //!   - [`cache::stats`]: per-superblock statistics in debugfs
-//! - `glue/`: the C helper object (`glue/helpers.c`: static inlines, macros,
-//!   the opaque fs_context) and [`glue::ffi`], its declarations, once.
+//! - `glue/`: where the module meets the kernel's C.
+//!   - [`glue::vfs`]: typed handles on inodes, mappings and kiocbs, and
+//!     guards for their locks; the data path above them is safe Rust
+//!   - [`glue::xarray`]: the XArray cursor the page cache walks with
+//!   - [`glue::ffi`]: the C helper object (`glue/helpers.c`: static inlines,
+//!     macros, the opaque fs_context), declared once
 //!
 //! Lock order (outermost first): VFS `s_umount` / `i_rwsem` (parent before
 //! child, as the VFS takes them) → `mmap_lock` (a write's source fault) →
@@ -59,9 +63,10 @@ mod cache {
 
 mod glue {
     pub(crate) mod ffi;
+    pub(crate) mod vfs;
+    pub(crate) mod xarray;
 }
 
-use cache::page_cache;
 use fs::inode;
 use glue::ffi;
 
@@ -82,7 +87,7 @@ impl kernel::Module for RustPagecache {
         // SAFETY: runs once, before anything can use the address space
         // operations it initialises.
         unsafe { ffi::rpc_helpers_init() };
-        page_cache::check_xa_encodings()?;
+        glue::xarray::check_xa_encodings()?;
         inode::create_cache()?;
         // SAFETY: creates the module's debugfs directory, removed in `drop`.
         unsafe { ffi::rpc_debugfs_init() };

@@ -12,6 +12,7 @@
 use crate::glue::ffi;
 use core::ptr::NonNull;
 use kernel::bindings;
+use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::prelude::*;
 
 /// One reference on a folio. Dropping it is `folio_put()`.
@@ -109,20 +110,16 @@ impl Folio {
     }
 
     /// Copies `bytes` at `offset` in the folio to `iter`; returns what was
-    /// copied (short on a fault in the destination).
-    ///
-    /// # Safety
-    ///
-    /// `iter` is a valid destination `iov_iter` owned by the caller; the
-    /// folio is up to date.
-    pub(crate) unsafe fn copy_to_iter(&self, offset: usize, bytes: usize, iter: *mut bindings::iov_iter) -> usize {
-        debug_assert!(offset + bytes <= self.size());
+    /// copied (short on a fault in the destination). Callers copy only
+    /// from folios that are up to date (what a reader may see).
+    pub(crate) fn copy_to_iter(&self, offset: usize, bytes: usize, iter: &mut IovIterDest<'_>) -> usize {
+        assert!(offset + bytes <= self.size());
         // `copy_folio_to_iter()` is this call on the folio's first page
         // (the range may run into the pages after it).
-        // SAFETY: range within the folio (checked above in debug builds,
-        // guaranteed by the callers' arithmetic); `iter` per the contract;
-        // a folio's first member is its head page.
-        unsafe { bindings::copy_page_to_iter(self.as_ptr().cast::<bindings::page>(), offset, bytes, iter) }
+        // SAFETY: range within the folio (checked above); `iter` is a valid
+        // destination (its type's invariant); a folio's first member is
+        // its head page, and our reference keeps the memory.
+        unsafe { bindings::copy_page_to_iter(self.as_ptr().cast::<bindings::page>(), offset, bytes, iter.as_raw()) }
     }
 
     /// Locks the folio (sleeps until it is ours, whatever signal comes).
@@ -241,14 +238,11 @@ impl LockedFolio {
     /// Copies from `iter` into the folio at `offset` with page faults
     /// disabled (the source may be a mapping of this very folio); returns
     /// the bytes copied, which may be short.
-    ///
-    /// # Safety
-    ///
-    /// `iter` is a valid source `iov_iter` owned by the caller.
-    pub(crate) unsafe fn copy_from_iter_atomic(&self, offset: usize, bytes: usize, iter: *mut bindings::iov_iter) -> usize {
+    pub(crate) fn copy_from_iter_atomic(&self, offset: usize, bytes: usize, iter: &mut IovIterSource<'_>) -> usize {
         assert!(offset + bytes <= self.size());
-        // SAFETY: locked; range checked; `iter` per the contract.
-        let copied = unsafe { bindings::copy_folio_from_iter_atomic(self.as_ptr(), offset, bytes, iter) };
+        // SAFETY: locked; range checked; `iter` is a valid source (its
+        // type's invariant).
+        let copied = unsafe { bindings::copy_folio_from_iter_atomic(self.as_ptr(), offset, bytes, iter.as_raw()) };
         // SAFETY: as above.
         unsafe { ffi::rpc_flush_dcache_folio(self.as_ptr()) };
         copied

@@ -9,14 +9,16 @@
 //! of the kernel (rmap, reclaim, migration, memory-failure, `/proc/kpage*`)
 //! knows how to walk. Insertion goes through `filemap_add_folio()`, which
 //! charges the folio to the inserting task's memcg, accounts
-//! `NR_FILE_PAGES` and puts it on the file LRU. Everything else — finding
-//! folios, deciding when they leave, what truncation and hole punching do —
-//! is the code in this file.
+//! `NR_FILE_PAGES` and puts it on the LRU (the unevictable one: see
+//! "Memory accounting and reclaim"). Everything else — finding folios,
+//! deciding when they leave, what truncation and hole punching do — is the
+//! code in this file.
 //!
-//! Entries are folio pointers. Value entries (`xa_is_value`) are reserved
-//! for the swap layer to record where a swapped-out folio went (the same
-//! convention shmem uses); nothing stores them yet, and every walker here
-//! treats one as "not cached".
+//! Entries are folio pointers, and nothing else is ever stored. The kernel's
+//! truncate helpers and `drop_caches` delete every value entry
+//! (`xa_is_value`) of a mapping that is not shmem's (`mm/truncate.c`), so
+//! the swap records to come will live in an index of the module's own, not
+//! here; every walker here treats a value entry as "not cached" anyway.
 //!
 //! # Lockless lookup (seed 002)
 //!
@@ -118,6 +120,8 @@
 use crate::glue::ffi;
 use crate::cache::folio::{Folio, LockedFolio};
 use crate::cache::stats::Stats;
+use crate::glue::vfs::{cond_resched, Mapping};
+use crate::glue::xarray::{is_value, XaLockIrq, XaState};
 use core::mem::MaybeUninit;
 use kernel::bindings;
 use kernel::prelude::*;
@@ -178,122 +182,6 @@ pub(crate) const BATCH: usize = 15;
 
 /// The largest page index a file can have.
 pub(crate) const MAX_INDEX: u64 = (i64::MAX as u64) >> bindings::PAGE_SHIFT;
-
-/// Entry encodings and the node size of `include/linux/xarray.h` that the
-/// walks below use on every step. They are `static inline`s and macros in
-/// C; spelled out here so that a lookup is not a chain of out-of-line
-/// calls, and checked against the C definitions when the module loads
-/// ([`check_xa_encodings`]).
-const XA_RETRY_ENTRY: usize = (256 << 2) | 2; // xa_mk_internal(256)
-const XA_ZERO_ENTRY: usize = (257 << 2) | 2; // xa_mk_internal(257)
-const XAS_RESTART: usize = 3;
-const XA_CHUNK_SIZE: usize = 64; // 1 << XA_CHUNK_SHIFT (without CONFIG_BASE_SMALL)
-const XA_CHUNK_MASK: usize = XA_CHUNK_SIZE - 1;
-
-/// Fails module load if the encodings above are not the kernel's.
-pub(crate) fn check_xa_encodings() -> Result {
-    // SAFETY: compares constants; touches no memory.
-    if unsafe { ffi::rpc_xa_encodings_match(XA_RETRY_ENTRY, XA_ZERO_ENTRY, XAS_RESTART, XA_CHUNK_SIZE) } {
-        Ok(())
-    } else {
-        pr_err!("XArray entry encodings differ from this kernel's; rebuild the module\n");
-        Err(EINVAL)
-    }
-}
-
-/// A cursor into an XArray (`struct xa_state`); see `Documentation/core-api/xarray.rst`.
-struct XaState(bindings::xa_state);
-
-impl XaState {
-    /// `XA_STATE(xas, xa, index)`.
-    fn new(xa: *mut bindings::xarray, index: u64) -> Self {
-        XaState(bindings::xa_state {
-            xa,
-            xa_index: index as c_ulong,
-            xa_shift: 0,
-            xa_sibs: 0,
-            xa_offset: 0,
-            xa_pad: 0,
-            xa_node: XAS_RESTART as *mut bindings::xa_node,
-            xa_alloc: core::ptr::null_mut(),
-            xa_update: None,
-            xa_lru: core::ptr::null_mut(),
-        })
-    }
-
-    fn ptr(&mut self) -> *mut bindings::xa_state {
-        &mut self.0
-    }
-
-    /// `xas_load()`: the entry at the cursor's index (RCU or XArray lock held).
-    fn load(&mut self) -> *mut c_void {
-        // SAFETY: callers hold `rcu_read_lock()` or the XArray lock; the
-        // XArray outlives the cursor (its owner keeps the mapping).
-        unsafe { bindings::xas_load(self.ptr()) }
-    }
-
-    /// `xas_find()`: the next present entry up to `max`: at the index if
-    /// the cursor has not been walked yet (or was reset), after it if it has.
-    fn find(&mut self, max: u64) -> *mut c_void {
-        // SAFETY: as for `load`.
-        unsafe { bindings::xas_find(self.ptr(), max as c_ulong) }
-    }
-
-    /// `xas_next()`: the entry at the next index. Within a leaf node it
-    /// is one slot read (the inline fast path of the C version); at node
-    /// boundaries, after a reset or off the tree, `__xas_next()`.
-    fn next(&mut self) -> *mut c_void {
-        let node = self.0.xa_node;
-        // xas_not_node(): a null or tagged cursor (XAS_RESTART, bounds).
-        let not_node = node.is_null() || node as usize & 3 != 0;
-        // SAFETY: when `node` is a node, it is one of the XArray's, kept
-        // alive by the caller's RCU read section (or XArray lock).
-        if not_node || unsafe { (*node).shift } != 0 || self.0.xa_offset as usize == XA_CHUNK_MASK {
-            // SAFETY: as for `load`.
-            return unsafe { bindings::__xas_next(self.ptr()) };
-        }
-        self.0.xa_index += 1;
-        self.0.xa_offset += 1;
-        // SAFETY: `xa_offset` < XA_CHUNK_SIZE (checked above); the slot is
-        // read once, as xa_entry()'s rcu_dereference() does (the folio is
-        // then reached through this pointer: an address dependency).
-        unsafe { core::ptr::read_volatile(&raw const (*node).slots[self.0.xa_offset as usize]) }
-    }
-
-    /// `xas_retry()`: true if `entry` must be skipped: a zero entry, or a
-    /// retry entry left by a concurrent change of the tree (then the cursor
-    /// is reset to walk again from the top).
-    fn retry(&mut self, entry: *const c_void) -> bool {
-        match entry as usize {
-            XA_ZERO_ENTRY => true,
-            XA_RETRY_ENTRY => {
-                self.reset();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// `xas_reload()`: the entry now at the position last loaded.
-    fn reload(&mut self) -> *mut c_void {
-        // SAFETY: as for `load`.
-        unsafe { ffi::rpc_xas_reload(self.ptr()) }
-    }
-
-    /// `xas_reset()`: walk again from the top at the current index.
-    fn reset(&mut self) {
-        self.0.xa_node = XAS_RESTART as *mut bindings::xa_node;
-    }
-
-    fn index(&self) -> u64 {
-        self.0.xa_index as u64
-    }
-}
-
-/// `xa_is_value()`: a value entry (reserved for the swap layer), not a folio.
-fn is_value(entry: *const c_void) -> bool {
-    entry as usize & 1 != 0
-}
 
 /// Up to [`BATCH`] referenced folios, in index order. Only the first `len`
 /// slots are initialised: making and dropping a batch for a one-page read
@@ -373,22 +261,20 @@ impl Drop for Drain<'_> {
     }
 }
 
-/// One file's page cache.
+/// One file's page cache: the mapping of a regular file of this
+/// filesystem (a [`Mapping`] is only ever one of ours) and its mount's
+/// statistics.
 pub(crate) struct PageCache<'a> {
-    mapping: *mut bindings::address_space,
+    mapping: &'a Mapping,
     stats: &'a Stats,
 }
 
 impl<'a> PageCache<'a> {
-    /// # Safety
-    ///
-    /// `mapping` is the mapping of a regular file of this filesystem and
-    /// stays valid for `'a` (the caller holds the inode).
-    pub(crate) unsafe fn new(mapping: *mut bindings::address_space, stats: &'a Stats) -> Self {
+    pub(crate) fn new(mapping: &'a Mapping, stats: &'a Stats) -> Self {
         PageCache { mapping, stats }
     }
 
-    pub(crate) fn mapping(&self) -> *mut bindings::address_space {
+    pub(crate) fn mapping(&self) -> &'a Mapping {
         self.mapping
     }
 
@@ -396,15 +282,16 @@ impl<'a> PageCache<'a> {
         self.stats
     }
 
-    fn xa(&self) -> *mut bindings::xarray {
-        // SAFETY: `mapping` is valid for `'a` (see `new`).
-        unsafe { &raw mut (*self.mapping).i_pages }
+    /// Whether `folio` (locked by the caller) is still in this mapping:
+    /// removal clears `folio->mapping` under the folio lock.
+    fn owns(&self, folio: &Folio) -> bool {
+        folio.mapping() == self.mapping.as_raw()
     }
 
     /// Step 2 and 3 of the lockless protocol for an entry just loaded by
     /// `xas`: the folio with a reference, or `None` to start again.
     #[inline]
-    fn try_get_rechecked(&self, xas: &mut XaState, entry: *mut c_void) -> Option<Folio> {
+    fn try_get_rechecked(&self, xas: &mut XaState<'_>, entry: *mut c_void) -> Option<Folio> {
         let folio = entry.cast::<bindings::folio>();
         // SAFETY: under RCU (caller) the entry's folio memory stays a valid
         // `struct folio` (folios are never unmapped from the memory map);
@@ -429,8 +316,8 @@ impl<'a> PageCache<'a> {
     /// The folio at `index`, with a reference, found without locks.
     #[inline]
     pub(crate) fn lookup(&self, index: u64) -> Option<Folio> {
-        let _rcu = rcu::read_lock();
-        let mut xas = XaState::new(self.xa(), index);
+        let rcu = rcu::read_lock();
+        let mut xas = XaState::new(self.mapping, &rcu, index);
         loop {
             let entry = xas.load();
             if xas.retry(entry) {
@@ -462,8 +349,8 @@ impl<'a> PageCache<'a> {
         // empty subtrees), so a sparse range costs what its folios cost.
         // After a reset (retry entry, failed get or re-check) the next step
         // loads the same index again.
-        let _rcu = rcu::read_lock();
-        let mut xas = XaState::new(self.xa(), start);
+        let rcu = rcu::read_lock();
+        let mut xas = XaState::new(self.mapping, &rcu, start);
         let mut entry = xas.load();
         loop {
             if entry.is_null() {
@@ -489,7 +376,7 @@ impl<'a> PageCache<'a> {
         loop {
             let folio = self.lookup(index)?.lock();
             // Removed while we waited for the lock: look again.
-            if folio.mapping() == self.mapping {
+            if self.owns(&folio) {
                 return Some(folio);
             }
         }
@@ -503,7 +390,7 @@ impl<'a> PageCache<'a> {
                 return Ok(None);
             };
             let folio = folio.lock_killable()?;
-            if folio.mapping() == self.mapping {
+            if self.owns(&folio) {
                 return Ok(Some(folio));
             }
         }
@@ -511,8 +398,8 @@ impl<'a> PageCache<'a> {
 
     /// The first index in `start..=last` that has a folio.
     pub(crate) fn next_present(&self, start: u64, last: u64) -> Option<u64> {
-        let _rcu = rcu::read_lock();
-        let mut xas = XaState::new(self.xa(), start);
+        let rcu = rcu::read_lock();
+        let mut xas = XaState::new(self.mapping, &rcu, start);
         loop {
             let entry = xas.find(last);
             if entry.is_null() {
@@ -528,8 +415,8 @@ impl<'a> PageCache<'a> {
     /// The first index in `start..=last` that has no folio (`last + 1` if
     /// there is none).
     pub(crate) fn next_absent(&self, start: u64, last: u64) -> u64 {
-        let _rcu = rcu::read_lock();
-        let mut xas = XaState::new(self.xa(), start);
+        let rcu = rcu::read_lock();
+        let mut xas = XaState::new(self.mapping, &rcu, start);
         let mut expect = start;
         while expect <= last {
             let entry = xas.find(last);
@@ -551,8 +438,7 @@ impl<'a> PageCache<'a> {
     /// `index`: it comes back locked, not yet up to date, charged to the
     /// current memcg and on the LRU. `EEXIST` if `index` is taken.
     pub(crate) fn insert(&self, index: u64, zeroed: bool) -> Result<LockedFolio> {
-        // SAFETY: `mapping` is valid (see `new`).
-        let gfp = unsafe { ffi::rpc_mapping_gfp(self.mapping) };
+        let gfp = self.mapping.gfp();
         let alloc_gfp = if zeroed { gfp | bindings::__GFP_ZERO } else { gfp };
         // SAFETY: allocating a folio has no preconditions.
         let folio = unsafe { ffi::rpc_folio_alloc(alloc_gfp, 0) };
@@ -561,7 +447,7 @@ impl<'a> PageCache<'a> {
         }
         // SAFETY: `folio` is new and ours; `filemap_add_folio` locks it and
         // adds the page cache's references, or leaves it untouched on error.
-        let ret = unsafe { bindings::filemap_add_folio(self.mapping, folio, index as c_ulong, gfp) };
+        let ret = unsafe { bindings::filemap_add_folio(self.mapping.as_raw(), folio, index as c_ulong, gfp) };
         if ret != 0 {
             // SAFETY: our allocation reference.
             unsafe { ffi::rpc_folio_put(folio) };
@@ -601,15 +487,13 @@ impl<'a> PageCache<'a> {
     /// it had already gone). The caller has unmapped it and gives back the
     /// blocks; the folio is freed when the last reference goes.
     pub(crate) fn remove(&self, folio: LockedFolio) -> usize {
-        if folio.mapping() != self.mapping {
+        if !self.owns(&folio) {
             return 0;
         }
         if folio.is_mapped() {
             // Mapped again by a fault after the caller's range unmap: our
             // lock now keeps further faults out until it has gone.
-            let pos = (folio.index() << bindings::PAGE_SHIFT) as i64;
-            // SAFETY: `mapping` is valid; zaps only this folio's range.
-            unsafe { bindings::unmap_mapping_range(self.mapping, pos, folio.size() as i64, 0) };
+            self.mapping.unmap_range(folio.index() << bindings::PAGE_SHIFT, folio.size() as u64, false);
         }
         let nr = folio.nr_pages();
         // Storing NULL over one slot (step B) removes an order-0 folio only;
@@ -620,38 +504,32 @@ impl<'a> PageCache<'a> {
         }
         let f = folio.as_ptr();
         folio.cancel_dirty();
-        let xa = self.xa();
         // The page cache holds `nr` references, we hold one, the marker one.
-        // SAFETY: we hold a reference.
-        let marked = unsafe { ffi::rpc_folio_test_private(f) };
+        let marked = self.is_ours(&folio);
         let expected = nr as c_int + 1 + c_int::from(marked);
-        // SAFETY: `xa` is this mapping's XArray.
-        unsafe { ffi::rpc_xa_lock_irq(xa) };
-        // A: freeze. Readers between load and try_get now fail and retry.
-        // The window must not be preempted or sleep: a reader spins on the
-        // frozen count inside its RCU read section, which (TREE_RCU) does
-        // not yield the CPU. Hence the XArray lock with interrupts off, as
-        // `__remove_mapping()` does it.
-        // SAFETY: we hold a reference and the folio lock.
-        let frozen = unsafe { ffi::rpc_folio_ref_freeze(f, expected) };
-        if frozen {
-            self.stats.hold_frozen_window();
-        }
-        // B: the entry leaves the index.
-        let mut xas = XaState::new(xa, folio.index());
-        // SAFETY: XArray lock held; the entry is this order-0 folio (the
-        // module inserts no large folios), so storing NULL at its index
-        // removes exactly it.
-        unsafe {
-            bindings::xas_store(xas.ptr(), core::ptr::null_mut());
-            ffi::rpc_folio_detach(self.mapping, f);
-        }
-        if frozen {
-            // SAFETY: frozen by us above with this count.
-            unsafe { ffi::rpc_folio_ref_unfreeze(f, expected) };
-        }
-        // SAFETY: taken above.
-        unsafe { ffi::rpc_xa_unlock_irq(xa) };
+        let frozen = {
+            let xa_lock = XaLockIrq::new(self.mapping);
+            // A: freeze. Readers between load and try_get now fail and
+            // retry. The window must not be preempted or sleep: a reader
+            // spins on the frozen count inside its RCU read section, which
+            // (TREE_RCU) does not yield the CPU. Hence the XArray lock with
+            // interrupts off, as `__remove_mapping()` does it.
+            // SAFETY: we hold a reference and the folio lock.
+            let frozen = unsafe { ffi::rpc_folio_ref_freeze(f, expected) };
+            if frozen {
+                self.stats.hold_frozen_window();
+            }
+            // B: the entry leaves the index: this order-0 folio (checked
+            // above) is exactly the entry at its index.
+            XaState::new_locked(&xa_lock, folio.index()).store_null(&xa_lock);
+            // SAFETY: XArray lock held; the folio has just left the index.
+            unsafe { ffi::rpc_folio_detach(self.mapping.as_raw(), f) };
+            if frozen {
+                // SAFETY: frozen by us above with this count.
+                unsafe { ffi::rpc_folio_ref_unfreeze(f, expected) };
+            }
+            frozen
+        };
         if marked {
             // SAFETY: locked, out of the cache; puts the marker's reference
             // (we still hold ours, so the folio stays).
@@ -679,12 +557,11 @@ impl<'a> PageCache<'a> {
             for folio in batch.drain() {
                 index = folio.index() + folio.nr_pages() as u64;
                 let folio = folio.lock();
-                if folio.mapping() == self.mapping {
+                if self.owns(&folio) {
                     f(folio);
                 }
             }
-            // SAFETY: may sleep here (callers are in process context).
-            unsafe { ffi::rpc_cond_resched() };
+            cond_resched();
         }
     }
 

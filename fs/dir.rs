@@ -11,60 +11,59 @@
 //! All of these run with the parent directory's `i_rwsem` held by the VFS
 //! (both parents, and `s_vfs_rename_mutex` for cross-directory renames).
 
-use crate::glue::ffi::{self, OpsTable};
 use crate::fs::inode::{self, BOGO_DIRENT_SIZE};
-use crate::fs::super_block::SbInfo;
+use crate::glue::ffi::OpsTable;
+use crate::glue::vfs::{simple, Dentry, Inode, InodeGuard, NewInode};
 use kernel::bindings;
 use kernel::prelude::*;
 
 /// tmpfs keeps symlinks shorter than this inline (`SHORT_SYMLINK_LEN`).
 const SHORT_SYMLINK_LEN: usize = 128;
 
-/// Adds `delta` entries' worth to a directory's size.
-///
-/// # Safety
-///
-/// `dir` is a live directory inode whose `i_rwsem` the caller holds.
-unsafe fn dir_size_add(dir: *mut bindings::inode, delta: i64) {
-    // SAFETY: function contract.
-    unsafe { ffi::rpc_i_size_write(dir, ffi::rpc_i_size_read(dir) + delta * BOGO_DIRENT_SIZE) };
+/// A directory whose `i_rwsem` the VFS holds for a namespace operation.
+struct Dir<'a> {
+    inode: &'a Inode,
+    guard: InodeGuard<'a>,
+}
+
+impl<'a> Dir<'a> {
+    /// # Safety
+    ///
+    /// `dir` is a directory of this filesystem passed to a namespace
+    /// callback, which the VFS calls with its `i_rwsem` held exclusively.
+    unsafe fn from_vfs(dir: *mut bindings::inode) -> Self {
+        // SAFETY: function contract.
+        let inode = unsafe { Inode::from_raw(dir) };
+        // SAFETY: function contract: the VFS holds `i_rwsem`.
+        Dir { inode, guard: unsafe { InodeGuard::held_by_vfs(inode) } }
+    }
+
+    /// Adds `delta` entries' worth to the directory's size.
+    fn size_add(&self, delta: i64) {
+        let size = self.inode.size() as i64 + delta * BOGO_DIRENT_SIZE;
+        self.inode.set_size(&self.guard, size as u64);
+    }
 }
 
 /// Makes an inode for `dentry` in `dir` and runs the security hook.
-///
-/// # Safety
-///
-/// VFS create-type callback context: `dir` locked, `dentry` negative.
-unsafe fn make(
-    dir: *mut bindings::inode,
-    dentry: *mut bindings::dentry,
-    mode: u16,
-    dev: bindings::dev_t,
-) -> Result<*mut bindings::inode> {
-    // SAFETY: function contract.
-    unsafe {
-        let inode = inode::new_inode((*dir).i_sb, dir, mode, dev)?;
-        let err = ffi::rpc_security_init(inode, dir, dentry);
-        if err != 0 {
-            bindings::iput(inode);
-            return Err(Error::from_errno(err));
-        }
-        Ok(inode)
-    }
+fn make(dir: &Dir<'_>, dentry: &Dentry, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
+    let inode = inode::new_in_dir(dir.inode, mode, dev)?;
+    // On failure, dropping `inode` puts it (and eviction uncharges it).
+    inode.init_security(dir.inode, dentry)?;
+    Ok(inode)
 }
 
 /// Publishes a new inode under `dentry` (`d_make_persistent`).
-///
-/// # Safety
-///
-/// As [`make`]; `inode` is the new inode, whose reference this consumes.
-unsafe fn publish(dir: *mut bindings::inode, dentry: *mut bindings::dentry, inode: *mut bindings::inode) {
-    // SAFETY: function contract.
-    unsafe {
-        dir_size_add(dir, 1);
-        ffi::rpc_dir_touch(dir);
-        bindings::d_make_persistent(dentry, inode);
-    }
+fn publish(dir: &Dir<'_>, dentry: &Dentry, inode: NewInode) {
+    dir.size_add(1);
+    dir.inode.touch_mtime_ctime();
+    inode.publish(dentry);
+}
+
+fn do_mknod(dir: &Dir<'_>, dentry: &Dentry, mode: u16, dev: bindings::dev_t) -> Result {
+    let inode = make(dir, dentry, mode, dev)?;
+    publish(dir, dentry, inode);
+    Ok(())
 }
 
 unsafe extern "C" fn mknod(
@@ -74,42 +73,40 @@ unsafe extern "C" fn mknod(
     mode: bindings::umode_t,
     dev: bindings::dev_t,
 ) -> c_int {
-    // SAFETY: VFS callback context (see the module comment).
-    match unsafe { make(dir, dentry, mode, dev) } {
-        Ok(inode) => {
-            // SAFETY: as above; `inode` is ours to publish.
-            unsafe { publish(dir, dentry, inode) };
-            0
-        }
-        Err(e) => e.to_errno(),
-    }
+    // SAFETY: VFS callback arguments: our directory, locked, and a negative
+    // dentry in it.
+    let (dir, dentry) = unsafe { (Dir::from_vfs(dir), Dentry::from_raw(dentry)) };
+    errno(do_mknod(&dir, dentry, mode, dev))
 }
 
 unsafe extern "C" fn create(
-    idmap: *mut bindings::mnt_idmap,
+    _idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
     mode: bindings::umode_t,
 ) -> c_int {
-    // SAFETY: forwarded VFS callback arguments.
-    unsafe { mknod(idmap, dir, dentry, mode | bindings::S_IFREG as u16, 0) }
+    // SAFETY: as for `mknod`.
+    let (dir, dentry) = unsafe { (Dir::from_vfs(dir), Dentry::from_raw(dentry)) };
+    errno(do_mknod(&dir, dentry, mode | bindings::S_IFREG as u16, 0))
 }
 
 unsafe extern "C" fn mkdir(
-    idmap: *mut bindings::mnt_idmap,
+    _idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
     mode: bindings::umode_t,
 ) -> *mut bindings::dentry {
-    // SAFETY: forwarded VFS callback arguments.
-    let ret = unsafe { mknod(idmap, dir, dentry, mode | bindings::S_IFDIR as u16, 0) };
-    if ret != 0 {
-        // ERR_PTR(ret)
-        return ret as isize as *mut bindings::dentry;
+    // SAFETY: as for `mknod`.
+    let (dir, dentry) = unsafe { (Dir::from_vfs(dir), Dentry::from_raw(dentry)) };
+    match do_mknod(&dir, dentry, mode | bindings::S_IFDIR as u16, 0) {
+        // The new subdirectory's ".." links to its parent.
+        Ok(()) => {
+            dir.inode.inc_nlink(&dir.guard);
+            core::ptr::null_mut()
+        }
+        // ERR_PTR(errno)
+        Err(e) => e.to_errno() as isize as *mut bindings::dentry,
     }
-    // SAFETY: `dir` is locked; the new subdirectory's ".." links to it.
-    unsafe { bindings::inc_nlink(dir) };
-    core::ptr::null_mut()
 }
 
 unsafe extern "C" fn symlink(
@@ -118,79 +115,64 @@ unsafe extern "C" fn symlink(
     dentry: *mut bindings::dentry,
     target: *const c_char,
 ) -> c_int {
-    // SAFETY: `target` is a NUL-terminated string from the VFS.
-    let len = unsafe { CStr::from_char_ptr(target) }.to_bytes_with_nul().len();
-    if len > bindings::PAGE_SIZE {
-        return ENAMETOOLONG.to_errno();
-    }
-    let mode = (bindings::S_IFLNK | bindings::S_IRWXUGO) as u16;
-    // SAFETY: VFS callback context.
-    let inode = match unsafe { make(dir, dentry, mode, 0) } {
-        Ok(inode) => inode,
-        Err(e) => return e.to_errno(),
-    };
-    // SAFETY: `inode` is new and ours; `target` holds `len` bytes.
-    unsafe {
-        let err = if len <= SHORT_SYMLINK_LEN {
-            ffi::rpc_symlink_inline(inode, target, len)
-        } else {
-            // Long targets live in a page of the inode's cache, charged like
-            // file data through `rpc_write_begin`.
-            ffi::rpc_inode_set_ops(inode, &raw const bindings::page_symlink_inode_operations, core::ptr::null());
-            // page_get_link() maps the page with folio_address(): no highmem.
-            bindings::inode_nohighmem(inode);
-            bindings::page_symlink(inode, target, len as c_int)
-        };
-        if err != 0 {
-            bindings::iput(inode);
-            return err;
-        }
-        // st_size is the target's length, without the NUL (as tmpfs).
-        ffi::rpc_i_size_write(inode, len as i64 - 1);
-        publish(dir, dentry, inode);
-    }
-    0
+    // SAFETY: as for `mknod`; `target` is a NUL-terminated string from the
+    // VFS, valid for the call.
+    let (dir, dentry, target) = unsafe { (Dir::from_vfs(dir), Dentry::from_raw(dentry), CStr::from_char_ptr(target)) };
+    errno(do_symlink(&dir, dentry, target))
 }
 
-unsafe extern "C" fn link(
-    old_dentry: *mut bindings::dentry,
-    dir: *mut bindings::inode,
-    dentry: *mut bindings::dentry,
-) -> c_int {
-    // SAFETY: VFS callback context: `dir` and the source inode are locked.
-    unsafe {
-        // Like tmpfs, a hard link is charged as an inode.
-        if let Err(e) = SbInfo::of((*dir).i_sb).take_inode() {
-            return e.to_errno();
-        }
-        dir_size_add(dir, 1);
-        bindings::simple_link(old_dentry, dir, dentry)
+fn do_symlink(dir: &Dir<'_>, dentry: &Dentry, target: &CStr) -> Result {
+    if target.to_bytes_with_nul().len() > bindings::PAGE_SIZE {
+        return Err(ENAMETOOLONG);
     }
+    let mode = (bindings::S_IFLNK | bindings::S_IRWXUGO) as u16;
+    let inode = make(dir, dentry, mode, 0)?;
+    // Long targets live in a page of the inode's cache, charged like file
+    // data through `rpc_write_begin`.
+    inode.set_symlink(target, SHORT_SYMLINK_LEN)?;
+    publish(dir, dentry, inode);
+    Ok(())
+}
+
+unsafe extern "C" fn link(old_dentry: *mut bindings::dentry, dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
+    // SAFETY: VFS callback arguments: the source (positive, its inode
+    // locked), our locked directory, the negative new dentry.
+    let (old, dir, dentry) = unsafe { (Dentry::from_raw(old_dentry), Dir::from_vfs(dir), Dentry::from_raw(dentry)) };
+    // Like tmpfs, a hard link is charged as an inode.
+    let res = dir.inode.sb_info().take_inode().and_then(|()| {
+        dir.size_add(1);
+        simple::link(old, dir.inode, dentry)
+    });
+    errno(res)
 }
 
 unsafe extern "C" fn unlink(dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
-    // SAFETY: VFS callback context: `dir` and the victim are locked.
-    unsafe {
-        let inode = (*dentry).d_inode;
-        let is_dir = u32::from((*inode).i_mode) & bindings::S_IFMT == bindings::S_IFDIR;
-        // The last link is given back when the inode is evicted.
-        if ffi::rpc_inode_nlink(inode) > 1 && !is_dir {
-            SbInfo::of((*dir).i_sb).put_inode();
-        }
-        dir_size_add(dir, -1);
-        bindings::simple_unlink(dir, dentry)
+    // SAFETY: VFS callback arguments: our locked directory and a positive
+    // dentry in it, whose inode is locked too.
+    let (dir, dentry) = unsafe { (Dir::from_vfs(dir), Dentry::from_raw(dentry)) };
+    errno(do_unlink(&dir, dentry))
+}
+
+fn do_unlink(dir: &Dir<'_>, dentry: &Dentry) -> Result {
+    let Some(inode) = dentry.inode() else {
+        return Err(ENOENT);
+    };
+    // The last link is given back when the inode is evicted.
+    if inode.nlink() > 1 && !inode.is_dir() {
+        dir.inode.sb_info().put_inode();
     }
+    dir.size_add(-1);
+    simple::unlink(dir.inode, dentry)
 }
 
 unsafe extern "C" fn rmdir(dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
-    // SAFETY: VFS callback context.
-    unsafe {
-        if bindings::simple_empty(dentry) == 0 {
-            return ENOTEMPTY.to_errno();
-        }
-        dir_size_add(dir, -1);
-        bindings::simple_rmdir(dir, dentry)
+    // SAFETY: as for `unlink`.
+    let (dir, dentry) = unsafe { (Dir::from_vfs(dir), Dentry::from_raw(dentry)) };
+    if !dentry.is_empty() {
+        return ENOTEMPTY.to_errno();
     }
+    dir.size_add(-1);
+    errno(simple::rmdir(dir.inode, dentry))
 }
 
 /// `rename`, with `RENAME_NOREPLACE` (the VFS has already refused an
@@ -206,34 +188,49 @@ unsafe extern "C" fn rename(
     if flags & !(bindings::RENAME_NOREPLACE | bindings::RENAME_EXCHANGE) != 0 {
         return EINVAL.to_errno();
     }
-    // SAFETY: VFS callback context: both parents (and, for cross-directory
-    // renames, the superblock's rename mutex) are held.
-    unsafe {
-        if flags & bindings::RENAME_EXCHANGE != 0 {
-            // Both entries stay, so no directory changes size.
-            return bindings::simple_rename_exchange(old_dir, old_dentry, new_dir, new_dentry);
-        }
-        if bindings::simple_empty(new_dentry) == 0 {
-            return ENOTEMPTY.to_errno();
-        }
-        let old_inode = (*old_dentry).d_inode;
-        let they_are_dirs = u32::from((*old_inode).i_mode) & bindings::S_IFMT == bindings::S_IFDIR;
-        let target = (*new_dentry).d_inode;
-        if !target.is_null() {
-            unlink(new_dir, new_dentry);
-            if they_are_dirs {
-                bindings::drop_nlink(target);
-                bindings::drop_nlink(old_dir);
-            }
-        } else if they_are_dirs {
-            bindings::drop_nlink(old_dir);
-            bindings::inc_nlink(new_dir);
-        }
-        dir_size_add(old_dir, -1);
-        dir_size_add(new_dir, 1);
-        bindings::simple_rename_timestamp(old_dir, old_dentry, new_dir, new_dentry);
+    // SAFETY: VFS callback arguments: both parents are ours and locked (the
+    // same inode twice for a rename within one directory, for which
+    // `held_by_vfs` guards are fine: they unlock nothing), the source
+    // positive; for cross-directory renames the rename mutex is held.
+    let (old_dir, old, new_dir, new) = unsafe {
+        (Dir::from_vfs(old_dir), Dentry::from_raw(old_dentry), Dir::from_vfs(new_dir), Dentry::from_raw(new_dentry))
+    };
+    errno(do_rename(&old_dir, old, &new_dir, new, flags))
+}
+
+fn do_rename(old_dir: &Dir<'_>, old: &Dentry, new_dir: &Dir<'_>, new: &Dentry, flags: c_uint) -> Result {
+    if flags & bindings::RENAME_EXCHANGE != 0 {
+        // Both entries stay, so no directory changes size.
+        return simple::rename_exchange(old_dir.inode, old, new_dir.inode, new);
     }
-    0
+    if !new.is_empty() {
+        return Err(ENOTEMPTY);
+    }
+    let they_are_dirs = old.inode().is_some_and(Inode::is_dir);
+    if let Some(target) = new.inode() {
+        do_unlink(new_dir, new)?;
+        if they_are_dirs {
+            // SAFETY: the VFS holds the target's `i_rwsem` for a rename
+            // over it (lock_two_nondirectories/inode_lock of the victim).
+            target.drop_nlink(&unsafe { InodeGuard::held_by_vfs(target) });
+            old_dir.inode.drop_nlink(&old_dir.guard);
+        }
+    } else if they_are_dirs {
+        old_dir.inode.drop_nlink(&old_dir.guard);
+        new_dir.inode.inc_nlink(&new_dir.guard);
+    }
+    old_dir.size_add(-1);
+    new_dir.size_add(1);
+    simple::rename_timestamp(old_dir.inode, old, new_dir.inode, new);
+    Ok(())
+}
+
+/// A namespace operation's result as the VFS wants it: 0 or `-errno`.
+fn errno(res: Result) -> c_int {
+    match res {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
 }
 
 pub(crate) static DIR_INODE_OPS: OpsTable<bindings::inode_operations> = OpsTable(bindings::inode_operations {

@@ -34,13 +34,15 @@
 //! Blocks (`size=`) are charged before a folio is inserted and given back
 //! when this module removes it ([`inode::charge`], [`inode::uncharge`]).
 
-use crate::glue::ffi::{self, OpsTable};
 use crate::cache::folio::LockedFolio;
+use crate::cache::page_cache::{Batch, PageCache, BATCH, MAX_INDEX};
 use crate::fs::inode::{self, RpcInode};
 use crate::fs::mmap;
-use crate::cache::page_cache::{Batch, PageCache, BATCH, MAX_INDEX};
 use crate::fs::super_block::SbInfo;
+use crate::glue::ffi::{self, OpsTable};
+use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, InodeGuard, IovDestExt, IovSourceExt, Kiocb, Mapping};
 use kernel::bindings;
+use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::prelude::*;
 
 const PAGE_SIZE: u64 = bindings::PAGE_SIZE as u64;
@@ -52,92 +54,8 @@ const FALLOC_FL_PUNCH_HOLE: c_int = 0x02;
 const FALLOC_FL_ZERO_RANGE: c_int = 0x10;
 
 /// The page cache of a regular file of this filesystem.
-///
-/// # Safety
-///
-/// `inode` is a live regular-file inode of this filesystem; the result is
-/// used only while the caller keeps it live.
-pub(crate) unsafe fn cache_of<'a>(inode: *mut bindings::inode) -> PageCache<'a> {
-    // SAFETY: function contract; the superblock outlives its inodes.
-    unsafe { PageCache::new((*inode).i_mapping, SbInfo::of((*inode).i_sb).stats()) }
-}
-
-fn i_size(inode: *mut bindings::inode) -> u64 {
-    // SAFETY: callers pass a live inode; `i_size_read` is safe unlocked.
-    unsafe { ffi::rpc_i_size_read(inode) as u64 }
-}
-
-fn set_i_size(inode: *mut bindings::inode, size: u64) {
-    // SAFETY: callers hold `i_rwsem`, which serialises `i_size` writers.
-    unsafe { ffi::rpc_i_size_write(inode, size as i64) }
-}
-
-/// Holds a mapping's `invalidate_lock` for the guard's lifetime.
-pub(crate) struct InvalidateLock {
-    mapping: *mut bindings::address_space,
-    exclusive: bool,
-}
-
-impl InvalidateLock {
-    /// # Safety
-    ///
-    /// `mapping` stays valid while the guard lives; the lock order of
-    /// page_cache.rs is respected (no folio lock held).
-    pub(crate) unsafe fn new(mapping: *mut bindings::address_space, exclusive: bool) -> Self {
-        // SAFETY: function contract.
-        unsafe { ffi::rpc_invalidate_lock(mapping, exclusive) };
-        InvalidateLock { mapping, exclusive }
-    }
-}
-
-impl Drop for InvalidateLock {
-    fn drop(&mut self) {
-        // SAFETY: taken in `new` in the same mode.
-        unsafe { ffi::rpc_invalidate_unlock(self.mapping, self.exclusive) }
-    }
-}
-
-/// Holds an inode's `i_rwsem` (exclusive) for the guard's lifetime.
-struct InodeLock(*mut bindings::inode);
-
-impl InodeLock {
-    fn lock(inode: *mut bindings::inode) -> Self {
-        // SAFETY: callers pass a live inode of an open file; may sleep.
-        unsafe { ffi::rpc_inode_lock(inode) };
-        InodeLock(inode)
-    }
-
-    fn try_lock(inode: *mut bindings::inode) -> Option<Self> {
-        // SAFETY: as for `lock`.
-        unsafe { ffi::rpc_inode_trylock(inode) }.then_some(InodeLock(inode))
-    }
-}
-
-impl Drop for InodeLock {
-    fn drop(&mut self) {
-        // SAFETY: locked in `lock` / `try_lock`.
-        unsafe { ffi::rpc_inode_unlock(self.0) }
-    }
-}
-
-fn fatal_signal() -> bool {
-    // SAFETY: reads the current task's signal state.
-    unsafe { ffi::rpc_fatal_signal_pending() }
-}
-
-/// `file_inode()`: the inode an open file refers to (fixed at open).
-///
-/// # Safety
-///
-/// `file` is an open file.
-pub(crate) unsafe fn file_inode(file: *const bindings::file) -> *mut bindings::inode {
-    // SAFETY: function contract; `f_inode` never changes while it is open.
-    unsafe { (*file).f_inode }
-}
-
-fn iter_count(iter: *const bindings::iov_iter) -> u64 {
-    // SAFETY: callers pass the VFS's live iov_iter.
-    unsafe { ffi::rpc_iov_iter_count(iter) as u64 }
+pub(crate) fn cache_of(inode: &Inode) -> PageCache<'_> {
+    PageCache::new(inode.mapping(), inode.stats())
 }
 
 /// `file_operations.read_iter`: lockless.
@@ -148,17 +66,21 @@ fn iter_count(iter: *const bindings::iov_iter) -> u64 {
 /// and fatal signals are looked at only when the read would wait or go
 /// round again.
 unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
-    // SAFETY: VFS arguments: a live kiocb of an open file of ours.
-    let (file, start) = unsafe { ((*iocb).ki_filp, (*iocb).ki_pos) };
-    // SAFETY: the file is open.
-    let inode = unsafe { file_inode(file) };
-    // SAFETY: a regular file of ours, live while the read runs.
-    let cache = unsafe { cache_of(inode) };
+    // SAFETY: the VFS passes a live kiocb of an open file of ours and its
+    // destination iterator, both ours until we return.
+    let (iocb, to) = unsafe { (Kiocb::from_raw(iocb), IovIterDest::from_raw(to)) };
+    read(iocb, to)
+}
+
+fn read(iocb: &Kiocb, to: &mut IovIterDest<'_>) -> isize {
+    let start = iocb.pos();
+    let inode = iocb.inode();
+    let cache = cache_of(inode);
     if start < 0 {
         return EINVAL.to_errno() as isize;
     }
     let mut pos = start as u64;
-    let mut left = iter_count(to);
+    let mut left = to.len() as u64;
     let mut err: Option<Error> = None;
     'outer: while left > 0 {
         let first = pos >> PAGE_SHIFT;
@@ -171,7 +93,7 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
         // batch up to its first folio still being filled; a lookup past
         // EOF finds nothing and costs one search.
         let ready = (0..).take_while(|&i| batch.get(i).is_some_and(|f| f.is_uptodate())).count();
-        let size = i_size(inode);
+        let size = inode.size();
         if pos >= size {
             break;
         }
@@ -189,8 +111,7 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
             let copied = match folio {
                 Some(_) if bi == ready => {
                     // Being filled by a writer or a fault, or fallocated.
-                    // SAFETY: reads the iocb's flags.
-                    if unsafe { ffi::rpc_iocb_nowait(iocb) } {
+                    if iocb.nowait() {
                         err = Some(EAGAIN);
                         break 'outer;
                     }
@@ -203,8 +124,7 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
                         Ok(Some(f)) if !f.is_uptodate() => {
                             drop(f);
                             rebatch = true;
-                            // SAFETY: `to` is the VFS's destination iterator.
-                            unsafe { bindings::iov_iter_zero(want, to) }
+                            to.zero(want)
                         }
                         // Filled or removed meanwhile: look again from here.
                         _ => continue 'outer,
@@ -219,13 +139,11 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
                     if index == first {
                         folio.mark_accessed();
                     }
-                    // SAFETY: `to` is the VFS's destination iterator; the
-                    // folio is up to date; offset + want is within it.
-                    unsafe { folio.copy_to_iter(offset, want, to) }
+                    // Up to date (before `ready`); offset + want is within it.
+                    folio.copy_to_iter(offset, want, to)
                 }
                 // A hole: zeros, nothing allocated.
-                // SAFETY: `to` is the VFS's destination iterator.
-                None => unsafe { bindings::iov_iter_zero(want, to) },
+                None => to.zero(want),
             };
             pos += copied as u64;
             left -= copied as u64;
@@ -239,16 +157,13 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
                 continue 'outer;
             }
         }
-        if left > 0 && fatal_signal() {
+        if left > 0 && fatal_signal_pending() {
             err = Some(EINTR);
             break;
         }
     }
-    // SAFETY: the read is done; the iocb and file are live.
-    unsafe {
-        (*iocb).ki_pos = pos as i64;
-        ffi::rpc_file_accessed(file);
-    }
+    iocb.set_pos(pos as i64);
+    iocb.file_accessed();
     match err {
         Some(e) if pos == start as u64 => e.to_errno() as isize,
         _ => (pos - start as u64) as isize,
@@ -259,21 +174,24 @@ unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::io
 /// if it is new (not up to date, contents undefined). `EINTR` if a fatal
 /// signal comes while it waits for the folio lock.
 ///
-/// # Safety
-///
-/// `inode` is a live regular file of ours whose `i_rwsem` the caller holds.
-unsafe fn get_or_create(inode: *mut bindings::inode, cache: &PageCache<'_>, index: u64, zeroed: bool) -> Result<(LockedFolio, bool)> {
+/// The caller holds `i_rwsem` (the guard), so only faults race it.
+fn get_or_create(
+    inode: &Inode,
+    _guard: &InodeGuard<'_>,
+    cache: &PageCache<'_>,
+    index: u64,
+    zeroed: bool,
+) -> Result<(LockedFolio, bool)> {
     loop {
         if let Some(folio) = cache.lookup_locked_killable(index)? {
             return Ok((folio, false));
         }
-        // SAFETY: function contract.
-        unsafe { inode::charge(inode, 1)? };
+        inode::charge(inode, 1)?;
         match cache.insert(index, zeroed) {
             Ok(folio) => return Ok((folio, true)),
             Err(e) => {
-                // SAFETY: charged just above.
-                unsafe { inode::uncharge(inode, 1) };
+                // Charged just above.
+                inode::uncharge(inode, 1);
                 // EEXIST: a fault created it meanwhile; take that one.
                 if e != EEXIST {
                     return Err(e);
@@ -283,15 +201,11 @@ unsafe fn get_or_create(inode: *mut bindings::inode, cache: &PageCache<'_>, inde
     }
 }
 
-/// Removes a folio this call created but could not fill.
-///
-/// # Safety
-///
-/// As for [`get_or_create`].
-unsafe fn discard_new(inode: *mut bindings::inode, cache: &PageCache<'_>, folio: LockedFolio) {
+/// Removes a folio this call created (charged by [`get_or_create`]) but
+/// could not fill.
+fn discard_new(inode: &Inode, cache: &PageCache<'_>, folio: LockedFolio) {
     let removed = cache.remove(folio);
-    // SAFETY: function contract; the pages were charged by `get_or_create`.
-    unsafe { inode::uncharge(inode, removed as u64) };
+    inode::uncharge(inode, removed as u64);
 }
 
 /// Copies `from` into the file at `pos`; returns bytes written.
@@ -300,25 +214,18 @@ unsafe fn discard_new(inode: *mut bindings::inode, cache: &PageCache<'_>, folio:
 /// page faults disabled (the source may be a mapping of this very folio),
 /// so the source is faulted in only after a copy came back empty, with no
 /// folio locked, and the page is tried again.
-///
-/// # Safety
-///
-/// `inode` is a live regular file of ours whose `i_rwsem` the caller
-/// holds; `from` is the VFS's source iterator.
-unsafe fn perform_write(inode: *mut bindings::inode, from: *mut bindings::iov_iter, mut pos: u64) -> (u64, Option<Error>) {
-    // SAFETY: function contract.
-    let cache = unsafe { cache_of(inode) };
+fn perform_write(inode: &Inode, guard: &InodeGuard<'_>, from: &mut IovIterSource<'_>, mut pos: u64) -> (u64, Option<Error>) {
+    let cache = cache_of(inode);
     let start = pos;
-    let mut left = iter_count(from);
+    let mut left = from.len() as u64;
     while left > 0 {
         let index = pos >> PAGE_SHIFT;
         let offset = (pos & (PAGE_SIZE - 1)) as usize;
         let bytes = (PAGE_SIZE as usize - offset).min(left as usize);
-        if fatal_signal() {
+        if fatal_signal_pending() {
             return (pos - start, Some(EINTR));
         }
-        // SAFETY: function contract.
-        let (folio, new) = match unsafe { get_or_create(inode, &cache, index, false) } {
+        let (folio, new) = match get_or_create(inode, guard, &cache, index, false) {
             Ok(found) => found,
             Err(e) => return (pos - start, Some(e)),
         };
@@ -334,19 +241,17 @@ unsafe fn perform_write(inode: *mut bindings::inode, from: *mut bindings::iov_it
             folio.zero(0, offset);
             folio.zero(offset + bytes, folio.size());
         }
-        // SAFETY: `from` per the contract; the folio is locked.
-        let copied = unsafe { folio.copy_from_iter_atomic(offset, bytes, from) };
+        let copied = folio.copy_from_iter_atomic(offset, bytes, from);
         if copied == 0 {
             // The source is not resident (or not readable): give back a
             // folio made for nothing, unlock, fault it in, try again.
             if new {
-                // SAFETY: function contract.
-                unsafe { discard_new(inode, &cache, folio) };
+                discard_new(inode, &cache, folio);
             } else {
                 drop(folio);
             }
-            // SAFETY: `from` per the contract; no folio locked.
-            if unsafe { bindings::fault_in_iov_iter_readable(from, bytes) } == bytes {
+            // No folio locked now.
+            if from.fault_in_readable(bytes) == bytes {
                 return (pos - start, Some(EFAULT));
             }
             continue;
@@ -359,49 +264,43 @@ unsafe fn perform_write(inode: *mut bindings::inode, from: *mut bindings::iov_it
         folio.mark_accessed();
         pos += copied as u64;
         left -= copied as u64;
-        if pos > i_size(inode) {
-            set_i_size(inode, pos);
+        if pos > inode.size() {
+            inode.set_size(guard, pos);
         }
         drop(folio);
-        // SAFETY: process context, no locks but `i_rwsem`.
-        unsafe { ffi::rpc_cond_resched() };
+        cond_resched();
     }
     (pos - start, None)
 }
 
 /// `file_operations.write_iter`.
 unsafe extern "C" fn write_iter(iocb: *mut bindings::kiocb, from: *mut bindings::iov_iter) -> isize {
-    // SAFETY: VFS arguments: a live kiocb of an open file of ours.
-    let file = unsafe { (*iocb).ki_filp };
-    // SAFETY: the file is open.
-    let inode = unsafe { file_inode(file) };
-    // SAFETY: reads the iocb's flags.
-    let _guard = if unsafe { ffi::rpc_iocb_nowait(iocb) } {
-        match InodeLock::try_lock(inode) {
+    // SAFETY: the VFS passes a live kiocb of an open file of ours and its
+    // source iterator, both ours until we return.
+    let (iocb, from) = unsafe { (Kiocb::from_raw(iocb), IovIterSource::from_raw(from)) };
+    write(iocb, from)
+}
+
+fn write(iocb: &Kiocb, from: &mut IovIterSource<'_>) -> isize {
+    let inode = iocb.inode();
+    let guard = if iocb.nowait() {
+        match inode.try_lock() {
             Some(g) => g,
             None => return EAGAIN.to_errno() as isize,
         }
     } else {
-        InodeLock::lock(inode)
+        inode.lock()
     };
-    // Limits, O_APPEND (moves ki_pos to EOF), RLIMIT_FSIZE.
-    // SAFETY: VFS arguments, `i_rwsem` held.
-    let ret = unsafe { bindings::generic_write_checks(iocb, from) };
+    let ret = iocb.write_checks(&guard, from);
     if ret <= 0 {
         return ret;
     }
-    // Strip setuid, update mtime/ctime.
-    // SAFETY: as above.
-    let ret = unsafe { bindings::kiocb_modified(iocb) };
-    if ret != 0 {
-        return ret as isize;
+    if let Err(e) = iocb.modified(&guard) {
+        return e.to_errno() as isize;
     }
-    // SAFETY: as above.
-    let pos = unsafe { (*iocb).ki_pos } as u64;
-    // SAFETY: a regular file of ours, `i_rwsem` held.
-    let (written, err) = unsafe { perform_write(inode, from, pos) };
-    // SAFETY: the iocb is live.
-    unsafe { (*iocb).ki_pos = (pos + written) as i64 };
+    let pos = iocb.pos() as u64;
+    let (written, err) = perform_write(inode, &guard, from, pos);
+    iocb.set_pos((pos + written) as i64);
     match err {
         Some(e) if written == 0 => e.to_errno() as isize,
         _ => written as isize,
@@ -423,19 +322,14 @@ fn zero_in_page(cache: &PageCache<'_>, index: u64, from: usize, to: usize) {
 }
 
 /// Punches the byte range `start..end` out of the file: whole pages leave
-/// the cache, partial pages are zeroed.
-///
-/// # Safety
-///
-/// `inode` is a live regular file of ours whose `i_rwsem` the caller holds.
-unsafe fn punch(inode: *mut bindings::inode, start: u64, end: u64) {
+/// the cache, partial pages are zeroed. `i_rwsem` held (the guard).
+fn punch(inode: &Inode, _guard: &InodeGuard<'_>, start: u64, end: u64) {
     if start >= end {
         return;
     }
-    // SAFETY: function contract.
-    let cache = unsafe { cache_of(inode) };
-    // SAFETY: the mapping lives as long as the inode; no folio lock held.
-    let _inval = unsafe { InvalidateLock::new(cache.mapping(), true) };
+    let cache = cache_of(inode);
+    // No folio lock held here (lock order).
+    let _inval = cache.mapping().invalidate_lock();
     let first_full = start.div_ceil(PAGE_SIZE);
     let end_full = end >> PAGE_SHIFT; // exclusive
     let (sp, so) = (start >> PAGE_SHIFT, (start & (PAGE_SIZE - 1)) as usize);
@@ -451,27 +345,20 @@ unsafe fn punch(inode: *mut bindings::inode, start: u64, end: u64) {
         }
     }
     if first_full < end_full {
-        let (from, len) = ((first_full << PAGE_SHIFT) as i64, ((end_full - first_full) << PAGE_SHIFT) as i64);
         // Private COW copies stay (as for tmpfs's punch); the file's pages go.
-        // SAFETY: the mapping is valid.
-        unsafe { bindings::unmap_mapping_range(cache.mapping(), from, len, 0) };
+        cache.mapping().unmap_range(first_full << PAGE_SHIFT, (end_full - first_full) << PAGE_SHIFT, false);
         let removed = cache.truncate_range(first_full, end_full - 1);
-        // SAFETY: function contract; those pages were charged.
-        unsafe { inode::uncharge(inode, removed) };
+        inode::uncharge(inode, removed);
     }
 }
 
-/// Changes the size of a regular file (`setattr` with `ATTR_SIZE`).
-///
-/// # Safety
-///
-/// `inode` is a live regular file of ours whose `i_rwsem` the caller holds.
-unsafe fn truncate(inode: *mut bindings::inode, new: u64) {
-    let old = i_size(inode);
-    // SAFETY: function contract.
-    let cache = unsafe { cache_of(inode) };
-    // SAFETY: as above; no folio lock held.
-    let _inval = unsafe { InvalidateLock::new(cache.mapping(), true) };
+/// Changes the size of a regular file (`setattr` with `ATTR_SIZE`);
+/// `i_rwsem` held (the guard).
+fn truncate(inode: &Inode, guard: &InodeGuard<'_>, new: u64) {
+    let old = inode.size();
+    let cache = cache_of(inode);
+    // No folio lock held here (lock order).
+    let _inval = cache.mapping().invalidate_lock();
     if new >= old {
         // Bytes past the old EOF in its last page may hold what a shared
         // mapping wrote beyond EOF: they must read as zeros now.
@@ -480,59 +367,51 @@ unsafe fn truncate(inode: *mut bindings::inode, new: u64) {
             let end = (((old >> PAGE_SHIFT) + 1) << PAGE_SHIFT).min(new);
             zero_in_page(&cache, old >> PAGE_SHIFT, o, (end - ((old >> PAGE_SHIFT) << PAGE_SHIFT)) as usize);
         }
-        set_i_size(inode, new);
+        inode.set_size(guard, new);
         return;
     }
     // New size first: faults beyond it now fail with SIGBUS (mmap.rs
     // checks i_size under the folio lock), so nothing maps what goes next.
-    set_i_size(inode, new);
+    inode.set_size(guard, new);
     let holebegin = new.div_ceil(PAGE_SIZE) << PAGE_SHIFT;
-    // SAFETY: the mapping is valid. even_cows: private copies of pages
-    // beyond EOF go too (SIGBUS semantics).
-    unsafe { bindings::unmap_mapping_range(cache.mapping(), holebegin as i64, 0, 1) };
+    // even_cows: private copies of pages beyond EOF go too (SIGBUS semantics).
+    cache.mapping().unmap_range(holebegin, 0, true);
     let o = (new & (PAGE_SIZE - 1)) as usize;
     if o != 0 {
         zero_in_page(&cache, new >> PAGE_SHIFT, o, PAGE_SIZE as usize);
     }
     let removed = cache.truncate_range(holebegin >> PAGE_SHIFT, MAX_INDEX);
     // A private COW fault that raced the first unmap (as truncate_pagecache).
-    // SAFETY: as above.
-    unsafe { bindings::unmap_mapping_range(cache.mapping(), holebegin as i64, 0, 1) };
-    // SAFETY: function contract; those pages were charged.
-    unsafe { inode::uncharge(inode, removed) };
+    cache.mapping().unmap_range(holebegin, 0, true);
+    inode::uncharge(inode, removed);
 }
 
-/// Drops all data of an inode being evicted and gives its blocks back.
-///
-/// # Safety
-///
-/// `inode` is a regular file of ours being evicted (nobody else uses it).
-pub(crate) unsafe fn evict_data(inode: *mut bindings::inode) {
-    // SAFETY: function contract.
-    let cache = unsafe { cache_of(inode) };
-    let removed = cache.truncate_range(0, MAX_INDEX);
-    // SAFETY: function contract; those pages were charged.
-    unsafe { inode::uncharge(inode, removed) };
+/// Drops all data of a regular file being evicted (nobody else can reach
+/// it) and gives its blocks back.
+pub(crate) fn evict_data(inode: &Inode) {
+    let removed = cache_of(inode).truncate_range(0, MAX_INDEX);
+    inode::uncharge(inode, removed);
 }
 
 /// `inode_operations.setattr` of regular files.
 unsafe extern "C" fn setattr(idmap: *mut bindings::mnt_idmap, dentry: *mut bindings::dentry, attr: *mut bindings::iattr) -> c_int {
-    // SAFETY: VFS callback arguments, `i_rwsem` held.
+    // SAFETY: VFS callback arguments: a positive dentry of ours, whose
+    // inode's `i_rwsem` the VFS holds for the call.
     unsafe {
-        let inode = (*dentry).d_inode;
         let ret = bindings::setattr_prepare(idmap, dentry, attr);
         if ret != 0 {
             return ret;
         }
+        let inode = Inode::from_raw((*dentry).d_inode);
         if (*attr).ia_valid & bindings::ATTR_SIZE != 0 {
             let new = (*attr).ia_size as u64;
-            if new != i_size(inode) {
-                truncate(inode, new);
+            if new != inode.size() {
+                truncate(inode, &InodeGuard::held_by_vfs(inode), new);
                 // As tmpfs: a size change updates mtime and ctime.
-                ffi::rpc_dir_touch(inode);
+                inode.touch_mtime_ctime();
             }
         }
-        bindings::setattr_copy(idmap, inode, attr);
+        bindings::setattr_copy(idmap, inode.as_raw(), attr);
         0
     }
 }
@@ -543,26 +422,20 @@ unsafe extern "C" fn setattr(idmap: *mut bindings::mnt_idmap, dentry: *mut bindi
 /// fault has made one up to date meanwhile (a mapping may have written it),
 /// so the file is as before except for what others wrote, which is kept
 /// (`shmem_fallocate()` undoes the same way, `unfalloc` in
-/// `shmem_undo_range()`).
-///
-/// # Safety
-///
-/// `inode` is a live regular file of ours whose `i_rwsem` the caller holds.
-unsafe fn allocate(inode: *mut bindings::inode, start: u64, end: u64) -> Result {
-    // SAFETY: function contract.
-    let cache = unsafe { cache_of(inode) };
+/// `shmem_undo_range()`). `i_rwsem` held (the guard).
+fn allocate(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64) -> Result {
+    let cache = cache_of(inode);
     let (first, last) = (start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT);
     // Runs of indices this call added, for the undo.
     let mut added: KVec<(u64, u64)> = KVec::new();
     let mut result = Ok(());
     let mut index = first;
     while index <= last {
-        if fatal_signal() {
+        if fatal_signal_pending() {
             result = Err(EINTR);
             break;
         }
-        // SAFETY: function contract.
-        match unsafe { get_or_create(inode, &cache, index, true) } {
+        match get_or_create(inode, guard, &cache, index, true) {
             Ok((folio, new)) => {
                 if new {
                     folio.mark_dirty();
@@ -572,8 +445,7 @@ unsafe fn allocate(inode: *mut bindings::inode, start: u64, end: u64) -> Result 
                             if let Err(e) = added.push((index, index), GFP_KERNEL) {
                                 drop(folio);
                                 // Keep the bookkeeping exact: undo this one now.
-                                // SAFETY: function contract.
-                                unsafe { undo_one(inode, &cache, index) };
+                                undo_one(inode, &cache, index);
                                 result = Err(e.into());
                                 break;
                             }
@@ -587,14 +459,12 @@ unsafe fn allocate(inode: *mut bindings::inode, start: u64, end: u64) -> Result 
             }
         }
         index += 1;
-        // SAFETY: process context.
-        unsafe { ffi::rpc_cond_resched() };
+        cond_resched();
     }
     if result.is_err() {
         for &(a, b) in added.iter() {
             for i in a..=b {
-                // SAFETY: function contract.
-                unsafe { undo_one(inode, &cache, i) };
+                undo_one(inode, &cache, i);
             }
         }
     }
@@ -602,14 +472,8 @@ unsafe fn allocate(inode: *mut bindings::inode, start: u64, end: u64) -> Result 
 }
 
 /// Zeroes the cached parts of the byte range `start..end`.
-///
-/// # Safety
-///
-/// As for [`allocate`].
-unsafe fn zero_range(inode: *mut bindings::inode, start: u64, end: u64) {
-    // SAFETY: function contract.
-    let cache = unsafe { cache_of(inode) };
-    cache.for_each_locked(start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT, |folio| {
+fn zero_range(inode: &Inode, _guard: &InodeGuard<'_>, start: u64, end: u64) {
+    cache_of(inode).for_each_locked(start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT, |folio| {
         let pos = folio.index() << PAGE_SHIFT;
         let from = start.saturating_sub(pos).min(folio.size() as u64) as usize;
         let to = (end - pos).min(folio.size() as u64) as usize;
@@ -623,15 +487,10 @@ unsafe fn zero_range(inode: *mut bindings::inode, start: u64, end: u64) {
 /// Removes the folio at `index` that [`allocate`] added, unless it is no
 /// longer fallocated: a fault made it up to date, and a mapping may have
 /// written to it since; that data stays.
-///
-/// # Safety
-///
-/// As for [`allocate`].
-unsafe fn undo_one(inode: *mut bindings::inode, cache: &PageCache<'_>, index: u64) {
+fn undo_one(inode: &Inode, cache: &PageCache<'_>, index: u64) {
     if let Some(folio) = cache.lookup_locked(index) {
         if !folio.is_uptodate() {
-            // SAFETY: function contract.
-            unsafe { discard_new(inode, cache, folio) };
+            discard_new(inode, cache, folio);
         }
     }
 }
@@ -641,44 +500,41 @@ unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i
     if mode & !(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE) != 0 {
         return EOPNOTSUPP.to_errno() as c_long;
     }
-    // SAFETY: the file is open.
-    let inode = unsafe { file_inode(file) };
+    // SAFETY: the VFS passes an open regular file of ours.
+    let inode = unsafe { Inode::of_file(file) };
     // vfs_fallocate() has checked offset >= 0, len > 0, no overflow.
     let (start, end) = (offset as u64, (offset + len) as u64);
-    let _guard = InodeLock::lock(inode);
+    let guard = inode.lock();
+    // SAFETY: `file` is open and `i_rwsem` is held, as `file_modified()`
+    // wants (it strips setuid and updates the times).
+    let modified = || unsafe { bindings::file_modified(file) } as c_long;
     if mode & FALLOC_FL_PUNCH_HOLE != 0 {
-        // SAFETY: a regular file of ours, `i_rwsem` held.
-        unsafe {
-            punch(inode, start, end);
-            return bindings::file_modified(file) as c_long;
-        }
+        punch(inode, &guard, start, end);
+        return modified();
     }
     if mode & FALLOC_FL_KEEP_SIZE == 0 {
         // SAFETY: live inode, `i_rwsem` held.
-        let ret = unsafe { bindings::inode_newsize_ok(inode, end as i64) };
+        let ret = unsafe { bindings::inode_newsize_ok(inode.as_raw(), end as i64) };
         if ret != 0 {
             return ret as c_long;
         }
     }
-    // SAFETY: as above.
-    let ret = unsafe { bindings::file_modified(file) };
+    let ret = modified();
     if ret != 0 {
-        return ret as c_long;
+        return ret;
     }
     // Allocate first: if that fails (ENOSPC), `allocate` has undone its
     // own pages that nobody has used since, and nothing else has changed.
-    // SAFETY: as above.
-    if let Err(e) = unsafe { allocate(inode, start, end) } {
+    if let Err(e) = allocate(inode, &guard, start, end) {
         return e.to_errno() as c_long;
     }
     if mode & FALLOC_FL_ZERO_RANGE != 0 {
         // Every page of the range is cached now: zero them in place (shared
         // mappings see the zeros; nothing leaves the cache).
-        // SAFETY: as above.
-        unsafe { zero_range(inode, start, end) };
+        zero_range(inode, &guard, start, end);
     }
-    if mode & FALLOC_FL_KEEP_SIZE == 0 && end > i_size(inode) {
-        set_i_size(inode, end);
+    if mode & FALLOC_FL_KEEP_SIZE == 0 && end > inode.size() {
+        inode.set_size(&guard, end);
     }
     0
 }
@@ -687,20 +543,19 @@ unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i
 /// cached page is data), the rest generic.
 unsafe extern "C" fn llseek(file: *mut bindings::file, offset: i64, whence: c_int) -> i64 {
     let whence_u = whence as u32;
-    // SAFETY: the file is open.
-    let inode = unsafe { file_inode(file) };
+    // SAFETY: the VFS passes an open regular file of ours.
+    let inode = unsafe { Inode::of_file(file) };
     if whence_u != bindings::SEEK_DATA && whence_u != bindings::SEEK_HOLE {
         // SAFETY: VFS arguments.
-        return unsafe { bindings::generic_file_llseek_size(file, offset, whence, i64::MAX, i_size(inode) as i64) };
+        return unsafe { bindings::generic_file_llseek_size(file, offset, whence, i64::MAX, inode.size() as i64) };
     }
-    let _guard = InodeLock::lock(inode);
-    let size = i_size(inode);
+    let _guard = inode.lock();
+    let size = inode.size();
     if offset < 0 || offset as u64 >= size {
         return ENXIO.to_errno() as i64;
     }
     let off = offset as u64;
-    // SAFETY: a regular file of ours, `i_rwsem` held.
-    let cache = unsafe { cache_of(inode) };
+    let cache = cache_of(inode);
     let (first, last) = (off >> PAGE_SHIFT, (size - 1) >> PAGE_SHIFT);
     let pos = if whence_u == bindings::SEEK_DATA {
         match cache.next_present(first, last) {
@@ -774,11 +629,9 @@ unsafe extern "C" fn rpc_read_folio(_file: *mut bindings::file, folio: *mut bind
     // and referenced until we return; we unlock it (when `folio` drops).
     let folio = unsafe { LockedFolio::from_lent_locked(folio) };
     // SAFETY: the folio is locked in the mapping of a regular file of ours,
-    // so the mapping and its inode are live.
-    let (inode, cache) = unsafe {
-        let inode = (*folio.mapping()).host;
-        (inode, cache_of(inode))
-    };
+    // so the mapping and its inode are live while we hold it.
+    let inode = unsafe { Mapping::from_raw(folio.mapping()) }.host();
+    let cache = cache_of(inode);
     if cache.is_ours(&folio) {
         folio.mark_uptodate();
         return 0;
@@ -787,11 +640,10 @@ unsafe extern "C" fn rpc_read_folio(_file: *mut bindings::file, folio: *mut bind
     // Beyond EOF there is no page to read (`shmem_read_folio()` says EINVAL
     // too); a truncate that lowers `i_size` after this check removes the
     // folio as any other, once we unlock it.
-    let res = if folio.index() >= i_size(inode).div_ceil(PAGE_SIZE) {
+    let res = if folio.index() >= inode.size().div_ceil(PAGE_SIZE) {
         Err(EINVAL)
     } else {
-        // SAFETY: a live regular file of ours.
-        unsafe { inode::charge(inode, 1) }
+        inode::charge(inode, 1)
     };
     if let Err(e) = res {
         cache.remove(folio);

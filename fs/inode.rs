@@ -17,6 +17,7 @@ use crate::fs::dir;
 use crate::glue::ffi::{self, OpsTable};
 use crate::fs::file;
 use crate::fs::super_block::SbInfo;
+use crate::glue::vfs::{Inode, NewInode};
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
@@ -94,54 +95,39 @@ impl RpcInode {
 /// count taken from the atomic and stored later, the two stores could land
 /// in the wrong order and leave a stale `i_blocks` behind.
 ///
-/// # Safety
-///
-/// `inode` is a live inode allocated by [`alloc_inode`].
-unsafe fn update_alloced(inode: *mut bindings::inode, f: impl FnOnce(u64) -> u64) -> u64 {
-    // SAFETY: function contract.
-    let rpc = unsafe { RpcInode::from_vfs(inode) };
+fn update_alloced(inode: &Inode, f: impl FnOnce(u64) -> u64) -> u64 {
+    let rpc = inode.rpc();
     // SAFETY: `inode` is live; `i_lock` is a leaf spinlock, taken here with
     // no other lock needed and released below before anything can sleep.
-    unsafe { ffi::rpc_inode_lock_blocks(inode) };
+    unsafe { ffi::rpc_inode_lock_blocks(inode.as_raw()) };
     let old = rpc.alloced.load(Ordering::Relaxed);
     let now = f(old);
     rpc.alloced.store(now, Ordering::Relaxed);
     // SAFETY: `i_blocks` is written under `i_lock`, as the VFS's
     // `inode_add_bytes()` does; `inode` is live.
     unsafe {
-        (*inode).i_blocks = now << (bindings::PAGE_SHIFT - 9);
-        ffi::rpc_inode_unlock_blocks(inode);
+        (*inode.as_raw()).i_blocks = now << (bindings::PAGE_SHIFT - 9);
+        ffi::rpc_inode_unlock_blocks(inode.as_raw());
     }
     old
 }
 
 /// Charges `pages` new pages of file data of `inode` to its superblock
 /// (`ENOSPC` past `size=`) and to the inode (`i_blocks`).
-///
-/// # Safety
-///
-/// `inode` is a live regular-file inode of this filesystem.
-pub(crate) unsafe fn charge(inode: *mut bindings::inode, pages: u64) -> Result {
-    // SAFETY: function contract; the superblock outlives its inodes.
-    unsafe { SbInfo::of((*inode).i_sb) }.take_blocks(pages)?;
-    // SAFETY: function contract.
-    unsafe { update_alloced(inode, |a| a + pages) };
+pub(crate) fn charge(inode: &Inode, pages: u64) -> Result {
+    inode.sb_info().take_blocks(pages)?;
+    update_alloced(inode, |a| a + pages);
     Ok(())
 }
 
-/// Gives back `pages` pages of `inode` that left its page cache.
-///
-/// # Safety
-///
-/// As for [`charge`]; the pages were charged by it.
-pub(crate) unsafe fn uncharge(inode: *mut bindings::inode, pages: u64) {
+/// Gives back `pages` pages of `inode` that left its page cache (they
+/// were charged by [`charge`]).
+pub(crate) fn uncharge(inode: &Inode, pages: u64) {
     if pages == 0 {
         return;
     }
-    // SAFETY: function contract.
-    unsafe { update_alloced(inode, |a| a - pages) };
-    // SAFETY: function contract; the superblock outlives its inodes.
-    unsafe { SbInfo::of((*inode).i_sb) }.put_blocks(pages);
+    update_alloced(inode, |a| a - pages);
+    inode.sb_info().put_blocks(pages);
 }
 
 /// `super_operations.alloc_inode`.
@@ -177,13 +163,13 @@ pub(crate) unsafe extern "C" fn free_inode(inode: *mut bindings::inode) {
 /// `inode` is a live inode of this filesystem whose page cache can only
 /// shrink under the caller (it holds `i_rwsem`, or the inode is being evicted).
 pub(crate) unsafe fn recalc(inode: *mut bindings::inode) {
-    // SAFETY: `i_mapping` is valid; `nrpages` is read once, like READ_ONCE.
-    let cached = unsafe { core::ptr::read_volatile(&raw const (*(*inode).i_mapping).nrpages) } as u64;
     // SAFETY: function contract.
-    let old = unsafe { update_alloced(inode, |a| a.min(cached)) };
+    let inode = unsafe { Inode::from_raw(inode) };
+    // SAFETY: `i_mapping` is valid; `nrpages` is read once, like READ_ONCE.
+    let cached = unsafe { core::ptr::read_volatile(&raw const (*inode.mapping().as_raw()).nrpages) } as u64;
+    let old = update_alloced(inode, |a| a.min(cached));
     if old > cached {
-        // SAFETY: function contract; the superblock outlives its inodes.
-        unsafe { SbInfo::of((*inode).i_sb) }.put_blocks(old - cached);
+        inode.sb_info().put_blocks(old - cached);
     }
 }
 
@@ -194,7 +180,7 @@ pub(crate) unsafe extern "C" fn evict_inode(inode: *mut bindings::inode) {
         if u32::from((*inode).i_mode) & bindings::S_IFMT == bindings::S_IFREG {
             // The module's own cache first (gives the blocks back); the
             // generic call then only finishes the mapping off.
-            file::evict_data(inode);
+            file::evict_data(Inode::from_raw(inode));
         }
         bindings::truncate_inode_pages_final(&raw mut (*inode).i_data);
         recalc(inode);
@@ -210,6 +196,13 @@ pub(crate) unsafe extern "C" fn evict_inode(inode: *mut bindings::inode) {
     }
 }
 
+/// Makes a new inode in directory `dir`, charged against `nr_inodes=`.
+pub(crate) fn new_in_dir(dir: &Inode, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
+    // SAFETY: `dir` is a live directory of this filesystem, so its
+    // superblock is live with its `SbInfo` set.
+    unsafe { new_inode((*dir.as_raw()).i_sb, dir.as_raw(), mode, dev) }
+}
+
 /// Makes a new inode, charged against `nr_inodes=` (`shmem_get_inode`).
 ///
 /// # Safety
@@ -221,7 +214,7 @@ pub(crate) unsafe fn new_inode(
     dir: *mut bindings::inode,
     mode: u16,
     dev: bindings::dev_t,
-) -> Result<*mut bindings::inode> {
+) -> Result<NewInode> {
     // SAFETY: function contract.
     let info = unsafe { SbInfo::of(sb) };
     info.take_inode()?;
@@ -255,8 +248,9 @@ pub(crate) unsafe fn new_inode(
                 ffi::rpc_inode_set_ops(inode, SPECIAL_INODE_OPS.as_ptr(), core::ptr::null());
             }
         }
+        // The reference `new_inode()` gave us.
+        Ok(NewInode::from_raw(inode))
     }
-    Ok(inode)
 }
 
 /// `setattr` for inodes other than regular files (see `file::setattr`):

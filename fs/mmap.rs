@@ -67,9 +67,11 @@
 //! dropped, which this handler does not do. The system calls (read, write,
 //! fallocate) wait killably.
 
-use crate::glue::ffi::{self, OpsTable};
-use crate::fs::file::{cache_of, InvalidateLock};
+use crate::fs::file::cache_of;
 use crate::fs::inode;
+use crate::glue::ffi::{self, OpsTable};
+use crate::cache::folio::LockedFolio;
+use crate::glue::vfs::Inode;
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -80,45 +82,57 @@ const OOM: VmFault = bindings::vm_fault_reason_VM_FAULT_OOM as VmFault;
 const LOCKED: VmFault = bindings::vm_fault_reason_VM_FAULT_LOCKED as VmFault;
 
 /// Whether page `index` lies at or beyond EOF.
-fn beyond_eof(inode: *mut bindings::inode, index: u64) -> bool {
-    // SAFETY: `inode` is the live inode of a mapped file.
-    let size = unsafe { ffi::rpc_i_size_read(inode) } as u64;
-    index >= size.div_ceil(bindings::PAGE_SIZE as u64)
+fn beyond_eof(inode: &Inode, index: u64) -> bool {
+    index >= inode.size().div_ceil(bindings::PAGE_SIZE as u64)
 }
 
 /// `vm_operations_struct.fault`.
 unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
     // SAFETY: the fault code passes a live `vm_fault` of a VMA mapping one
-    // of our regular files, which holds the file (and so the inode) open.
-    let (inode, index) = unsafe { (crate::fs::file::file_inode(ffi::rpc_vmf_file(vmf)), ffi::rpc_vmf_pgoff(vmf) as u64) };
-    // SAFETY: as above.
-    let cache = unsafe { cache_of(inode) };
+    // of our regular files, which holds the file (and so the inode) open
+    // until the fault returns.
+    let (inode, index) = unsafe { (Inode::of_file(ffi::rpc_vmf_file(vmf)), ffi::rpc_vmf_pgoff(vmf) as u64) };
+    match fault_locked(inode, index) {
+        Ok(folio) => {
+            // SAFETY: `vmf` is live; the page belongs to the folio whose
+            // lock and reference we hand over with VM_FAULT_LOCKED.
+            unsafe { (*vmf).page = folio.page_at(index) };
+            folio.into_raw_locked();
+            LOCKED
+        }
+        Err(code) => code,
+    }
+}
+
+/// The fault itself: the folio of page `index`, locked, still the file's
+/// and inside `i_size`, or the fault code to return.
+fn fault_locked(inode: &Inode, index: u64) -> core::result::Result<LockedFolio, VmFault> {
+    let cache = cache_of(inode);
     let folio = loop {
         if beyond_eof(inode, index) {
-            return SIGBUS;
+            return Err(SIGBUS);
         }
         if let Some(folio) = cache.lookup(index) {
             cache.stats().fault_window();
             let folio = folio.lock();
             // Seed 004: removed between the lookup and the lock? Then it
             // must not be mapped: look again.
-            if folio.mapping() == cache.mapping() {
+            if folio.mapping() == cache.mapping().as_raw() {
                 break folio;
             }
             cache.stats().fault_retried();
             continue;
         }
         // A hole: create the page, excluding truncate and punch.
-        // SAFETY: the mapping lives as long as the inode; no folio lock held.
-        let _inval = unsafe { InvalidateLock::new(cache.mapping(), false) };
+        // No folio lock held here (lock order).
+        let _inval = cache.mapping().invalidate_lock_shared();
         if beyond_eof(inode, index) {
-            return SIGBUS;
+            return Err(SIGBUS);
         }
-        // SAFETY: a live regular file of ours.
-        match unsafe { inode::charge(inode, 1) } {
+        match inode::charge(inode, 1) {
             Ok(()) => {}
-            Err(e) if e == ENOSPC => return SIGBUS,
-            Err(_) => return OOM,
+            Err(e) if e == ENOSPC => return Err(SIGBUS),
+            Err(_) => return Err(OOM),
         }
         match cache.insert(index, true) {
             Ok(folio) => {
@@ -127,10 +141,10 @@ unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
                 break folio;
             }
             Err(e) => {
-                // SAFETY: charged just above.
-                unsafe { inode::uncharge(inode, 1) };
+                // Charged just above.
+                inode::uncharge(inode, 1);
                 if e != EEXIST {
-                    return OOM;
+                    return Err(OOM);
                 }
             }
         }
@@ -138,7 +152,7 @@ unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
     // Seed 004, the size half of the re-check: a truncate that set `i_size`
     // below this page before we locked it will remove it once we unlock.
     if beyond_eof(inode, index) {
-        return SIGBUS;
+        return Err(SIGBUS);
     }
     // Fallocated and never written (file.rs): zeroed when it was made; the
     // first fault makes it data, under the folio lock, so a failing
@@ -147,11 +161,7 @@ unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
     if !folio.is_uptodate() {
         folio.mark_uptodate();
     }
-    // SAFETY: `vmf` is live; the page belongs to the folio whose lock and
-    // reference we hand over with VM_FAULT_LOCKED.
-    unsafe { (*vmf).page = folio.page_at(index) };
-    folio.into_raw_locked();
-    LOCKED
+    Ok(folio)
 }
 
 static VM_OPS: OpsTable<bindings::vm_operations_struct> = OpsTable(bindings::vm_operations_struct {

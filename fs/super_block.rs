@@ -140,7 +140,7 @@ unsafe extern "C" fn rpc_fill_super(sb: *mut bindings::super_block, fc: *mut bin
     let mode = bindings::S_IFDIR as u16 | root.mode;
     // SAFETY: `sb` is our superblock; no parent directory for the root.
     let inode = match unsafe { inode::new_inode(sb, core::ptr::null_mut(), mode, 0) } {
-        Ok(inode) => inode,
+        Ok(inode) => inode.into_raw(),
         Err(e) => return e.to_errno(),
     };
     // SAFETY: `inode` is a new inode nobody else sees yet.

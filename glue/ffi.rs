@@ -94,7 +94,6 @@ extern "C" {
     pub(crate) fn rpc_file_accessed(file: *mut bindings::file);
     pub(crate) fn rpc_file_open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int;
 
-    pub(crate) fn rpc_iov_iter_count(iter: *const bindings::iov_iter) -> usize;
     pub(crate) fn rpc_iocb_nowait(iocb: *const bindings::kiocb) -> bool;
     pub(crate) fn rpc_vmf_pgoff(vmf: *const bindings::vm_fault) -> c_ulong;
     pub(crate) fn rpc_vmf_file(vmf: *const bindings::vm_fault) -> *mut bindings::file;

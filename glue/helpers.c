@@ -356,11 +356,6 @@ int rpc_file_open(struct inode *inode, struct file *file)
 	return generic_file_open(inode, file);
 }
 
-size_t rpc_iov_iter_count(const struct iov_iter *iter)
-{
-	return iov_iter_count(iter);
-}
-
 bool rpc_iocb_nowait(const struct kiocb *iocb)
 {
 	return iocb->ki_flags & IOCB_NOWAIT;

@@ -80,7 +80,6 @@ struct iov_iter;
 struct kiocb;
 struct vm_fault;
 struct xa_state;
-size_t rpc_iov_iter_count(const struct iov_iter *iter);
 bool rpc_iocb_nowait(const struct kiocb *iocb);
 pgoff_t rpc_vmf_pgoff(const struct vm_fault *vmf);
 struct file *rpc_vmf_file(const struct vm_fault *vmf);

@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Typed handles on the VFS objects the data path touches: [`Inode`],
+//! [`Mapping`], [`Kiocb`], and lock guards whose existence says the lock is
+//! held ([`InodeGuard`] for `i_rwsem`, [`InvalidateGuard`] for the
+//! mapping's `invalidate_lock`).
+//!
+//! Each wraps the C object in place (`#[repr(transparent)]` over
+//! [`Opaque`]), as the `kernel` crate's own `File` and `IovIterSource` do:
+//! a `&Inode` is the `struct inode *` the VFS passed, and holding the
+//! reference is what keeps it live. The raw pointer is turned into a
+//! reference once, in the `extern "C"` trampoline that received it
+//! (`from_raw`, the one `unsafe` step, whose contract is stated there);
+//! everything above is safe Rust. The file I/O iterators are the `kernel`
+//! crate's [`kernel::iov::IovIterSource`] and [`kernel::iov::IovIterDest`];
+//! its `kernel::fs::Kiocb` is not used, as it is built for miscdevices
+//! (typed `private_data`), which regular files of a filesystem are not.
+
+use crate::cache::stats::Stats;
+use crate::fs::inode::RpcInode;
+use crate::fs::super_block::SbInfo;
+use crate::glue::ffi;
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::iov::{IovIterDest, IovIterSource};
+use kernel::types::Opaque;
+
+/// An inode of this filesystem (the `vfs_inode` of an [`RpcInode`]).
+///
+/// # Invariants
+///
+/// The wrapped `struct inode` is live and belongs to this filesystem, so
+/// its superblock's `s_fs_info` is an [`SbInfo`] and it is embedded in an
+/// `RpcInode`.
+#[repr(transparent)]
+pub(crate) struct Inode(Opaque<bindings::inode>);
+
+impl Inode {
+    /// # Safety
+    ///
+    /// `ptr` is an inode of this filesystem that stays live for `'a` (the
+    /// caller holds a reference, an open file, or the VFS lends it for the
+    /// callback in which `'a` ends).
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::inode) -> &'a Inode {
+        // SAFETY: `Inode` is a transparent wrapper; the contract gives the
+        // type invariant for `'a`.
+        unsafe { &*ptr.cast::<Inode>() }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::inode {
+        self.0.get()
+    }
+
+    /// `i_size_read()`: safe without locks (the VFS's seqcount/word read).
+    pub(crate) fn size(&self) -> u64 {
+        // SAFETY: live inode (type invariant).
+        unsafe { ffi::rpc_i_size_read(self.as_raw()) as u64 }
+    }
+
+    /// `i_size_write()`: writers are serialised by `i_rwsem`, which the
+    /// guard proves is held.
+    pub(crate) fn set_size(&self, guard: &InodeGuard<'_>, size: u64) {
+        debug_assert!(core::ptr::eq(guard.0, self));
+        // SAFETY: live inode; `i_rwsem` held (the guard), so no other
+        // writer of `i_size`.
+        unsafe { ffi::rpc_i_size_write(self.as_raw(), size as i64) }
+    }
+
+    /// The inode's page cache mapping (`i_mapping`, fixed at creation).
+    pub(crate) fn mapping(&self) -> &Mapping {
+        // SAFETY: `i_mapping` of a live inode is a live mapping owned by
+        // it (its `i_data`); it is never changed for our inodes.
+        unsafe { Mapping::from_raw((*self.as_raw()).i_mapping) }
+    }
+
+    /// The mounted instance's state.
+    pub(crate) fn sb_info(&self) -> &SbInfo {
+        // SAFETY: the superblock outlives its inodes, and its `SbInfo` is
+        // set before the first inode is made and freed after the last one
+        // (type invariant: an inode of this filesystem).
+        unsafe { SbInfo::of((*self.as_raw()).i_sb) }
+    }
+
+    /// The mount's page-cache statistics.
+    pub(crate) fn stats(&self) -> &Stats {
+        self.sb_info().stats()
+    }
+
+    /// The module's own part of the inode.
+    pub(crate) fn rpc(&self) -> &RpcInode {
+        // SAFETY: every inode of this filesystem is the `vfs_inode` of an
+        // `RpcInode` (type invariant).
+        unsafe { RpcInode::from_vfs(self.as_raw()) }
+    }
+
+    /// Takes `i_rwsem` exclusively (may sleep).
+    pub(crate) fn lock(&self) -> InodeGuard<'_> {
+        // SAFETY: live inode; process context (callers are system calls).
+        unsafe { ffi::rpc_inode_lock(self.as_raw()) };
+        InodeGuard(self, true)
+    }
+
+    /// Takes `i_rwsem` exclusively if it is free.
+    pub(crate) fn try_lock(&self) -> Option<InodeGuard<'_>> {
+        // SAFETY: live inode.
+        unsafe { ffi::rpc_inode_trylock(self.as_raw()) }.then_some(InodeGuard(self, true))
+    }
+
+    /// Sets mtime and ctime to now (`inode_set_mtime_to_ts(inode,
+    /// inode_set_ctime_current(inode))`).
+    pub(crate) fn touch_mtime_ctime(&self) {
+        // SAFETY: live inode; callers hold `i_rwsem`, as the VFS does for
+        // timestamp updates.
+        unsafe { ffi::rpc_dir_touch(self.as_raw()) }
+    }
+}
+
+/// `i_rwsem` of an [`Inode`], held exclusively for the guard's lifetime.
+pub(crate) struct InodeGuard<'a>(&'a Inode, bool);
+
+impl<'a> InodeGuard<'a> {
+    /// A guard for an `i_rwsem` that the VFS took before calling us
+    /// (`setattr`); dropping it does not unlock.
+    ///
+    /// # Safety
+    ///
+    /// The caller's caller holds `inode`'s `i_rwsem` exclusively for `'a`.
+    pub(crate) unsafe fn held_by_vfs(inode: &'a Inode) -> Self {
+        InodeGuard(inode, false)
+    }
+}
+
+impl Drop for InodeGuard<'_> {
+    fn drop(&mut self) {
+        if self.1 {
+            // SAFETY: taken in `Inode::lock`/`try_lock`.
+            unsafe { ffi::rpc_inode_unlock(self.0.as_raw()) }
+        }
+    }
+}
+
+/// The page cache mapping (`struct address_space`) of a regular file of
+/// this filesystem.
+///
+/// # Invariants
+///
+/// The wrapped mapping is live: it is the `i_data` of a live inode of
+/// this filesystem.
+#[repr(transparent)]
+pub(crate) struct Mapping(Opaque<bindings::address_space>);
+
+impl Mapping {
+    /// # Safety
+    ///
+    /// `ptr` is the mapping of an inode of this filesystem that stays live
+    /// for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::address_space) -> &'a Mapping {
+        // SAFETY: transparent wrapper; the contract gives the invariant.
+        unsafe { &*ptr.cast::<Mapping>() }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::address_space {
+        self.0.get()
+    }
+
+    /// The inode that owns the mapping.
+    pub(crate) fn host(&self) -> &Inode {
+        // SAFETY: `host` of a live mapping of ours is its live inode, which
+        // outlives it (the mapping is embedded in it).
+        unsafe { Inode::from_raw((*self.as_raw()).host) }
+    }
+
+    /// The mapping's gfp mask (`mapping_gfp_mask()`).
+    pub(crate) fn gfp(&self) -> bindings::gfp_t {
+        // SAFETY: live mapping.
+        unsafe { ffi::rpc_mapping_gfp(self.as_raw()) }
+    }
+
+    /// The XArray of its folios (`i_pages`), for the page cache's walks.
+    pub(crate) fn i_pages(&self) -> *mut bindings::xarray {
+        // SAFETY: live mapping; only the field's address is taken.
+        unsafe { &raw mut (*self.as_raw()).i_pages }
+    }
+
+    /// `unmap_mapping_range()`: zaps the page tables mapping `len` bytes
+    /// from `start` (to EOF if 0); `even_cows` also drops private copies.
+    pub(crate) fn unmap_range(&self, start: u64, len: u64, even_cows: bool) {
+        // SAFETY: live mapping; the call takes `i_mmap_rwsem` itself.
+        unsafe { bindings::unmap_mapping_range(self.as_raw(), start as i64, len as i64, c_int::from(even_cows)) }
+    }
+
+    /// Takes `invalidate_lock` exclusively: no fault can add a folio
+    /// meanwhile. No folio lock may be held (lock order, page_cache.rs).
+    pub(crate) fn invalidate_lock(&self) -> InvalidateGuard<'_> {
+        // SAFETY: live mapping; may sleep (process context).
+        unsafe { ffi::rpc_invalidate_lock(self.as_raw(), true) };
+        InvalidateGuard(self, true)
+    }
+
+    /// Takes `invalidate_lock` shared (a fault adding a folio).
+    pub(crate) fn invalidate_lock_shared(&self) -> InvalidateGuard<'_> {
+        // SAFETY: as above.
+        unsafe { ffi::rpc_invalidate_lock(self.as_raw(), false) };
+        InvalidateGuard(self, false)
+    }
+}
+
+/// A mapping's `invalidate_lock`, held (exclusively if `.1`) for the
+/// guard's lifetime.
+pub(crate) struct InvalidateGuard<'a>(&'a Mapping, bool);
+
+impl Drop for InvalidateGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: taken in `Mapping::invalidate_lock*` in this mode.
+        unsafe { ffi::rpc_invalidate_unlock(self.0.as_raw(), self.1) }
+    }
+}
+
+/// The I/O control block of a read or write (`struct kiocb`).
+///
+/// # Invariants
+///
+/// The wrapped kiocb is live and belongs to an open regular file of this
+/// filesystem, for the duration of the `read_iter`/`write_iter` call.
+#[repr(transparent)]
+pub(crate) struct Kiocb(Opaque<bindings::kiocb>);
+
+impl Kiocb {
+    /// # Safety
+    ///
+    /// `ptr` is the kiocb the VFS passed to `read_iter`/`write_iter` of a
+    /// regular file of ours, and `'a` ends with that call.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::kiocb) -> &'a Kiocb {
+        // SAFETY: transparent wrapper; the contract gives the invariant.
+        unsafe { &*ptr.cast::<Kiocb>() }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::kiocb {
+        self.0.get()
+    }
+
+    /// The file position of the I/O (`ki_pos`).
+    pub(crate) fn pos(&self) -> i64 {
+        // SAFETY: live kiocb, ours for the call (type invariant).
+        unsafe { (*self.as_raw()).ki_pos }
+    }
+
+    pub(crate) fn set_pos(&self, pos: i64) {
+        // SAFETY: as above; only this call uses the kiocb meanwhile.
+        unsafe { (*self.as_raw()).ki_pos = pos }
+    }
+
+    /// `IOCB_NOWAIT`: the caller wants `EAGAIN` rather than a wait.
+    pub(crate) fn nowait(&self) -> bool {
+        // SAFETY: live kiocb.
+        unsafe { ffi::rpc_iocb_nowait(self.as_raw()) }
+    }
+
+    /// The open file (`ki_filp`).
+    pub(crate) fn file(&self) -> *mut bindings::file {
+        // SAFETY: live kiocb.
+        unsafe { (*self.as_raw()).ki_filp }
+    }
+
+    /// The inode of the open file (`file_inode(ki_filp)`).
+    pub(crate) fn inode(&self) -> &Inode {
+        // SAFETY: an open file of ours holds its inode for the whole call;
+        // `f_inode` never changes while it is open.
+        unsafe { Inode::from_raw((*self.file()).f_inode) }
+    }
+
+    /// `file_accessed()`: atime, as the mount's options say.
+    pub(crate) fn file_accessed(&self) {
+        // SAFETY: the file is open.
+        unsafe { ffi::rpc_file_accessed(self.file()) }
+    }
+}
+
+impl Inode {
+    /// The inode an open file refers to (`file_inode()`).
+    ///
+    /// # Safety
+    ///
+    /// `file` is an open regular file of this filesystem, kept open for `'a`.
+    pub(crate) unsafe fn of_file<'a>(file: *const bindings::file) -> &'a Inode {
+        // SAFETY: an open file holds its inode; `f_inode` never changes
+        // while it is open.
+        unsafe { Inode::from_raw((*file).f_inode) }
+    }
+}
+
+/// What the data path needs of a destination iterator beyond what
+/// [`IovIterDest`] offers.
+pub(crate) trait IovDestExt {
+    /// Writes `bytes` zeros (`iov_iter_zero()`); returns how many it could.
+    fn zero(&mut self, bytes: usize) -> usize;
+}
+
+impl IovDestExt for IovIterDest<'_> {
+    fn zero(&mut self, bytes: usize) -> usize {
+        // SAFETY: a valid destination iterator (type invariant of
+        // `IovIterDest`), written through its C method.
+        unsafe { bindings::iov_iter_zero(bytes, self.as_raw()) }
+    }
+}
+
+/// What the write path needs of a source iterator beyond what
+/// [`IovIterSource`] offers.
+pub(crate) trait IovSourceExt {
+    /// Faults in up to `bytes` of the source for reading
+    /// (`fault_in_iov_iter_readable()`); returns how many could *not* be.
+    fn fault_in_readable(&mut self, bytes: usize) -> usize;
+}
+
+impl IovSourceExt for IovIterSource<'_> {
+    fn fault_in_readable(&mut self, bytes: usize) -> usize {
+        // SAFETY: a valid source iterator (type invariant); the call only
+        // touches the user pages it describes.
+        unsafe { bindings::fault_in_iov_iter_readable(self.as_raw(), bytes) }
+    }
+}
+
+impl Kiocb {
+    /// `generic_write_checks()`: limits, `O_APPEND` (moves `ki_pos` to EOF),
+    /// `RLIMIT_FSIZE`; the bytes that may be written (the source is
+    /// truncated to them), 0, or a negative errno. Needs `i_rwsem`.
+    pub(crate) fn write_checks(&self, _guard: &InodeGuard<'_>, from: &mut IovIterSource<'_>) -> isize {
+        // SAFETY: live kiocb and source iterator of this write; `i_rwsem`
+        // held (the guard).
+        unsafe { bindings::generic_write_checks(self.as_raw(), from.as_raw()) }
+    }
+
+    /// `kiocb_modified()`: strips setuid/setgid, updates mtime/ctime.
+    pub(crate) fn modified(&self, _guard: &InodeGuard<'_>) -> Result {
+        // SAFETY: live kiocb of this write; `i_rwsem` held (the guard).
+        kernel::error::to_result(unsafe { bindings::kiocb_modified(self.as_raw()) })
+    }
+}
+
+/// Whether the current task has a fatal signal pending (a long system call
+/// gives up with `EINTR`).
+pub(crate) fn fatal_signal_pending() -> bool {
+    // SAFETY: reads the current task's signal state; no precondition.
+    unsafe { ffi::rpc_fatal_signal_pending() }
+}
+
+/// A scheduling point in a long loop of a system call (`cond_resched()`).
+/// Callers hold no spinlock and are not in an RCU read section (the
+/// kernel's debug checks report it if they are).
+pub(crate) fn cond_resched() {
+    // SAFETY: no memory-safety precondition; sleeping in atomic context
+    // is a bug the kernel reports, not undefined behaviour.
+    unsafe { ffi::rpc_cond_resched() }
+}
+
+impl Inode {
+    /// The number of links (`i_nlink`).
+    pub(crate) fn nlink(&self) -> u32 {
+        // SAFETY: live inode; a plain read, as the VFS's own readers do.
+        unsafe { ffi::rpc_inode_nlink(self.as_raw()) }
+    }
+
+    /// The file type bits of `i_mode` (`S_IFMT`).
+    pub(crate) fn file_type(&self) -> u32 {
+        // SAFETY: live inode; the type bits never change after creation.
+        u32::from(unsafe { (*self.as_raw()).i_mode }) & bindings::S_IFMT
+    }
+
+    pub(crate) fn is_dir(&self) -> bool {
+        self.file_type() == bindings::S_IFDIR
+    }
+
+    /// `inc_nlink()`; the caller holds the inode's `i_rwsem` or the VFS
+    /// does for it (a directory gaining a subdirectory).
+    pub(crate) fn inc_nlink(&self, _guard: &InodeGuard<'_>) {
+        // SAFETY: live inode, its `i_rwsem` held.
+        unsafe { bindings::inc_nlink(self.as_raw()) }
+    }
+
+    /// `drop_nlink()`; as for [`Self::inc_nlink`].
+    pub(crate) fn drop_nlink(&self, _guard: &InodeGuard<'_>) {
+        // SAFETY: live inode, its `i_rwsem` held; callers drop only links
+        // that exist (rename over a directory, whose count is at least 2).
+        unsafe { bindings::drop_nlink(self.as_raw()) }
+    }
+}
+
+/// A dentry the VFS passed to a namespace operation (`struct dentry`).
+///
+/// # Invariants
+///
+/// The wrapped dentry is live, on this filesystem, for the callback.
+#[repr(transparent)]
+pub(crate) struct Dentry(Opaque<bindings::dentry>);
+
+impl Dentry {
+    /// # Safety
+    ///
+    /// `ptr` is a dentry of this filesystem that the VFS lends for the
+    /// callback in which `'a` ends.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::dentry) -> &'a Dentry {
+        // SAFETY: transparent wrapper; the contract gives the invariant.
+        unsafe { &*ptr.cast::<Dentry>() }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::dentry {
+        self.0.get()
+    }
+
+    /// The inode of a positive dentry (`d_inode`), `None` if negative.
+    pub(crate) fn inode(&self) -> Option<&Inode> {
+        // SAFETY: live dentry; the VFS holds the parent's `i_rwsem`, so
+        // `d_inode` cannot change during the callback, and a positive
+        // dentry holds its inode.
+        let inode = unsafe { (*self.as_raw()).d_inode };
+        // SAFETY: as above, and the inode is one of this filesystem's.
+        (!inode.is_null()).then(|| unsafe { Inode::from_raw(inode) })
+    }
+
+    /// `simple_empty()`: a directory with no entries but `.` and `..`
+    /// (true for anything that is not a directory with children).
+    pub(crate) fn is_empty(&self) -> bool {
+        // SAFETY: live dentry; `simple_empty` takes the locks it needs.
+        unsafe { bindings::simple_empty(self.as_raw()) != 0 }
+    }
+}
+
+/// An inode reference this code holds and has not handed over yet: a new
+/// inode before it is published under a dentry. Dropping it is `iput()`.
+pub(crate) struct NewInode(core::ptr::NonNull<bindings::inode>);
+
+impl NewInode {
+    /// # Safety
+    ///
+    /// `ptr` is an inode of this filesystem on which the caller owns a
+    /// reference, handed over to the result.
+    pub(crate) unsafe fn from_raw(ptr: *mut bindings::inode) -> Self {
+        // SAFETY: a live inode is not null.
+        NewInode(unsafe { core::ptr::NonNull::new_unchecked(ptr) })
+    }
+
+    /// `security_inode_init_security()` for a new inode in `dir`.
+    pub(crate) fn init_security(&self, dir: &Inode, dentry: &Dentry) -> Result {
+        // SAFETY: a new inode, not yet reachable by others; `dir` and
+        // `dentry` are the live parent and negative dentry it is made for.
+        kernel::error::to_result(unsafe { ffi::rpc_security_init(self.0.as_ptr(), dir.as_raw(), dentry.as_raw()) })
+    }
+
+    /// Makes the new inode a symlink to `target` (NUL included, at most a
+    /// page): short targets inline in `i_link`, long ones in a page of the
+    /// inode's own (generic) page cache, as tmpfs keeps them. `st_size` is
+    /// the target's length without the NUL.
+    pub(crate) fn set_symlink(&self, target: &CStr, inline_max: usize) -> Result {
+        let len = target.to_bytes_with_nul().len();
+        let inode = self.0.as_ptr();
+        // SAFETY: a new inode nobody else can reach yet; `target` holds
+        // `len` bytes.
+        let err = unsafe {
+            if len <= inline_max {
+                ffi::rpc_symlink_inline(inode, target.as_char_ptr(), len)
+            } else {
+                ffi::rpc_inode_set_ops(inode, &raw const bindings::page_symlink_inode_operations, core::ptr::null());
+                // page_get_link() maps the page with folio_address(): no highmem.
+                bindings::inode_nohighmem(inode);
+                bindings::page_symlink(inode, target.as_char_ptr(), len as c_int)
+            }
+        };
+        kernel::error::to_result(err)?;
+        // SAFETY: as above: no other writer of `i_size` yet.
+        unsafe { ffi::rpc_i_size_write(inode, len as i64 - 1) };
+        Ok(())
+    }
+
+    /// Publishes the inode under `dentry` (`d_make_persistent()`, as ramfs
+    /// and tmpfs): the dentry takes our reference, and the dcache keeps it.
+    pub(crate) fn publish(self, dentry: &Dentry) {
+        let inode = self.0.as_ptr();
+        core::mem::forget(self);
+        // SAFETY: `dentry` is the negative dentry the VFS is creating, its
+        // parent locked; the reference we owned passes to it.
+        unsafe { bindings::d_make_persistent(dentry.as_raw(), inode) };
+    }
+
+    /// Hands the reference back to C code that consumes it (`d_make_root()`).
+    pub(crate) fn into_raw(self) -> *mut bindings::inode {
+        let inode = self.0.as_ptr();
+        core::mem::forget(self);
+        inode
+    }
+}
+
+impl Drop for NewInode {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference (type invariant); `iput` may evict
+        // the inode, which gives back what it was charged.
+        unsafe { bindings::iput(self.0.as_ptr()) }
+    }
+}
+
+/// The VFS's `simple_*` namespace helpers on typed arguments. Each is
+/// called from a namespace operation, with the locks the VFS takes for it
+/// (the parents' `i_rwsem`, the victims', the rename mutex) held.
+pub(crate) mod simple {
+    use super::{Dentry, Inode};
+    use kernel::bindings;
+    use kernel::error::{to_result, Result};
+
+    /// `simple_link()`: `new` in `dir` becomes another name of `old`'s inode.
+    pub(crate) fn link(old: &Dentry, dir: &Inode, new: &Dentry) -> Result {
+        // SAFETY: live dentries and directory of a `link` callback.
+        to_result(unsafe { bindings::simple_link(old.as_raw(), dir.as_raw(), new.as_raw()) })
+    }
+
+    /// `simple_unlink()`: drops the name and a link of its inode.
+    pub(crate) fn unlink(dir: &Inode, dentry: &Dentry) -> Result {
+        // SAFETY: live directory and positive dentry of an unlink.
+        to_result(unsafe { bindings::simple_unlink(dir.as_raw(), dentry.as_raw()) })
+    }
+
+    /// `simple_rmdir()`: an empty directory goes.
+    pub(crate) fn rmdir(dir: &Inode, dentry: &Dentry) -> Result {
+        // SAFETY: live directory and positive dentry of an rmdir.
+        to_result(unsafe { bindings::simple_rmdir(dir.as_raw(), dentry.as_raw()) })
+    }
+
+    /// `simple_rename_exchange()`: two names swap their inodes.
+    pub(crate) fn rename_exchange(old_dir: &Inode, old: &Dentry, new_dir: &Inode, new: &Dentry) -> Result {
+        // SAFETY: live arguments of a `rename` callback with
+        // RENAME_EXCHANGE; both dentries are positive.
+        to_result(unsafe {
+            bindings::simple_rename_exchange(old_dir.as_raw(), old.as_raw(), new_dir.as_raw(), new.as_raw())
+        })
+    }
+
+    /// `simple_rename_timestamp()`: ctime/mtime of a rename.
+    pub(crate) fn rename_timestamp(old_dir: &Inode, old: &Dentry, new_dir: &Inode, new: &Dentry) {
+        // SAFETY: live arguments of a `rename` callback.
+        unsafe { bindings::simple_rename_timestamp(old_dir.as_raw(), old.as_raw(), new_dir.as_raw(), new.as_raw()) }
+    }
+}

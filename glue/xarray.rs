@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The XArray cursor the page cache walks with (`struct xa_state`, see
+//! `Documentation/core-api/xarray.rst`), over the C API and, for the steps
+//! taken on every page, spelled out in Rust.
+//!
+//! `kernel::xarray::XArray` owns the entries it stores (`ForeignOwnable`)
+//! and offers no cursor; a mapping's `i_pages` belongs to the page cache,
+//! whose entries are folio pointers and whose walks need `xas_next()` /
+//! `xas_find()` / `xas_reload()` under RCU, so the module keeps this thin
+//! cursor of its own.
+
+use crate::glue::ffi;
+use crate::glue::vfs::Mapping;
+use core::marker::PhantomData;
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::sync::rcu;
+
+/// Entry encodings and the node size of `include/linux/xarray.h` that the
+/// walks below use on every step. They are `static inline`s and macros in
+/// C; spelled out here so that a lookup is not a chain of out-of-line
+/// calls, and checked against the C definitions when the module loads
+/// ([`check_xa_encodings`]).
+const XA_RETRY_ENTRY: usize = (256 << 2) | 2; // xa_mk_internal(256)
+const XA_ZERO_ENTRY: usize = (257 << 2) | 2; // xa_mk_internal(257)
+const XAS_RESTART: usize = 3;
+const XA_CHUNK_SIZE: usize = 64; // 1 << XA_CHUNK_SHIFT (without CONFIG_BASE_SMALL)
+const XA_CHUNK_MASK: usize = XA_CHUNK_SIZE - 1;
+
+/// Fails module load if the encodings above are not the kernel's.
+pub(crate) fn check_xa_encodings() -> Result {
+    // SAFETY: compares constants; touches no memory.
+    if unsafe { ffi::rpc_xa_encodings_match(XA_RETRY_ENTRY, XA_ZERO_ENTRY, XAS_RESTART, XA_CHUNK_SIZE) } {
+        Ok(())
+    } else {
+        pr_err!("XArray entry encodings differ from this kernel's; rebuild the module\n");
+        Err(EINVAL)
+    }
+}
+
+/// A mapping's XArray lock (`xa_lock_irq(&mapping->i_pages)`), held for
+/// the guard's lifetime: the innermost lock, interrupts off.
+pub(crate) struct XaLockIrq<'a>(&'a Mapping);
+
+impl<'a> XaLockIrq<'a> {
+    pub(crate) fn new(mapping: &'a Mapping) -> Self {
+        // SAFETY: live mapping; the lock is irq-safe and taken with no
+        // other spinlock of the page cache held (lock order, page_cache.rs).
+        unsafe { ffi::rpc_xa_lock_irq(mapping.i_pages()) };
+        XaLockIrq(mapping)
+    }
+}
+
+impl Drop for XaLockIrq<'_> {
+    fn drop(&mut self) {
+        // SAFETY: taken in `new`.
+        unsafe { ffi::rpc_xa_unlock_irq(self.0.i_pages()) }
+    }
+}
+
+/// A cursor into a mapping's XArray (`struct xa_state`); see
+/// `Documentation/core-api/xarray.rst`.
+///
+/// # Invariants
+///
+/// For `'a` the XArray is live (the mapping is borrowed) and its nodes
+/// cannot be freed under the cursor: the caller holds an RCU read section
+/// or the XArray lock, borrowed for `'a` too.
+pub(crate) struct XaState<'a>(bindings::xa_state, PhantomData<&'a Mapping>);
+
+impl<'a> XaState<'a> {
+    /// `XA_STATE(xas, &mapping->i_pages, index)`, for a walk under RCU.
+    pub(crate) fn new(mapping: &'a Mapping, _rcu: &'a rcu::Guard, index: u64) -> Self {
+        Self::at(mapping, index)
+    }
+
+    /// The same, for a walk (or a store) under the XArray lock.
+    pub(crate) fn new_locked(lock: &'a XaLockIrq<'_>, index: u64) -> Self {
+        Self::at(lock.0, index)
+    }
+
+    fn at(mapping: &'a Mapping, index: u64) -> Self {
+        let xa = mapping.i_pages();
+        XaState(bindings::xa_state {
+            xa,
+            xa_index: index as c_ulong,
+            xa_shift: 0,
+            xa_sibs: 0,
+            xa_offset: 0,
+            xa_pad: 0,
+            xa_node: XAS_RESTART as *mut bindings::xa_node,
+            xa_alloc: core::ptr::null_mut(),
+            xa_update: None,
+            xa_lru: core::ptr::null_mut(),
+        }, PhantomData)
+    }
+
+    fn ptr(&mut self) -> *mut bindings::xa_state {
+        &mut self.0
+    }
+
+    /// `xas_load()`: the entry at the cursor's index (RCU or XArray lock held).
+    pub(crate) fn load(&mut self) -> *mut c_void {
+        // SAFETY: the XArray is live and its nodes stay while we walk
+        // (type invariant: RCU or the XArray lock held).
+        unsafe { bindings::xas_load(self.ptr()) }
+    }
+
+    /// `xas_find()`: the next present entry up to `max`: at the index if
+    /// the cursor has not been walked yet (or was reset), after it if it has.
+    pub(crate) fn find(&mut self, max: u64) -> *mut c_void {
+        // SAFETY: as for `load`.
+        unsafe { bindings::xas_find(self.ptr(), max as c_ulong) }
+    }
+
+    /// `xas_next()`: the entry at the next index. Within a leaf node it
+    /// is one slot read (the inline fast path of the C version); at node
+    /// boundaries, after a reset or off the tree, `__xas_next()`.
+    pub(crate) fn next(&mut self) -> *mut c_void {
+        let node = self.0.xa_node;
+        // xas_not_node(): a null or tagged cursor (XAS_RESTART, bounds).
+        let not_node = node.is_null() || node as usize & 3 != 0;
+        // SAFETY: when `node` is a node, it is one of the XArray's, kept
+        // alive by the RCU read section (or XArray lock) of the invariant.
+        if not_node || unsafe { (*node).shift } != 0 || self.0.xa_offset as usize == XA_CHUNK_MASK {
+            // SAFETY: as for `load`.
+            return unsafe { bindings::__xas_next(self.ptr()) };
+        }
+        self.0.xa_index += 1;
+        self.0.xa_offset += 1;
+        // SAFETY: `xa_offset` < XA_CHUNK_SIZE (checked above); the slot is
+        // read once, as xa_entry()'s rcu_dereference() does (the folio is
+        // then reached through this pointer: an address dependency).
+        unsafe { core::ptr::read_volatile(&raw const (*node).slots[self.0.xa_offset as usize]) }
+    }
+
+    /// `xas_retry()`: true if `entry` must be skipped: a zero entry, or a
+    /// retry entry left by a concurrent change of the tree (then the cursor
+    /// is reset to walk again from the top).
+    pub(crate) fn retry(&mut self, entry: *const c_void) -> bool {
+        match entry as usize {
+            XA_ZERO_ENTRY => true,
+            XA_RETRY_ENTRY => {
+                self.reset();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `xas_reload()`: the entry now at the position last loaded.
+    pub(crate) fn reload(&mut self) -> *mut c_void {
+        // SAFETY: as for `load`.
+        unsafe { ffi::rpc_xas_reload(self.ptr()) }
+    }
+
+    /// `xas_store(xas, NULL)`: deletes the entry at the cursor. The cursor
+    /// must be one made under the XArray lock ([`Self::new_locked`]), and
+    /// the entry an order-0 one (it stores over one slot).
+    pub(crate) fn store_null(&mut self, _lock: &XaLockIrq<'_>) {
+        // SAFETY: the XArray lock is held (the borrowed guard); storing NULL
+        // allocates nothing, so it cannot fail or sleep.
+        unsafe { bindings::xas_store(self.ptr(), core::ptr::null_mut()) };
+    }
+
+    /// `xas_reset()`: walk again from the top at the current index.
+    pub(crate) fn reset(&mut self) {
+        self.0.xa_node = XAS_RESTART as *mut bindings::xa_node;
+    }
+
+    pub(crate) fn index(&self) -> u64 {
+        self.0.xa_index as u64
+    }
+}
+
+/// `xa_is_value()`: a value entry (a shadow or swap entry), not a folio.
+pub(crate) fn is_value(entry: *const c_void) -> bool {
+    entry as usize & 1 != 0
+}
+
