@@ -94,21 +94,13 @@ impl RpcInode {
 /// different holes, which hold `invalidate_lock` only shared): with the
 /// count taken from the atomic and stored later, the two stores could land
 /// in the wrong order and leave a stale `i_blocks` behind.
-///
 fn update_alloced(inode: &Inode, f: impl FnOnce(u64) -> u64) -> u64 {
     let rpc = inode.rpc();
-    // SAFETY: `inode` is live; `i_lock` is a leaf spinlock, taken here with
-    // no other lock needed and released below before anything can sleep.
-    unsafe { ffi::rpc_inode_lock_blocks(inode.as_raw()) };
+    let i_lock = inode.lock_i_lock();
     let old = rpc.alloced.load(Ordering::Relaxed);
     let now = f(old);
     rpc.alloced.store(now, Ordering::Relaxed);
-    // SAFETY: `i_blocks` is written under `i_lock`, as the VFS's
-    // `inode_add_bytes()` does; `inode` is live.
-    unsafe {
-        (*inode.as_raw()).i_blocks = now << (bindings::PAGE_SHIFT - 9);
-        ffi::rpc_inode_unlock_blocks(inode.as_raw());
-    }
+    i_lock.set_blocks(now);
     old
 }
 
@@ -156,17 +148,11 @@ pub(crate) unsafe extern "C" fn free_inode(inode: *mut bindings::inode) {
     }
 }
 
-/// Gives back the blocks of pages that left the cache (`shmem_recalc_inode`).
-///
-/// # Safety
-///
-/// `inode` is a live inode of this filesystem whose page cache can only
-/// shrink under the caller (it holds `i_rwsem`, or the inode is being evicted).
-pub(crate) unsafe fn recalc(inode: *mut bindings::inode) {
-    // SAFETY: function contract.
-    let inode = unsafe { Inode::from_raw(inode) };
-    // SAFETY: `i_mapping` is valid; `nrpages` is read once, like READ_ONCE.
-    let cached = unsafe { core::ptr::read_volatile(&raw const (*inode.mapping().as_raw()).nrpages) } as u64;
+/// Gives back the blocks of pages that left the cache (`shmem_recalc_inode`):
+/// `inode`'s page cache can only shrink meanwhile (the caller holds
+/// `i_rwsem`, or the inode is being evicted).
+fn recalc(inode: &Inode) {
+    let cached = inode.mapping().nrpages();
     let old = update_alloced(inode, |a| a.min(cached));
     if old > cached {
         inode.sb_info().put_blocks(old - cached);
@@ -175,24 +161,26 @@ pub(crate) unsafe fn recalc(inode: *mut bindings::inode) {
 
 /// `super_operations.evict_inode`.
 pub(crate) unsafe extern "C" fn evict_inode(inode: *mut bindings::inode) {
-    // SAFETY: the VFS evicts `inode` exclusively; its superblock is live.
-    unsafe {
-        if u32::from((*inode).i_mode) & bindings::S_IFMT == bindings::S_IFREG {
-            // The module's own cache first (gives the blocks back); the
-            // generic call then only finishes the mapping off.
-            file::evict_data(Inode::from_raw(inode));
-        }
-        bindings::truncate_inode_pages_final(&raw mut (*inode).i_data);
-        recalc(inode);
-        // One inode, plus the hard links still charged: an inode evicted at
-        // unmount may still have several names.
-        let info = SbInfo::of((*inode).i_sb);
-        let is_dir = u32::from((*inode).i_mode) & bindings::S_IFMT == bindings::S_IFDIR;
-        let links = if is_dir { 1 } else { ffi::rpc_inode_nlink(inode).max(1) };
-        for _ in 0..links {
-            info.put_inode();
-        }
-        bindings::clear_inode(inode);
+    // SAFETY: the VFS evicts an inode of ours, exclusively: nobody else
+    // can reach it, and its superblock is live.
+    evict(unsafe { Inode::from_raw(inode) });
+    // SAFETY: as above; the inode is not used after this.
+    unsafe { bindings::clear_inode(inode) };
+}
+
+fn evict(inode: &Inode) {
+    if inode.file_type() == bindings::S_IFREG {
+        // The module's own cache first (gives the blocks back); the generic
+        // call then only finishes the mapping off.
+        file::evict_data(inode);
+    }
+    inode.truncate_pages_final();
+    recalc(inode);
+    // One inode, plus the hard links still charged: an inode evicted at
+    // unmount may still have several names.
+    let links = if inode.is_dir() { 1 } else { inode.nlink().max(1) };
+    for _ in 0..links {
+        inode.sb_info().put_inode();
     }
 }
 
@@ -260,11 +248,12 @@ pub(crate) unsafe extern "C" fn setattr(
     dentry: *mut bindings::dentry,
     attr: *mut bindings::iattr,
 ) -> c_int {
-    // SAFETY: VFS callback arguments, `i_rwsem` held.
+    // SAFETY: VFS callback arguments: a positive dentry of ours, whose
+    // inode's `i_rwsem` the VFS holds.
     unsafe {
         let ret = bindings::simple_setattr(idmap, dentry, attr);
         if ret == 0 && (*attr).ia_valid & bindings::ATTR_SIZE != 0 {
-            recalc((*dentry).d_inode);
+            recalc(Inode::from_raw((*dentry).d_inode));
         }
         ret
     }

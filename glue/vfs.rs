@@ -538,3 +538,49 @@ pub(crate) mod simple {
         unsafe { bindings::simple_rename_timestamp(old_dir.as_raw(), old.as_raw(), new_dir.as_raw(), new.as_raw()) }
     }
 }
+
+/// An inode's `i_lock` (a leaf spinlock), held for the guard's lifetime.
+pub(crate) struct ILockGuard<'a>(&'a Inode);
+
+impl Inode {
+    /// Takes `i_lock`. Nothing that sleeps may run until the guard drops.
+    pub(crate) fn lock_i_lock(&self) -> ILockGuard<'_> {
+        // SAFETY: live inode; `i_lock` is a leaf spinlock, and the guard's
+        // holder takes no other lock under it.
+        unsafe { ffi::rpc_inode_lock_blocks(self.as_raw()) };
+        ILockGuard(self)
+    }
+
+    /// `truncate_inode_pages_final()`: the kernel's last sweep of the
+    /// mapping at eviction (the module has removed its own folios first).
+    pub(crate) fn truncate_pages_final(&self) {
+        // SAFETY: live inode, being evicted (callers: `evict_inode`), so no
+        // one else can add folios to its mapping.
+        unsafe { bindings::truncate_inode_pages_final(&raw mut (*self.as_raw()).i_data) }
+    }
+}
+
+impl ILockGuard<'_> {
+    /// Sets `i_blocks` to `pages` pages' worth of 512-byte blocks, under
+    /// `i_lock` as the VFS's `inode_add_bytes()` writes it.
+    pub(crate) fn set_blocks(&self, pages: u64) {
+        // SAFETY: live inode, `i_lock` held (the guard).
+        unsafe { (*self.0.as_raw()).i_blocks = pages << (bindings::PAGE_SHIFT - 9) }
+    }
+}
+
+impl Drop for ILockGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: taken in `lock_i_lock`.
+        unsafe { ffi::rpc_inode_unlock_blocks(self.0.as_raw()) }
+    }
+}
+
+impl Mapping {
+    /// The number of pages in the mapping (`nrpages`), read once.
+    pub(crate) fn nrpages(&self) -> u64 {
+        // SAFETY: live mapping; a volatile read is READ_ONCE(), as the
+        // kernel reads `nrpages` outside the XArray lock.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_raw()).nrpages) as u64 }
+    }
+}
