@@ -23,14 +23,14 @@
 //!   - [`fs::mmap`]: the fault handler (seed 004's re-check under the folio
 //!     lock)
 //! - `cache/`: the module's own page cache.
-//!   - [`cache::folio`]: a counted folio reference and a locked folio, as
-//!     types
 //!   - [`cache::page_cache`]: lockless lookup (seed 002), insertion, removal
 //!     with a frozen refcount, truncation
 //!   - [`cache::stats`]: per-superblock statistics in debugfs
 //! - `glue/`: where the module meets the kernel's C.
 //!   - [`glue::vfs`]: typed handles on inodes, mappings and kiocbs, and
 //!     guards for their locks; the data path above them is safe Rust
+//!   - [`glue::folio`]: folios as types: a counted reference, a new one, a
+//!     locked one, a frozen count
 //!   - [`glue::xarray`]: the XArray cursor the page cache walks with
 //!   - [`glue::ffi`]: the C helper object (`glue/helpers.c`: static inlines,
 //!     macros, the opaque fs_context), declared once
@@ -56,13 +56,13 @@ mod fs {
 }
 
 mod cache {
-    pub(crate) mod folio;
     pub(crate) mod page_cache;
     pub(crate) mod stats;
 }
 
 mod glue {
     pub(crate) mod ffi;
+    pub(crate) mod folio;
     pub(crate) mod vfs;
     pub(crate) mod xarray;
 }

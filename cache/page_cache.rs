@@ -118,7 +118,7 @@
 //! (irq-safe spinlock, innermost).
 
 use crate::glue::ffi;
-use crate::cache::folio::{Folio, LockedFolio};
+use crate::glue::folio::{Folio, LockedFolio};
 use crate::cache::stats::Stats;
 use crate::glue::vfs::{cond_resched, Mapping};
 use crate::glue::xarray::{is_value, XaLockIrq, XaState};
@@ -292,17 +292,13 @@ impl<'a> PageCache<'a> {
     /// `xas`: the folio with a reference, or `None` to start again.
     #[inline]
     fn try_get_rechecked(&self, xas: &mut XaState<'_>, entry: *mut c_void) -> Option<Folio> {
-        let folio = entry.cast::<bindings::folio>();
-        // SAFETY: under RCU (caller) the entry's folio memory stays a valid
-        // `struct folio` (folios are never unmapped from the memory map);
-        // `folio_try_get` does not touch it if the count is zero.
-        if !unsafe { ffi::rpc_folio_try_get(folio) } {
+        // SAFETY: `entry` was just loaded by `xas`, whose RCU read section
+        // (or XArray lock) is still held: the cursor borrows it.
+        let Some(folio) = (unsafe { Folio::try_get(entry.cast()) }) else {
             self.stats.retried();
             xas.reset();
             return None;
-        }
-        // SAFETY: we now own a reference.
-        let folio = unsafe { Folio::from_raw(folio) };
+        };
         if xas.reload() != entry {
             // Removed (and maybe reused) between the load and the get:
             // `folio` is dropped here, putting the speculative reference.
@@ -440,25 +436,9 @@ impl<'a> PageCache<'a> {
     pub(crate) fn insert(&self, index: u64, zeroed: bool) -> Result<LockedFolio> {
         let gfp = self.mapping.gfp();
         let alloc_gfp = if zeroed { gfp | bindings::__GFP_ZERO } else { gfp };
-        // SAFETY: allocating a folio has no preconditions.
-        let folio = unsafe { ffi::rpc_folio_alloc(alloc_gfp, 0) };
-        if folio.is_null() {
-            return Err(ENOMEM);
-        }
-        // SAFETY: `folio` is new and ours; `filemap_add_folio` locks it and
-        // adds the page cache's references, or leaves it untouched on error.
-        let ret = unsafe { bindings::filemap_add_folio(self.mapping.as_raw(), folio, index as c_ulong, gfp) };
-        if ret != 0 {
-            // SAFETY: our allocation reference.
-            unsafe { ffi::rpc_folio_put(folio) };
-            return Err(Error::from_errno(ret));
-        }
-        // SAFETY: `filemap_add_folio` returned it locked; the allocation
-        // reference is still ours. The marker takes one more reference.
-        let folio = unsafe {
-            ffi::rpc_folio_attach_marker(folio, FOLIO_MARKER);
-            LockedFolio::from_raw_locked(folio)
-        };
+        let folio = Folio::alloc(alloc_gfp).ok_or(ENOMEM)?.add_to(self.mapping, index, gfp)?;
+        // The marker takes one more reference.
+        folio.attach_marker(FOLIO_MARKER);
         self.stats.inserted(folio.nr_pages());
         Ok(folio)
     }
@@ -467,8 +447,7 @@ impl<'a> PageCache<'a> {
     /// or [`Self::adopt`] (it carries the marker), not through kernel code
     /// of its own.
     pub(crate) fn is_ours(&self, folio: &LockedFolio) -> bool {
-        // SAFETY: we hold a reference.
-        unsafe { ffi::rpc_folio_test_private(folio.as_ptr()) }
+        folio.has_private()
     }
 
     /// Takes a locked folio that kernel code inserted into this mapping
@@ -476,9 +455,8 @@ impl<'a> PageCache<'a> {
     /// cache's bookkeeping: the marker and the statistics, as [`Self::insert`]
     /// would have. The caller charges it, or removes it again.
     pub(crate) fn adopt(&self, folio: &LockedFolio) {
-        // SAFETY: locked, in this mapping, no private data yet (not ours);
-        // the marker takes one more reference.
-        unsafe { ffi::rpc_folio_attach_marker(folio.as_ptr(), FOLIO_MARKER) };
+        // Locked, in this mapping, no private data yet (not ours).
+        folio.attach_marker(FOLIO_MARKER);
         self.stats.inserted(folio.nr_pages());
     }
 
@@ -502,7 +480,6 @@ impl<'a> PageCache<'a> {
         if kernel::warn_on!(nr != 1) {
             return 0;
         }
-        let f = folio.as_ptr();
         folio.cancel_dirty();
         // The page cache holds `nr` references, we hold one, the marker one.
         let marked = self.is_ours(&folio);
@@ -514,33 +491,29 @@ impl<'a> PageCache<'a> {
             // spins on the frozen count inside its RCU read section, which
             // (TREE_RCU) does not yield the CPU. Hence the XArray lock with
             // interrupts off, as `__remove_mapping()` does it.
-            // SAFETY: we hold a reference and the folio lock.
-            let frozen = unsafe { ffi::rpc_folio_ref_freeze(f, expected) };
-            if frozen {
+            let frozen = folio.freeze(expected, &xa_lock);
+            if frozen.is_some() {
                 self.stats.hold_frozen_window();
             }
             // B: the entry leaves the index: this order-0 folio (checked
             // above) is exactly the entry at its index.
             XaState::new_locked(&xa_lock, folio.index()).store_null(&xa_lock);
             // SAFETY: XArray lock held; the folio has just left the index.
-            unsafe { ffi::rpc_folio_detach(self.mapping.as_raw(), f) };
-            if frozen {
-                // SAFETY: frozen by us above with this count.
-                unsafe { ffi::rpc_folio_ref_unfreeze(f, expected) };
-            }
-            frozen
+            unsafe { ffi::rpc_folio_detach(self.mapping.as_raw(), folio.as_ptr()) };
+            // The count is unfrozen here, still under the lock.
+            frozen.is_some()
         };
         if marked {
-            // SAFETY: locked, out of the cache; puts the marker's reference
-            // (we still hold ours, so the folio stays).
-            unsafe { ffi::rpc_folio_detach_marker(f) };
+            // Locked, out of the cache; puts the marker's reference (we
+            // still hold ours, so the folio stays).
+            folio.detach_marker();
         }
         self.stats.removed(nr, frozen);
         // C: drop the page cache's references. Ours goes when `folio` is
         // dropped (after the unlock); whoever puts the last one frees it.
-        // SAFETY: the XArray no longer holds the folio, so its references
-        // are ours to put; we still hold another, so this cannot free it.
-        unsafe { ffi::rpc_folio_put_refs(f, nr as c_int) };
+        // SAFETY: the XArray no longer holds the folio, so its `nr`
+        // references are ours to put.
+        unsafe { folio.put_other_refs(nr as c_int) };
         nr
     }
 

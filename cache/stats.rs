@@ -11,6 +11,7 @@ use crate::glue::ffi;
 use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::seq_file::{seq_print, SeqFile};
 
 /// Counters; all relaxed: they are statistics, not synchronisation.
 pub(crate) struct Stats {
@@ -147,20 +148,19 @@ impl Stats {
 #[no_mangle]
 unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c_void) {
     // SAFETY: function contract.
-    let s = unsafe { &*stats.cast::<Stats>() };
+    let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&CStr, u64); 7] = [
-        (c"folios_cached %llu\n", inserted.saturating_sub(removed)),
-        (c"bytes_cached %llu\n", pages << bindings::PAGE_SHIFT),
-        (c"folios_inserted %llu\n", inserted),
-        (c"folios_removed %llu\n", removed),
-        (c"folios_removed_frozen %llu\n", s.removed_frozen.load(Relaxed)),
-        (c"lookup_retries %llu\n", s.retries.load(Relaxed)),
-        (c"fault_retries %llu\n", s.fault_retries.load(Relaxed)),
+    let lines: [(&str, u64); 7] = [
+        ("folios_cached", inserted.saturating_sub(removed)),
+        ("bytes_cached", pages << bindings::PAGE_SHIFT),
+        ("folios_inserted", inserted),
+        ("folios_removed", removed),
+        ("folios_removed_frozen", s.removed_frozen.load(Relaxed)),
+        ("lookup_retries", s.retries.load(Relaxed)),
+        ("fault_retries", s.fault_retries.load(Relaxed)),
     ];
-    for (fmt, v) in lines {
-        // SAFETY: `m` per the contract; each format has one `%llu`.
-        unsafe { ffi::rpc_seq_puts_u64(m, fmt.as_char_ptr(), v) };
+    for (name, v) in lines {
+        seq_print!(m, "{} {}\n", name, v);
     }
 }

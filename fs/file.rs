@@ -34,7 +34,7 @@
 //! Blocks (`size=`) are charged before a folio is inserted and given back
 //! when this module removes it ([`inode::charge`], [`inode::uncharge`]).
 
-use crate::cache::folio::LockedFolio;
+use crate::glue::folio::LockedFolio;
 use crate::cache::page_cache::{Batch, PageCache, BATCH, MAX_INDEX};
 use crate::fs::inode::{self, RpcInode};
 use crate::fs::mmap;

@@ -70,7 +70,7 @@
 use crate::fs::file::cache_of;
 use crate::fs::inode;
 use crate::glue::ffi::{self, OpsTable};
-use crate::cache::folio::LockedFolio;
+use crate::glue::folio::LockedFolio;
 use crate::glue::vfs::Inode;
 use kernel::bindings;
 use kernel::prelude::*;

@@ -6,14 +6,16 @@
 //! Lock order: `SbInfo::usage` is a leaf spinlock; it is taken under the VFS
 //! locks (`i_rwsem`, `s_umount`) and never the other way round.
 
-use crate::glue::ffi::{self, OpsTable};
+use crate::cache::stats::Stats;
 use crate::fs::fs_context::options;
 use crate::fs::inode;
 use crate::fs::options::{Machine, MountOptions, Usage, DEFAULT_MODE};
-use crate::cache::stats::Stats;
+use crate::glue::ffi::{self, OpsTable};
+use crate::glue::vfs::Dentry;
 use kernel::bindings;
 use kernel::new_spinlock;
 use kernel::prelude::*;
+use kernel::seq_file::{seq_print, SeqFile};
 use kernel::sync::SpinLock;
 
 /// `statfs` magic: "RPC1".
@@ -203,7 +205,7 @@ unsafe extern "C" fn rpc_kill_sb(sb: *mut bindings::super_block) {
 /// `statfs`: limits as tmpfs reports them (0 when unlimited).
 unsafe extern "C" fn rpc_statfs(dentry: *mut bindings::dentry, buf: *mut bindings::kstatfs) -> c_int {
     // SAFETY: the VFS passes a dentry of a mounted instance of ours.
-    let u = unsafe { SbInfo::of((*dentry).d_sb) }.snapshot();
+    let u = unsafe { Dentry::from_raw(dentry) }.sb_info().snapshot();
     let (blocks, bfree) = if u.max_blocks != 0 { (u.max_blocks, u.max_blocks - u.used_blocks.min(u.max_blocks)) } else { (0, 0) };
     let (files, ffree) = if u.max_inodes != 0 { (u.max_inodes, u.max_inodes - u.used_inodes.min(u.max_inodes)) } else { (0, 0) };
     // SAFETY: `buf` is the caller's `struct kstatfs`.
@@ -213,32 +215,33 @@ unsafe extern "C" fn rpc_statfs(dentry: *mut bindings::dentry, buf: *mut binding
 
 /// `show_options`: what differs from the defaults, in tmpfs's format.
 unsafe extern "C" fn rpc_show_options(m: *mut bindings::seq_file, root: *mut bindings::dentry) -> c_int {
-    // SAFETY: `root` is the root dentry of a mounted instance of ours.
-    let info = unsafe { SbInfo::of((*root).d_sb) };
+    // SAFETY: the VFS passes the seq_file of /proc/mounts being filled and
+    // the root dentry of a mounted instance of ours, both for the call.
+    let (m, root) = unsafe { (SeqFile::from_raw(m), Dentry::from_raw(root)) };
+    show_options(m, root.sb_info());
+    0
+}
+
+fn show_options(m: &SeqFile, info: &SbInfo) {
     let u = info.snapshot();
     let mach = machine();
-    let show = |fmt: &CStr, v: u64| {
-        // SAFETY: `m` is the seq_file being filled; `fmt` has one `%llu`/`%llo`.
-        unsafe { ffi::rpc_seq_puts_u64(m, fmt.as_char_ptr(), v) }
-    };
     if u.max_blocks != mach.default_max_blocks() {
-        show(c",size=%lluk", u.max_blocks << (bindings::PAGE_SHIFT - 10));
+        seq_print!(m, ",size={}k", u.max_blocks << (bindings::PAGE_SHIFT - 10));
     }
     if u.max_inodes != mach.default_max_inodes() {
-        show(c",nr_inodes=%llu", u.max_inodes);
+        seq_print!(m, ",nr_inodes={}", u.max_inodes);
     }
     if info.mode != DEFAULT_MODE {
-        show(c",mode=%03llo", info.mode.into());
+        seq_print!(m, ",mode={:03o}", info.mode);
     }
     if info.uid != 0 {
         // SAFETY: pure conversion of a kuid value.
-        show(c",uid=%llu", unsafe { ffi::rpc_uid_munged(info.uid) }.into());
+        seq_print!(m, ",uid={}", unsafe { ffi::rpc_uid_munged(info.uid) });
     }
     if info.gid != 0 {
         // SAFETY: pure conversion of a kgid value.
-        show(c",gid=%llu", unsafe { ffi::rpc_gid_munged(info.gid) }.into());
+        seq_print!(m, ",gid={}", unsafe { ffi::rpc_gid_munged(info.gid) });
     }
-    0
 }
 
 static SUPER_OPS: OpsTable<bindings::super_operations> = OpsTable(bindings::super_operations {

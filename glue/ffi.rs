@@ -50,7 +50,6 @@ extern "C" {
     );
     pub(crate) fn rpc_uid_munged(kuid: u32) -> u32;
     pub(crate) fn rpc_gid_munged(kgid: u32) -> u32;
-    pub(crate) fn rpc_seq_puts_u64(m: *mut bindings::seq_file, fmt: *const c_char, value: u64);
 
     pub(crate) fn rpc_inode_cache_create(size: usize, align: usize) -> *mut bindings::kmem_cache;
     pub(crate) fn rpc_inode_cache_alloc(

@@ -159,11 +159,6 @@ u32 rpc_gid_munged(u32 kgid)
 	return from_kgid_munged(&init_user_ns, KGIDT_INIT(kgid));
 }
 
-void rpc_seq_puts_u64(struct seq_file *m, const char *fmt, u64 value)
-{
-	seq_printf(m, fmt, value);
-}
-
 /* ---- inodes (fs/inode.rs) --------------------------------------------- */
 
 static void rpc_inode_ctor(void *obj)
@@ -373,7 +368,7 @@ struct file *rpc_vmf_file(const struct vm_fault *vmf)
 	return vmf->vma->vm_file;
 }
 
-/* ---- folios and the XArray (cache/folio.rs, cache/page_cache.rs) ----------- */
+/* ---- folios and the XArray (glue/folio.rs, glue/xarray.rs, cache/page_cache.rs) */
 
 /* Mapping gfp without __GFP_FS-style surprises: the caller passes it on. */
 gfp_t rpc_mapping_gfp(struct address_space *mapping)

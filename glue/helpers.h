@@ -46,7 +46,6 @@ void rpc_statfs_fill(struct kstatfs *buf, long magic, u64 blocks, u64 bfree,
 		     u64 files, u64 ffree);
 u32 rpc_uid_munged(u32 kuid);
 u32 rpc_gid_munged(u32 kgid);
-void rpc_seq_puts_u64(struct seq_file *m, const char *fmt, u64 value);
 struct kmem_cache *rpc_inode_cache_create(size_t size, size_t align);
 void *rpc_inode_cache_alloc(struct kmem_cache *cache, struct super_block *sb);
 void rpc_mapping_init(struct address_space *mapping, bool regular);

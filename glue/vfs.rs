@@ -417,6 +417,14 @@ impl Dentry {
         (!inode.is_null()).then(|| unsafe { Inode::from_raw(inode) })
     }
 
+    /// The mounted instance the dentry belongs to.
+    pub(crate) fn sb_info(&self) -> &SbInfo {
+        // SAFETY: a live dentry of this filesystem is on a mounted
+        // superblock of ours, whose `SbInfo` lives until `kill_sb` (after
+        // its last dentry).
+        unsafe { SbInfo::of((*self.as_raw()).d_sb) }
+    }
+
     /// `simple_empty()`: a directory with no entries but `.` and `..`
     /// (true for anything that is not a directory with children).
     pub(crate) fn is_empty(&self) -> bool {

@@ -430,6 +430,16 @@ TEST_F(mm, smaps_shows_a_file_backed_mapping)
 	close(fd);
 }
 
+/* fault_around_bytes, or -1 if it cannot be read */
+static long long fault_around_bytes(void)
+{
+	char v[32];
+
+	if (rpc_ensure_debugfs() || rpc_read_str(FAULT_AROUND, v, sizeof(v)) <= 0)
+		return -1;
+	return strtoll(v, NULL, 10);
+}
+
 static long long minflt(void)
 {
 	struct rusage ru;
@@ -441,19 +451,15 @@ static long long minflt(void)
 TEST_F(mm, fault_around_maps_cached_neighbours)
 {
 	const size_t len = 256 * ps;
-	char v[32];
 	long long around, f0, f1;
 	double t0, t1;
 	int fd = new_file(self->dfd, "f");
 	volatile char *m;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, rpc_ensure_debugfs());
-	if (rpc_read_str(FAULT_AROUND, v, sizeof(v)) <= 0)
-		SKIP(return, "no %s", FAULT_AROUND);
-	around = strtoll(v, NULL, 10);
+	around = fault_around_bytes();
 	if (around < 16 * ps)
-		SKIP(return, "fault_around_bytes is %lld", around);
+		SKIP(return, "fault_around_bytes is %lld (-1: no %s)", around, FAULT_AROUND);
 	ASSERT_EQ(0, write_pattern(fd, len, 7));
 	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, m);
@@ -485,16 +491,13 @@ TEST_F_TIMEOUT(mm, fault_around_survives_memory_pressure, 120)
 {
 	const size_t len = 64 * MIB;
 	struct rpc_memcg cg;
-	char why[512], p[PATH_MAX], hp[PATH_MAX + 32], v[32];
+	char why[512], p[PATH_MAX], hp[PATH_MAX + 32];
 	long long n[2], around;
 	int fd, r;
 
-	ASSERT_EQ(0, rpc_ensure_debugfs());
-	if (rpc_read_str(FAULT_AROUND, v, sizeof(v)) <= 0)
-		SKIP(return, "no %s", FAULT_AROUND);
-	around = strtoll(v, NULL, 10);
+	around = fault_around_bytes();
 	if (around < 16 * ps)
-		SKIP(return, "fault_around_bytes is %lld", around);
+		SKIP(return, "fault_around_bytes is %lld (-1: no %s)", around, FAULT_AROUND);
 	r = rpc_memcg_create(&cg, why, sizeof(why));
 	if (r)
 		SKIP(return, "%s", why);

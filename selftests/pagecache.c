@@ -711,19 +711,34 @@ static uint64_t page_hash(uint32_t seed, off_t off, long ps, bool zero)
 	return h;
 }
 
+/*
+ * Can read_mapping_folio() be tested here? 0: yes; 1: no, *why says why
+ * (tmpfs, or no test driver); -errno: loading the driver failed.
+ */
+static int rmf_ready(const char **why)
+{
+	int r;
+
+	*why = "tmpfs has no read_folio (its users call shmem_read_folio)";
+	if (!rpc_is_module_fs())
+		return 1;
+	*why = "no test driver (RPC_TEST_KO)";
+	r = rpc_test_driver_load();
+	return r == -ENOENT ? 1 : r;
+}
+
 TEST_F(pc, read_mapping_folio_reads_data_adopts_holes)
 {
 	const long ps = rpc_page_size();
+	const char *why;
 	char p[PATH_MAX], *buf = malloc(ps);
 	int fd, r, up = -1;
 	uint64_t h = 0;
 
 	ASSERT_NE(NULL, buf);
-	if (!rpc_is_module_fs())
-		SKIP(return, "tmpfs has no read_folio (its users call shmem_read_folio)");
-	r = rpc_test_driver_load();
-	if (r == -ENOENT)
-		SKIP(return, "no test driver (RPC_TEST_KO)");
+	r = rmf_ready(&why);
+	if (r > 0)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, r) TH_LOG("loading the test driver: %s", strerror(-r));
 	rpc_path(p, sizeof(p), self->dir, "f");
 	fd = open(p, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
@@ -1060,15 +1075,14 @@ TEST_F_TIMEOUT(pc, stored_data_is_not_available_memory, 120)
 TEST_F(small, read_mapping_folio_of_a_hole_when_full_is_enospc)
 {
 	const long ps = rpc_page_size();
+	const char *why;
 	char p[PATH_MAX];
 	int fd, r, up;
 	uint64_t h;
 
-	if (!rpc_is_module_fs())
-		SKIP(return, "tmpfs has no read_folio (its users call shmem_read_folio)");
-	r = rpc_test_driver_load();
-	if (r == -ENOENT)
-		SKIP(return, "no test driver (RPC_TEST_KO)");
+	r = rmf_ready(&why);
+	if (r > 0)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, r) TH_LOG("loading the test driver: %s", strerror(-r));
 	rpc_path(p, sizeof(p), self->dir, "full");
 	fd = open(p, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Folios as two types: a counted reference ([`Folio`]) and a locked folio
-//! ([`LockedFolio`]). Lock state is in the type: what needs the folio lock
-//! (marking up to date, dirtying, zeroing before it is up to date, removal
-//! from the cache, handing a folio to the fault code) takes a
-//! `LockedFolio`; dropping one unlocks and then puts the reference.
+//! Folios as types: a counted reference ([`Folio`]), a folio fresh from the
+//! allocator ([`NewFolio`], the only kind that can be added to a mapping),
+//! a locked folio ([`LockedFolio`]) and a frozen reference count
+//! ([`FrozenFolio`], unfrozen when it drops). Lock state is in the type:
+//! what needs the folio lock (marking up to date, dirtying, zeroing before
+//! it is up to date, the private marker, freezing, removal from the cache,
+//! handing a folio to the fault code) takes a `LockedFolio`; dropping one
+//! unlocks and then puts the reference.
 //!
 //! These are the only place that turns a raw `struct folio *` into
 //! something the rest of the module can hold.
 
 use crate::glue::ffi;
+use crate::glue::vfs::Mapping;
+use crate::glue::xarray::XaLockIrq;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::iov::{IovIterDest, IovIterSource};
@@ -41,6 +46,52 @@ impl Folio {
 
     pub(crate) fn as_ptr(&self) -> *mut bindings::folio {
         self.0.as_ptr()
+    }
+
+    /// Step 2 of the lockless lookup: a speculative reference on a folio
+    /// whose pointer was just loaded from an XArray (`folio_try_get()`);
+    /// `None` if its count is zero (being freed, or frozen by a remover).
+    /// The caller must still check that the entry is unchanged (step 3).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` was loaded from an XArray entry inside an RCU read section the
+    /// caller still holds: the memory is then a `struct folio` (the memory
+    /// map is never unmapped), though perhaps a freed or reused one.
+    #[inline]
+    pub(crate) unsafe fn try_get(ptr: *mut bindings::folio) -> Option<Folio> {
+        // SAFETY: function contract; `folio_try_get` does not touch a folio
+        // whose count is zero.
+        if unsafe { ffi::rpc_folio_try_get(ptr) } {
+            // SAFETY: we now own a reference.
+            Some(unsafe { Folio::from_raw(ptr) })
+        } else {
+            None
+        }
+    }
+
+    /// A new order-0 folio from the page allocator (`filemap_alloc_folio()`
+    /// with `gfp`: the mapping's mask, so its zone and memcg rules hold).
+    pub(crate) fn alloc(gfp: bindings::gfp_t) -> Option<NewFolio> {
+        // SAFETY: allocating has no precondition; a non-null result comes
+        // with the one reference we take over.
+        let ptr = unsafe { ffi::rpc_folio_alloc(gfp, 0) };
+        // SAFETY: as above.
+        (!ptr.is_null()).then(|| NewFolio(unsafe { Folio::from_raw(ptr) }))
+    }
+
+    /// Whether the folio has private data (`PG_private`): for ours, the
+    /// page cache's marker.
+    pub(crate) fn has_private(&self) -> bool {
+        // SAFETY: we hold a reference.
+        unsafe { ffi::rpc_folio_test_private(self.as_ptr()) }
+    }
+
+    /// Hands our reference to C code that takes it over.
+    pub(crate) fn into_raw(self) -> *mut bindings::folio {
+        let ptr = self.as_ptr();
+        core::mem::forget(self);
+        ptr
     }
 
     /// The page index of the folio's first page in its file.
@@ -149,6 +200,28 @@ impl Drop for Folio {
     }
 }
 
+/// A folio fresh from the allocator: in no mapping, unlocked, ours alone.
+pub(crate) struct NewFolio(Folio);
+
+impl NewFolio {
+    /// `filemap_add_folio()`: inserts the folio at `index` of `mapping`,
+    /// charged to the current task's memcg and put on the LRU; it comes back
+    /// locked, with our reference. `EEXIST` if the index is taken; on any
+    /// error the folio is put.
+    pub(crate) fn add_to(self, mapping: &Mapping, index: u64, gfp: bindings::gfp_t) -> Result<LockedFolio> {
+        // SAFETY: a new folio (type invariant) and a live mapping; the call
+        // locks the folio and adds the page cache's references, or leaves
+        // it untouched on error.
+        let ret = unsafe { bindings::filemap_add_folio(mapping.as_raw(), self.0.as_ptr(), index as c_ulong, gfp) };
+        if ret != 0 {
+            return Err(Error::from_errno(ret));
+        }
+        // SAFETY: `filemap_add_folio` returned it locked; the allocation
+        // reference is still ours.
+        Ok(unsafe { LockedFolio::from_raw_locked(self.0.into_raw()) })
+    }
+}
+
 /// A folio that we have locked and hold a reference on.
 pub(crate) struct LockedFolio(Folio);
 
@@ -189,6 +262,46 @@ impl LockedFolio {
             ffi::rpc_folio_get(ptr);
             LockedFolio(Folio::from_raw(ptr))
         }
+    }
+
+    /// Attaches `marker` as the folio's private data, with the reference
+    /// `folio_attach_private()` takes for it.
+    pub(crate) fn attach_marker(&self, marker: c_ulong) {
+        // SAFETY: locked (private data changes under the folio lock) and
+        // without private data (callers check: ours get it once).
+        unsafe { ffi::rpc_folio_attach_marker(self.as_ptr(), marker) }
+    }
+
+    /// Detaches the private marker and puts its reference. The caller's own
+    /// reference keeps the folio.
+    pub(crate) fn detach_marker(&self) {
+        // SAFETY: locked, with private data (the callers' check); we hold
+        // a reference besides the marker's.
+        unsafe { ffi::rpc_folio_detach_marker(self.as_ptr()) }
+    }
+
+    /// `folio_ref_freeze(folio, expected)`: if the count is exactly
+    /// `expected` it becomes 0, so that lockless readers' `folio_try_get()`
+    /// fails until the guard unfreezes it again. `None` if someone else
+    /// holds a reference. `_irqs_off` is the XArray lock the window is held
+    /// under: it must not sleep or be preempted (readers spin on it).
+    pub(crate) fn freeze<'a>(&'a self, expected: c_int, _irqs_off: &XaLockIrq<'_>) -> Option<FrozenFolio<'a>> {
+        // SAFETY: locked and referenced by us; the count is restored by the
+        // guard before our own reference can be put.
+        unsafe { ffi::rpc_folio_ref_freeze(self.as_ptr(), expected) }.then_some(FrozenFolio(self, expected))
+    }
+
+    /// Puts `refs` references that the caller owns besides this value's
+    /// (`folio_put_refs()`); ours keeps the folio.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns those `refs` references (the page cache's, once the
+    /// folio has left the XArray) and gives them up.
+    pub(crate) unsafe fn put_other_refs(&self, refs: c_int) {
+        // SAFETY: function contract; our own reference keeps the count above
+        // zero, so this cannot free the folio.
+        unsafe { ffi::rpc_folio_put_refs(self.as_ptr(), refs) }
     }
 
     /// Hands the lock and the reference to C code (a fault handler's
@@ -253,6 +366,17 @@ impl LockedFolio {
         // SAFETY: we hold a reference; `folio_file_page` masks the index
         // into the folio.
         unsafe { ffi::rpc_folio_file_page(self.as_ptr(), index as c_ulong) }
+    }
+}
+
+/// A locked folio whose reference count [`LockedFolio::freeze`] has frozen
+/// at 0; dropping the guard sets it back to the expected count.
+pub(crate) struct FrozenFolio<'a>(&'a LockedFolio, c_int);
+
+impl Drop for FrozenFolio<'_> {
+    fn drop(&mut self) {
+        // SAFETY: frozen by `freeze` with this count, which is restored.
+        unsafe { ffi::rpc_folio_ref_unfreeze(self.0.as_ptr(), self.1) }
     }
 }
 
