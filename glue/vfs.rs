@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Typed handles on the VFS objects the data path touches: [`Inode`],
-//! [`Mapping`], [`Kiocb`], and lock guards whose existence says the lock is
-//! held ([`InodeGuard`] for `i_rwsem`, [`InvalidateGuard`] for the
-//! mapping's `invalidate_lock`).
+//! Typed handles on the VFS objects the module touches: [`Inode`],
+//! [`Mapping`], [`Kiocb`], [`Dentry`], [`NewInode`] (an inode reference
+//! not handed over yet), the VFS's `simple_*` namespace helpers on them
+//! ([`simple`]), and lock guards whose existence says the lock is held
+//! ([`InodeGuard`] for `i_rwsem`, [`InvalidateGuard`] for the mapping's
+//! `invalidate_lock`, [`ILockGuard`] for `i_lock`).
 //!
 //! Each wraps the C object in place (`#[repr(transparent)]` over
 //! [`Opaque`]), as the `kernel` crate's own `File` and `IovIterSource` do:
