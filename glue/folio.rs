@@ -288,7 +288,9 @@ impl LockedFolio {
     pub(crate) fn freeze<'a>(&'a self, expected: c_int, _irqs_off: &XaLockIrq<'_>) -> Option<FrozenFolio<'a>> {
         // SAFETY: locked and referenced by us; the count is restored by the
         // guard before our own reference can be put.
-        unsafe { ffi::rpc_folio_ref_freeze(self.as_ptr(), expected) }.then_some(FrozenFolio(self, expected))
+        // `then`, not `then_some`: a guard made eagerly would unfreeze on
+        // drop a count that was never frozen.
+        unsafe { ffi::rpc_folio_ref_freeze(self.as_ptr(), expected) }.then(|| FrozenFolio(self, expected))
     }
 
     /// Puts `refs` references that the caller owns besides this value's

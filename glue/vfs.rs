@@ -21,7 +21,7 @@
 use crate::cache::stats::Stats;
 use crate::fs::inode::RpcInode;
 use crate::fs::super_block::SbInfo;
-use crate::glue::ffi;
+use crate::glue::ffi::{self, OpsTable};
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::iov::{IovIterDest, IovIterSource};
@@ -105,7 +105,9 @@ impl Inode {
     /// Takes `i_rwsem` exclusively if it is free.
     pub(crate) fn try_lock(&self) -> Option<InodeGuard<'_>> {
         // SAFETY: live inode.
-        unsafe { ffi::rpc_inode_trylock(self.as_raw()) }.then_some(InodeGuard(self, true))
+        // `then`, not `then_some`: a guard made eagerly would unlock on drop
+        // a lock we never took.
+        unsafe { ffi::rpc_inode_trylock(self.as_raw()) }.then(|| InodeGuard(self, true))
     }
 
     /// Sets mtime and ctime to now (`inode_set_mtime_to_ts(inode,
@@ -592,5 +594,92 @@ impl Mapping {
         // SAFETY: live mapping; a volatile read is READ_ONCE(), as the
         // kernel reads `nrpages` outside the XArray lock.
         unsafe { core::ptr::read_volatile(&raw const (*self.as_raw()).nrpages) as u64 }
+    }
+}
+
+/// A superblock being set up by `fill_super`: new, locked, and not yet
+/// visible to anyone else, so its fields are ours to write.
+pub(crate) struct NewSuperBlock<'a>(&'a Opaque<bindings::super_block>);
+
+impl<'a> NewSuperBlock<'a> {
+    /// # Safety
+    ///
+    /// `sb` is the new superblock `fill_super` was called with, and `'a`
+    /// ends with that call.
+    pub(crate) unsafe fn from_raw(sb: *mut bindings::super_block) -> Self {
+        // SAFETY: function contract; `Opaque` is a transparent wrapper.
+        NewSuperBlock(unsafe { &*sb.cast::<Opaque<bindings::super_block>>() })
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::super_block {
+        self.0.get()
+    }
+
+    /// Installs the instance's state as `s_fs_info`; it stays at its address
+    /// until `kill_sb` takes it back with `KBox::from_raw`.
+    pub(crate) fn set_fs_info(&self, info: Pin<KBox<SbInfo>>) -> &'a SbInfo {
+        // SAFETY: `SbInfo` is never moved out of its box: this hands the
+        // pinned box to the superblock for good (`kill_sb` frees it in
+        // place). The superblock is ours to write (type invariant).
+        unsafe {
+            let info = KBox::into_raw(Pin::into_inner_unchecked(info));
+            (*self.as_raw()).s_fs_info = info.cast();
+            &*info
+        }
+    }
+
+    /// The instance's geometry and operations: file size limit, block
+    /// size (`1 << blocksize_bits`), `statfs` magic, timestamp granularity.
+    pub(crate) fn set_params(
+        &self,
+        maxbytes: i64,
+        blocksize_bits: u32,
+        magic: c_ulong,
+        time_gran: u32,
+        ops: &'static OpsTable<bindings::super_operations>,
+    ) {
+        // SAFETY: a new superblock, ours to write (type invariant).
+        unsafe {
+            let sb = self.as_raw();
+            (*sb).s_maxbytes = maxbytes;
+            (*sb).s_blocksize = 1 << blocksize_bits;
+            (*sb).s_blocksize_bits = blocksize_bits as u8;
+            (*sb).s_magic = magic;
+            (*sb).s_op = ops.as_ptr();
+            (*sb).s_time_gran = time_gran;
+        }
+    }
+
+    /// `SB_NOSEC`: the VFS may cache "nothing to strip" on inodes
+    /// (`S_NOSEC`), so writes skip `file_remove_privs()`'s checks.
+    pub(crate) fn set_nosec(&self) {
+        // SAFETY: a new superblock, ours to write.
+        unsafe { ffi::rpc_sb_set_nosec(self.as_raw()) }
+    }
+
+    /// `d_make_root()`: the root dentry of `inode`, which it consumes (also
+    /// on failure).
+    pub(crate) fn set_root(&self, inode: NewInode) -> Result {
+        // SAFETY: a new superblock, ours to write; `d_make_root` takes over
+        // the inode reference whatever it returns.
+        unsafe {
+            let root = bindings::d_make_root(inode.into_raw());
+            (*self.as_raw()).s_root = root;
+            if root.is_null() {
+                return Err(ENOMEM);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl NewInode {
+    /// Sets the owner of a new inode (the root's `uid=`/`gid=`).
+    pub(crate) fn set_owner(&self, uid: u32, gid: u32) {
+        // SAFETY: a new inode nobody else can reach yet.
+        unsafe {
+            (*self.0.as_ptr()).i_uid = bindings::kuid_t { val: uid };
+            (*self.0.as_ptr()).i_gid = bindings::kgid_t { val: gid };
+        }
     }
 }
