@@ -17,7 +17,7 @@ use crate::fs::dir;
 use crate::glue::ffi::{self, OpsTable};
 use crate::fs::file;
 use crate::fs::super_block::SbInfo;
-use crate::glue::vfs::{Inode, NewInode};
+use crate::glue::vfs::{Inode, NewInode, NewSuperBlock};
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
@@ -184,6 +184,13 @@ fn evict(inode: &Inode) {
     }
 }
 
+/// Makes the root directory of a new superblock, charged against `nr_inodes=`.
+pub(crate) fn new_root(sb: &NewSuperBlock<'_>, mode: u16) -> Result<NewInode> {
+    // SAFETY: `fill_super` has set the `SbInfo` and the operations of `sb`
+    // before it makes the root; the root has no parent.
+    unsafe { new_inode(sb.as_raw(), core::ptr::null_mut(), mode, 0) }
+}
+
 /// Makes a new inode in directory `dir`, charged against `nr_inodes=`.
 pub(crate) fn new_in_dir(dir: &Inode, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
     // SAFETY: `dir` is a live directory of this filesystem, so its
@@ -197,7 +204,7 @@ pub(crate) fn new_in_dir(dir: &Inode, mode: u16, dev: bindings::dev_t) -> Result
 ///
 /// `sb` is a live superblock of this filesystem whose `SbInfo` is set; `dir`
 /// is null (the root) or a directory inode of it.
-pub(crate) unsafe fn new_inode(
+unsafe fn new_inode(
     sb: *mut bindings::super_block,
     dir: *mut bindings::inode,
     mode: u16,

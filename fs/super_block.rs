@@ -11,7 +11,7 @@ use crate::fs::fs_context::options;
 use crate::fs::inode;
 use crate::fs::options::{Machine, MountOptions, Usage, DEFAULT_MODE};
 use crate::glue::ffi::{self, OpsTable};
-use crate::glue::vfs::Dentry;
+use crate::glue::vfs::{Dentry, NewSuperBlock};
 use kernel::bindings;
 use kernel::new_spinlock;
 use kernel::prelude::*;
@@ -93,8 +93,16 @@ impl SbInfo {
 #[no_mangle]
 unsafe extern "C" fn rpc_fill_super(sb: *mut bindings::super_block, fc: *mut bindings::fs_context) -> c_int {
     // SAFETY: `fc` is this filesystem's fs_context, so its private data is
-    // the `MountOptions` of `rpc_fc_alloc`.
-    let opts: MountOptions = *unsafe { options(ffi::rpc_fc_private(fc)) };
+    // the `MountOptions` of `rpc_fc_alloc`; `sb` is the new superblock,
+    // ours for the call.
+    let (sb, opts) = unsafe { (NewSuperBlock::from_raw(sb), *options(ffi::rpc_fc_private(fc))) };
+    match fill_super(&sb, opts) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions) -> Result {
     let m = machine();
     let usage = Usage {
         max_blocks: opts.blocks.unwrap_or_else(|| m.default_max_blocks()),
@@ -110,52 +118,22 @@ unsafe extern "C" fn rpc_fill_super(sb: *mut bindings::super_block, fc: *mut bin
             gid: opts.gid.unwrap_or(0),
         }),
         GFP_KERNEL,
-    );
-    let info = match info {
-        Ok(info) => info,
-        Err(e) => return e.to_errno(),
-    };
-    // SAFETY: `sb` is the new superblock, exclusively ours until it is
-    // published; `SbInfo` is never moved out of its box (it is pinned, and
-    // `rpc_kill_sb` turns the raw pointer back into the same `Pin<KBox>`).
-    unsafe {
-        (*sb).s_fs_info = KBox::into_raw(Pin::into_inner_unchecked(info)).cast();
-        // MAX_LFS_FILESIZE on 64-bit.
-        (*sb).s_maxbytes = i64::MAX;
-        (*sb).s_blocksize = bindings::PAGE_SIZE as c_ulong;
-        (*sb).s_blocksize_bits = bindings::PAGE_SHIFT as u8;
-        (*sb).s_magic = RPC_MAGIC as c_ulong;
-        (*sb).s_op = SUPER_OPS.as_ptr();
-        (*sb).s_time_gran = 1;
-        // As tmpfs: once a write found nothing to strip (no setuid/setgid,
-        // no security xattr: this filesystem has no xattrs), the VFS marks
-        // the inode S_NOSEC and later writes skip file_remove_privs()'s
-        // checks. `setattr_copy()` (our setattr) clears the mark when a
-        // mode gains setuid/setgid.
-        ffi::rpc_sb_set_nosec(sb);
-        // `SbInfo` stays put until `rpc_kill_sb` unregisters first.
-        SbInfo::of(sb).stats.register(sb);
-    }
-    // SAFETY: `sb` is fully set up for inode allocation; `fill_super` is
-    // where the root inode is made.
-    let root = unsafe { SbInfo::of(sb) };
-    let mode = bindings::S_IFDIR as u16 | root.mode;
-    // SAFETY: `sb` is our superblock; no parent directory for the root.
-    let inode = match unsafe { inode::new_inode(sb, core::ptr::null_mut(), mode, 0) } {
-        Ok(inode) => inode.into_raw(),
-        Err(e) => return e.to_errno(),
-    };
-    // SAFETY: `inode` is a new inode nobody else sees yet.
-    unsafe {
-        (*inode).i_uid = bindings::kuid_t { val: root.uid };
-        (*inode).i_gid = bindings::kgid_t { val: root.gid };
-        // `d_make_root()` consumes the inode reference, also on failure.
-        (*sb).s_root = bindings::d_make_root(inode);
-        if (*sb).s_root.is_null() {
-            return ENOMEM.to_errno();
-        }
-    }
-    0
+    )?;
+    // From here on `kill_sb` frees the `SbInfo`, also if this fails.
+    let info = sb.set_fs_info(info);
+    // MAX_LFS_FILESIZE on 64-bit; page-sized blocks, nanosecond times.
+    sb.set_params(i64::MAX, bindings::PAGE_SHIFT, RPC_MAGIC as c_ulong, 1, &SUPER_OPS);
+    // As tmpfs: once a write found nothing to strip (no setuid/setgid, no
+    // security xattr: this filesystem has no xattrs), the VFS marks the
+    // inode S_NOSEC and later writes skip file_remove_privs()'s checks.
+    // `setattr_copy()` (our setattr) clears the mark when a mode gains
+    // setuid/setgid.
+    sb.set_nosec();
+    // SAFETY: `info` stays put until `rpc_kill_sb` unregisters first.
+    unsafe { info.stats.register(sb.as_raw()) };
+    let root = inode::new_root(sb, bindings::S_IFDIR as u16 | info.mode)?;
+    root.set_owner(info.uid, info.gid);
+    sb.set_root(root)
 }
 
 /// `reconfigure`: returns null or the message for `invalfc()`.

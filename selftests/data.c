@@ -504,28 +504,27 @@ TEST_F(data, o_direct_aligned_and_unaligned)
 	free(rd);
 }
 
-TEST_F_TIMEOUT(data, fio_direct_verify, 180)
+/* Runs fio with direct=1 and verification on dir; fio's exit status, or -1. */
+static int fio_direct(const char *dir, const char *job)
 {
 	char cmd[PATH_MAX + 512];
 	int status;
 
+	snprintf(cmd, sizeof(cmd), "fio --directory=%s --direct=1 --ioengine=psync --verify_fatal=1 "
+		 "%s --output=/dev/null >/dev/null 2>&1", dir, job);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F_TIMEOUT(data, fio_direct_verify, 180)
+{
 	if (system("command -v fio >/dev/null 2>&1"))
 		SKIP(return, "no fio");
-	snprintf(cmd, sizeof(cmd),
-		 "fio --name=direct --directory=%s --direct=1 --ioengine=psync --rw=randrw "
-		 "--bs=4k --size=8m --numjobs=2 --verify=crc32c --verify_fatal=1 "
-		 "--do_verify=1 --output=/dev/null >/dev/null 2>&1", self->dir);
-	status = system(cmd);
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("%s", cmd);
-	/* unaligned direct I/O through fio too (512-byte blocks, odd offsets) */
-	snprintf(cmd, sizeof(cmd),
-		 "fio --name=odd --directory=%s --direct=1 --ioengine=psync --rw=randwrite "
-		 "--bs=1536 --blockalign=512 --size=2m --verify=md5 --verify_fatal=1 "
-		 "--output=/dev/null >/dev/null 2>&1", self->dir);
-	status = system(cmd);
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("%s", cmd);
+	EXPECT_EQ(0, fio_direct(self->dir, "--name=direct --rw=randrw --bs=4k --size=8m --numjobs=2 "
+				"--verify=crc32c --do_verify=1"));
+	/* unaligned direct I/O through fio too (1536-byte blocks at 512-byte offsets) */
+	EXPECT_EQ(0, fio_direct(self->dir, "--name=odd --rw=randwrite --bs=1536 --blockalign=512 "
+				"--size=2m --verify=md5"));
 }
 
 TEST_F(data, mmap_shared_write_is_seen_by_read)
