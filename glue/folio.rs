@@ -164,12 +164,14 @@ impl Folio {
     /// copied (short on a fault in the destination). Callers copy only
     /// from folios that are up to date (what a reader may see).
     pub(crate) fn copy_to_iter(&self, offset: usize, bytes: usize, iter: &mut IovIterDest<'_>) -> usize {
-        assert!(offset + bytes <= self.size());
+        debug_assert!(offset + bytes <= self.size());
         // `copy_folio_to_iter()` is this call on the folio's first page
         // (the range may run into the pages after it).
-        // SAFETY: range within the folio (checked above); `iter` is a valid
-        // destination (its type's invariant); a folio's first member is
-        // its head page, and our reference keeps the memory.
+        // SAFETY: `copy_page_to_iter()` itself refuses (WARN, 0 bytes) a
+        // range beyond the folio (`page_copy_sane()`), so no check is
+        // repeated here on the read path; `iter` is a valid destination
+        // (its type's invariant); a folio's first member is its head page,
+        // and our reference keeps the memory.
         unsafe { bindings::copy_page_to_iter(self.as_ptr().cast::<bindings::page>(), offset, bytes, iter.as_raw()) }
     }
 
@@ -354,9 +356,10 @@ impl LockedFolio {
     /// disabled (the source may be a mapping of this very folio); returns
     /// the bytes copied, which may be short.
     pub(crate) fn copy_from_iter_atomic(&self, offset: usize, bytes: usize, iter: &mut IovIterSource<'_>) -> usize {
-        assert!(offset + bytes <= self.size());
-        // SAFETY: locked; range checked; `iter` is a valid source (its
-        // type's invariant).
+        debug_assert!(offset + bytes <= self.size());
+        // SAFETY: locked; `copy_folio_from_iter_atomic()` refuses a range
+        // beyond the folio itself (`page_copy_sane()`); `iter` is a valid
+        // source (its type's invariant).
         let copied = unsafe { bindings::copy_folio_from_iter_atomic(self.as_ptr(), offset, bytes, iter.as_raw()) };
         // SAFETY: as above.
         unsafe { ffi::rpc_flush_dcache_folio(self.as_ptr()) };
