@@ -288,10 +288,10 @@ impl LockedFolio {
     /// holds a reference. `_irqs_off` is the XArray lock the window is held
     /// under: it must not sleep or be preempted (readers spin on it).
     pub(crate) fn freeze<'a>(&'a self, expected: c_int, _irqs_off: &XaLockIrq<'_>) -> Option<FrozenFolio<'a>> {
-        // SAFETY: locked and referenced by us; the count is restored by the
-        // guard before our own reference can be put.
         // `then`, not `then_some`: a guard made eagerly would unfreeze on
         // drop a count that was never frozen.
+        // SAFETY: locked and referenced by us; the count is restored by the
+        // guard before our own reference can be put.
         unsafe { ffi::rpc_folio_ref_freeze(self.as_ptr(), expected) }.then(|| FrozenFolio(self, expected))
     }
 
