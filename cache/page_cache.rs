@@ -369,23 +369,25 @@ impl<'a> PageCache<'a> {
 
     /// The folio at `index`, locked and still in this mapping.
     pub(crate) fn lookup_locked(&self, index: u64) -> Option<LockedFolio> {
-        loop {
-            let folio = self.lookup(index)?.lock();
-            // Removed while we waited for the lock: look again.
-            if self.owns(&folio) {
-                return Some(folio);
-            }
+        match self.lookup_locked_with(index, |f| Ok(f.lock())) {
+            Ok(found) => found,
+            Err(_) => None, // an uninterruptible lock does not fail
         }
     }
 
     /// [`Self::lookup_locked`] for callers that can fail their system call:
     /// `EINTR` if a fatal signal comes while waiting for the lock.
     pub(crate) fn lookup_locked_killable(&self, index: u64) -> Result<Option<LockedFolio>> {
+        self.lookup_locked_with(index, Folio::lock_killable)
+    }
+
+    fn lookup_locked_with(&self, index: u64, lock: impl Fn(Folio) -> Result<LockedFolio>) -> Result<Option<LockedFolio>> {
         loop {
             let Some(folio) = self.lookup(index) else {
                 return Ok(None);
             };
-            let folio = folio.lock_killable()?;
+            let folio = lock(folio)?;
+            // Removed while we waited for the lock: look again.
             if self.owns(&folio) {
                 return Ok(Some(folio));
             }

@@ -188,10 +188,10 @@ unsafe extern "C" fn rename(
     if flags & !(bindings::RENAME_NOREPLACE | bindings::RENAME_EXCHANGE) != 0 {
         return EINVAL.to_errno();
     }
-    // SAFETY: VFS callback arguments: both parents are ours and locked (the
-    // same inode twice for a rename within one directory, for which
-    // `held_by_vfs` guards are fine: they unlock nothing), the source
-    // positive; for cross-directory renames the rename mutex is held.
+    // Within one directory both `Dir`s are the same inode; their guards
+    // unlock nothing, so that is fine. Cross-directory: the rename mutex.
+    // SAFETY: VFS callback arguments: both parents ours and locked, the
+    // source positive.
     let (old_dir, old, new_dir, new) = unsafe {
         (Dir::from_vfs(old_dir), Dentry::from_raw(old_dentry), Dir::from_vfs(new_dir), Dentry::from_raw(new_dentry))
     };

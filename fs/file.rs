@@ -314,10 +314,7 @@ fn zero_in_page(cache: &PageCache<'_>, index: u64, from: usize, to: usize) {
         return;
     }
     if let Some(folio) = cache.lookup_locked(index) {
-        // Poisoned memory is not touched; the page stays unreadable.
-        if !folio.is_hwpoison() {
-            folio.zero(from, to);
-        }
+        folio.zero(from, to);
     }
 }
 
@@ -477,8 +474,8 @@ fn zero_range(inode: &Inode, _guard: &InodeGuard<'_>, start: u64, end: u64) {
         let pos = folio.index() << PAGE_SHIFT;
         let from = start.saturating_sub(pos).min(folio.size() as u64) as usize;
         let to = (end - pos).min(folio.size() as u64) as usize;
-        // Fallocated folios are zeros already; poisoned memory is not touched.
-        if folio.is_uptodate() && !folio.is_hwpoison() {
+        // Fallocated folios are zeros already.
+        if folio.is_uptodate() {
             folio.zero(from, to);
         }
     });

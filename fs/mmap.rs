@@ -88,9 +88,9 @@ fn beyond_eof(inode: &Inode, index: u64) -> bool {
 
 /// `vm_operations_struct.fault`.
 unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
+    // The VMA holds the file (and so the inode) open until the fault returns.
     // SAFETY: the fault code passes a live `vm_fault` of a VMA mapping one
-    // of our regular files, which holds the file (and so the inode) open
-    // until the fault returns.
+    // of our regular files.
     let (inode, index) = unsafe { (Inode::of_file(ffi::rpc_vmf_file(vmf)), ffi::rpc_vmf_pgoff(vmf) as u64) };
     match fault_locked(inode, index) {
         Ok(folio) => {

@@ -92,9 +92,9 @@ impl SbInfo {
 /// fs_context.
 #[no_mangle]
 unsafe extern "C" fn rpc_fill_super(sb: *mut bindings::super_block, fc: *mut bindings::fs_context) -> c_int {
+    // `sb` is the new superblock, ours for the call.
     // SAFETY: `fc` is this filesystem's fs_context, so its private data is
-    // the `MountOptions` of `rpc_fc_alloc`; `sb` is the new superblock,
-    // ours for the call.
+    // the `MountOptions` of `rpc_fc_alloc`.
     let (sb, opts) = unsafe { (NewSuperBlock::from_raw(sb), *options(ffi::rpc_fc_private(fc))) };
     match fill_super(&sb, opts) {
         Ok(()) => 0,

@@ -165,13 +165,12 @@ impl Folio {
     /// from folios that are up to date (what a reader may see).
     pub(crate) fn copy_to_iter(&self, offset: usize, bytes: usize, iter: &mut IovIterDest<'_>) -> usize {
         debug_assert!(offset + bytes <= self.size());
-        // `copy_folio_to_iter()` is this call on the folio's first page
-        // (the range may run into the pages after it).
-        // SAFETY: `copy_page_to_iter()` itself refuses (WARN, 0 bytes) a
-        // range beyond the folio (`page_copy_sane()`), so no check is
-        // repeated here on the read path; `iter` is a valid destination
-        // (its type's invariant); a folio's first member is its head page,
-        // and our reference keeps the memory.
+        // `copy_folio_to_iter()` is this call on the folio's first page (the
+        // range may run into the pages after it). `copy_page_to_iter()`
+        // itself refuses a range beyond the folio (`page_copy_sane()`: WARN,
+        // 0 bytes), so the read path does not check it twice.
+        // SAFETY: `iter` is a valid destination (its type's invariant); a
+        // folio's first member is its head page; our reference keeps it.
         unsafe { bindings::copy_page_to_iter(self.as_ptr().cast::<bindings::page>(), offset, bytes, iter.as_raw()) }
     }
 
@@ -340,9 +339,11 @@ impl LockedFolio {
         unsafe { ffi::rpc_folio_mapped(self.as_ptr()) }
     }
 
-    /// Zeroes bytes `start..end` of the folio.
+    /// Zeroes bytes `start..end` of the folio. A poisoned folio is left
+    /// alone: its memory must not be touched, and its page reads as EIO
+    /// whatever it holds.
     pub(crate) fn zero(&self, start: usize, end: usize) {
-        if start >= end {
+        if start >= end || self.is_hwpoison() {
             return;
         }
         assert!(end <= self.size());

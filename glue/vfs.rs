@@ -268,9 +268,8 @@ impl Kiocb {
 
     /// The inode of the open file (`file_inode(ki_filp)`).
     pub(crate) fn inode(&self) -> &Inode {
-        // SAFETY: an open file of ours holds its inode for the whole call;
-        // `f_inode` never changes while it is open.
-        unsafe { Inode::from_raw((*self.file()).f_inode) }
+        // SAFETY: the kiocb's file is open, and ours, for the whole call.
+        unsafe { Inode::of_file(self.file()) }
     }
 
     /// `file_accessed()`: atime, as the mount's options say.
