@@ -26,12 +26,25 @@
 //!   - [`cache::page_cache`]: lockless lookup (seed 002), insertion, removal
 //!     with a frozen refcount, truncation
 //!   - [`cache::stats`]: per-superblock statistics in debugfs
+//! - `swap/`: the mount's own swap (`swap=`).
+//!   - [`swap::header`], [`swap::slots`]: the swap header as `mkswap` writes
+//!     it, and the slot allocator (pure, host-tested)
+//!   - [`swap::area`]: the swap area: device, header check, slots
+//!   - [`swap::out`]: the shrinker that writes cold folios out under memory
+//!     pressure (seed 002's frozen removal)
+//!   - [`swap::swap_in`]: bringing pages back on every path, and dropping
+//!     the records of truncated ranges
+//!   - [`swap::swapoff`]: swapon and swapoff, safe against concurrent
+//!     eviction (seed 003)
 //! - `glue/`: where the module meets the kernel's C.
 //!   - [`glue::vfs`]: typed handles on inodes, mappings and kiocbs, and
 //!     guards for their locks; the data path above them is safe Rust
 //!   - [`glue::folio`]: folios as types: a counted reference, a new one, a
 //!     locked one, a frozen count
-//!   - [`glue::xarray`]: the XArray cursor the page cache walks with
+//!   - [`glue::xarray`]: the XArray cursor the page cache walks with, and
+//!     the per-inode swap index
+//!   - [`glue::block`]: the swap area's block device and its bios
+//!   - [`glue::reclaim`]: shrinker, list_lru, inode references
 //!   - [`glue::ffi`]: the C helper object (`glue/helpers.c`: static inlines,
 //!     macros, the opaque fs_context), declared once
 //!
@@ -39,7 +52,11 @@
 //! child, as the VFS takes them) → `mmap_lock` (a write's source fault) →
 //! the mapping's `invalidate_lock` → folio lock → `i_mmap_rwsem` and the
 //! XArray lock (mm/rmap.c's order); `SbInfo::usage` is a leaf spinlock
-//! taken under any of them.
+//! taken under any of them. Swap: a file's swap index lock (inside its
+//! XArray calls), the slot map and `SbInfo::swap` are leaf spinlocks; the
+//! shrinker only trylocks (`invalidate_lock` shared, folio locks) and
+//! swapoff holds `s_umount` → an inode reference → `invalidate_lock`
+//! shared → folio lock.
 
 use kernel::prelude::*;
 
@@ -60,9 +77,23 @@ mod cache {
     pub(crate) mod stats;
 }
 
+mod swap {
+    pub(crate) mod area;
+    // Pure logic, also compiled into the host test crate (tools/options-test).
+    #[allow(unreachable_pub, dead_code)]
+    pub(crate) mod header;
+    pub(crate) mod out;
+    #[allow(unreachable_pub, dead_code)]
+    pub(crate) mod slots;
+    pub(crate) mod swap_in;
+    pub(crate) mod swapoff;
+}
+
 mod glue {
+    pub(crate) mod block;
     pub(crate) mod ffi;
     pub(crate) mod folio;
+    pub(crate) mod reclaim;
     pub(crate) mod vfs;
     pub(crate) mod xarray;
 }
@@ -89,6 +120,11 @@ impl kernel::Module for RustPagecache {
         unsafe { ffi::rpc_helpers_init() };
         glue::xarray::check_xa_encodings()?;
         inode::create_cache()?;
+        // SAFETY: creates the swap track cache, destroyed in `drop` (or below).
+        if unsafe { ffi::rpc_track_cache_create() } != 0 {
+            inode::destroy_cache();
+            return Err(ENOMEM);
+        }
         // SAFETY: creates the module's debugfs directory, removed in `drop`.
         unsafe { ffi::rpc_debugfs_init() };
         // SAFETY: `rpc_fs_type` is a static, fully initialised in helpers.c,
@@ -97,6 +133,8 @@ impl kernel::Module for RustPagecache {
         if ret != 0 {
             // SAFETY: created above; no superblock can use it.
             unsafe { ffi::rpc_debugfs_exit() };
+            // SAFETY: created above; no inode has a track.
+            unsafe { ffi::rpc_track_cache_destroy() };
             inode::destroy_cache();
             return Err(Error::from_errno(ret));
         }
@@ -113,6 +151,8 @@ impl Drop for RustPagecache {
         unsafe { kernel::bindings::unregister_filesystem(&raw mut ffi::rpc_fs_type) };
         // SAFETY: every superblock (and its debugfs directory) is gone.
         unsafe { ffi::rpc_debugfs_exit() };
+        // SAFETY: every inode, and so every track, is gone.
+        unsafe { ffi::rpc_track_cache_destroy() };
         inode::destroy_cache();
         pr_info!("unregistered\n");
     }

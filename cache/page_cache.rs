@@ -17,8 +17,9 @@
 //! Entries are folio pointers, and nothing else is ever stored. The kernel's
 //! truncate helpers and `drop_caches` delete every value entry
 //! (`xa_is_value`) of a mapping that is not shmem's (`mm/truncate.c`), so
-//! the swap records to come will live in an index of the module's own, not
-//! here; every walker here treats a value entry as "not cached" anyway.
+//! the swap records live in an index of the module's own
+//! (`RpcInode::swap`, swap/swap_in.rs), not here; every walker here treats a
+//! value entry as "not cached" anyway.
 //!
 //! # Lockless lookup (seed 002)
 //!
@@ -72,9 +73,10 @@
 //! - migration and compaction still move it (`migrate_folio`), memory
 //!   failure still finds it through rmap, `/proc/kpageflags` shows it.
 //!
-//! The module's own swap, when it comes, makes these folios reclaimable again, but
+//! The module's own swap (swap/) makes these folios reclaimable again, but
 //! only through the module's swap-out: a shrinker reports them as freeable
-//! and writes cold ones to the swap device; the VM's LRU scan stays out.
+//! and writes cold ones to the swap device (swap/out.rs), removing each with
+//! [`PageCache::remove_if_unused`]; the VM's LRU scan stays out.
 //!
 //! Every folio is also dirty from its insertion until this module removes
 //! it (`mark_dirty` in file.rs and mmap.rs), and nothing cleans it:
@@ -436,7 +438,13 @@ impl<'a> PageCache<'a> {
     /// `index`: it comes back locked, not yet up to date, charged to the
     /// current memcg and on the LRU. `EEXIST` if `index` is taken.
     pub(crate) fn insert(&self, index: u64, zeroed: bool) -> Result<LockedFolio> {
-        let gfp = self.mapping.gfp();
+        self.insert_gfp(index, zeroed, 0)
+    }
+
+    /// [`Self::insert`] with `extra` gfp flags for the allocation and the
+    /// memcg charge (swapoff's `__GFP_RETRY_MAYFAIL`: fail, do not OOM).
+    pub(crate) fn insert_gfp(&self, index: u64, zeroed: bool, extra: bindings::gfp_t) -> Result<LockedFolio> {
+        let gfp = self.mapping.gfp() | extra;
         let alloc_gfp = if zeroed { gfp | bindings::__GFP_ZERO } else { gfp };
         let folio = Folio::alloc(alloc_gfp).ok_or(ENOMEM)?.add_to(self.mapping, index, gfp)?;
         // The marker takes one more reference.
@@ -467,8 +475,23 @@ impl<'a> PageCache<'a> {
     /// it had already gone). The caller has unmapped it and gives back the
     /// blocks; the folio is freed when the last reference goes.
     pub(crate) fn remove(&self, folio: LockedFolio) -> usize {
-        if !self.owns(&folio) {
-            return 0;
+        self.remove_inner(&folio, false).unwrap_or(0)
+    }
+
+    /// Removes a locked, unmapped folio of this mapping only if nobody else
+    /// holds a reference (the freeze succeeds): swap-out's removal, which
+    /// frees the folio, so no pinner or reader may still see it (seeds 000,
+    /// 001, 002). `false` leaves the folio in the cache, dirty, as it was.
+    pub(crate) fn remove_if_unused(&self, folio: &LockedFolio) -> bool {
+        if folio.is_mapped() {
+            return false;
+        }
+        self.remove_inner(folio, true).is_some()
+    }
+
+    fn remove_inner(&self, folio: &LockedFolio, must_freeze: bool) -> Option<usize> {
+        if !self.owns(folio) {
+            return None;
         }
         if folio.is_mapped() {
             // Mapped again by a fault after the caller's range unmap: our
@@ -480,11 +503,11 @@ impl<'a> PageCache<'a> {
         // the module makes no large folios yet. Whoever adds them must store
         // over the folio's whole range here.
         if kernel::warn_on!(nr != 1) {
-            return 0;
+            return None;
         }
         folio.cancel_dirty();
         // The page cache holds `nr` references, we hold one, the marker one.
-        let marked = self.is_ours(&folio);
+        let marked = self.is_ours(folio);
         let expected = nr as c_int + 1 + c_int::from(marked);
         let frozen = {
             let xa_lock = XaLockIrq::new(self.mapping);
@@ -496,6 +519,11 @@ impl<'a> PageCache<'a> {
             let frozen = folio.freeze(expected, &xa_lock);
             if frozen.is_some() {
                 self.stats.hold_frozen_window();
+            } else if must_freeze {
+                // Someone holds a reference: the folio stays, dirty again.
+                drop(xa_lock);
+                folio.mark_dirty();
+                return None;
             }
             // B: the entry leaves the index: this order-0 folio (checked
             // above) is exactly the entry at its index.
@@ -516,7 +544,7 @@ impl<'a> PageCache<'a> {
         // SAFETY: the XArray no longer holds the folio, so its `nr`
         // references are ours to put.
         unsafe { folio.put_other_refs(nr as c_int) };
-        nr
+        Some(nr)
     }
 
     /// Calls `f` with each folio at indices `start..=last` that is still in

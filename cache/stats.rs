@@ -2,10 +2,11 @@
 
 //! Per-superblock page-cache statistics, shown in debugfs at
 //! `/sys/kernel/debug/rust_pagecache/<major>:<minor>/stats` (`<major>:<minor>`
-//! is the mount's `st_dev`), plus two test knobs beside it that widen a race
-//! window so the selftests can hit it every time: `remove_delay_us` (seed
-//! 002, see [`Stats::hold_frozen_window`]) and `fault_delay_us` (seed 004,
-//! see [`Stats::fault_window`]).
+//! is the mount's `st_dev`), plus three test knobs beside it that widen a
+//! race window so the selftests can hit it every time: `remove_delay_us`
+//! (seed 002, see [`Stats::hold_frozen_window`]), `fault_delay_us` (seed 004,
+//! see [`Stats::fault_window`]) and `swapoff_delay_us` (seed 003's
+//! swapoff-vs-eviction race, see [`Stats::swapoff_window`]).
 
 use crate::glue::ffi;
 use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
@@ -41,9 +42,30 @@ pub(crate) struct Stats {
     /// that a truncate or punch can remove the folio in between. 0 (the
     /// default) in normal use.
     fault_delay_us: AtomicU32,
+    /// Own swap (swap/): pages written out and read back, second chances
+    /// given to referenced folios, write and read errors, slots.
+    swapped_out: AtomicU64,
+    swapped_in: AtomicU64,
+    swap_rotated: AtomicU64,
+    swap_write_errors: AtomicU64,
+    swap_read_errors: AtomicU64,
+    swap_full: AtomicU64,
+    /// Pages read with a swap-in beyond the one asked for (read-around).
+    swap_readahead: AtomicU64,
+    slots_used: AtomicI64,
+    slots_total: AtomicU64,
+    /// Pages swapoff has brought back (since mount).
+    swapoff_pages: AtomicU64,
+    /// Test knob: swapoff sleeps this many microseconds (at most
+    /// [`MAX_SWAPOFF_DELAY_US`]) with each inode held, before it swaps the
+    /// inode's pages in: the window of seed 003's swapoff-vs-eviction race.
+    swapoff_delay_us: AtomicU32,
     /// The superblock's debugfs directory.
     dir: AtomicPtr<bindings::dentry>,
 }
+
+/// Upper bound for the swapoff knob (it sleeps, holding `s_umount`).
+const MAX_SWAPOFF_DELAY_US: u32 = 1_000_000;
 
 /// Upper bound for the test knob: it spins with interrupts off.
 const MAX_REMOVE_DELAY_US: u32 = 1000;
@@ -61,6 +83,17 @@ impl Stats {
             remove_delay_us: AtomicU32::new(0),
             fault_retries: AtomicU64::new(0),
             fault_delay_us: AtomicU32::new(0),
+            swapped_out: AtomicU64::new(0),
+            swapped_in: AtomicU64::new(0),
+            swap_rotated: AtomicU64::new(0),
+            swap_write_errors: AtomicU64::new(0),
+            swap_read_errors: AtomicU64::new(0),
+            swap_full: AtomicU64::new(0),
+            swap_readahead: AtomicU64::new(0),
+            slots_used: AtomicI64::new(0),
+            slots_total: AtomicU64::new(0),
+            swapoff_pages: AtomicU64::new(0),
+            swapoff_delay_us: AtomicU32::new(0),
             dir: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
@@ -116,6 +149,60 @@ impl Stats {
         }
     }
 
+    pub(crate) fn swapped_out(&self, pages: u64) {
+        self.swapped_out.fetch_add(pages, Relaxed);
+    }
+
+    pub(crate) fn swapped_in(&self) {
+        self.swapped_in.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn swap_rotated(&self) {
+        self.swap_rotated.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn swap_write_error(&self, pages: u64) {
+        self.swap_write_errors.fetch_add(pages, Relaxed);
+    }
+
+    pub(crate) fn swap_read_error(&self) {
+        self.swap_read_errors.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn swap_full(&self) {
+        self.swap_full.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn swap_readahead(&self, pages: u64) {
+        self.swap_readahead.fetch_add(pages, Relaxed);
+    }
+
+    pub(crate) fn slots_taken(&self, n: u64) {
+        self.slots_used.fetch_add(n as i64, Relaxed);
+    }
+
+    pub(crate) fn slots_freed(&self, n: u64) {
+        self.slots_used.fetch_sub(n as i64, Relaxed);
+    }
+
+    pub(crate) fn set_slots_total(&self, n: u64) {
+        self.slots_total.store(n, Relaxed);
+    }
+
+    pub(crate) fn swapoff_page(&self) {
+        self.swapoff_pages.fetch_add(1, Relaxed);
+    }
+
+    /// The swapoff test knob (see `swapoff_delay_us`): called by swapoff
+    /// with an inode held; returns at once when the knob is 0.
+    pub(crate) fn swapoff_window(&self) {
+        let us = self.swapoff_delay_us.load(Relaxed).min(MAX_SWAPOFF_DELAY_US);
+        if us != 0 {
+            // SAFETY: swapoff may sleep here; it holds no spinlock.
+            unsafe { ffi::rpc_fsleep(us) };
+        }
+    }
+
     /// Creates the debugfs files of `sb`.
     ///
     /// # Safety
@@ -126,7 +213,13 @@ impl Stats {
         let me: *const Self = self;
         // SAFETY: debugfs keeps the pointers until `unregister` removes the
         // files (which waits for readers), per the contract.
-        let dir = unsafe { ffi::rpc_debugfs_sb_add(sb, me.cast(), self.remove_delay_us.as_ptr(), self.fault_delay_us.as_ptr()) };
+        let dir = unsafe { ffi::rpc_debugfs_sb_add(
+                sb,
+                me.cast(),
+                self.remove_delay_us.as_ptr(),
+                self.fault_delay_us.as_ptr(),
+                self.swapoff_delay_us.as_ptr(),
+            ) };
         self.dir.store(dir, Relaxed);
     }
 
@@ -151,7 +244,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
     let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 7] = [
+    let lines: [(&str, u64); 17] = [
         ("folios_cached", inserted.saturating_sub(removed)),
         ("bytes_cached", pages << bindings::PAGE_SHIFT),
         ("folios_inserted", inserted),
@@ -159,6 +252,16 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
         ("folios_removed_frozen", s.removed_frozen.load(Relaxed)),
         ("lookup_retries", s.retries.load(Relaxed)),
         ("fault_retries", s.fault_retries.load(Relaxed)),
+        ("swapped_out", s.swapped_out.load(Relaxed)),
+        ("swapped_in", s.swapped_in.load(Relaxed)),
+        ("swap_rotated", s.swap_rotated.load(Relaxed)),
+        ("swap_write_errors", s.swap_write_errors.load(Relaxed)),
+        ("swap_read_errors", s.swap_read_errors.load(Relaxed)),
+        ("swap_full", s.swap_full.load(Relaxed)),
+        ("swap_readahead", s.swap_readahead.load(Relaxed)),
+        ("swap_slots_used", s.slots_used.load(Relaxed).max(0) as u64),
+        ("swap_slots_total", s.slots_total.load(Relaxed)),
+        ("swapoff_pages", s.swapoff_pages.load(Relaxed)),
     ];
     for (name, v) in lines {
         seq_print!(m, "{} {}\n", name, v);

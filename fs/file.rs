@@ -41,6 +41,7 @@ use crate::fs::mmap;
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::{self, OpsTable};
 use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, InodeGuard, IovDestExt, IovSourceExt, Kiocb, Mapping};
+use crate::swap::swap_in::{self, Gfp};
 use kernel::bindings;
 use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::prelude::*;
@@ -142,6 +143,25 @@ fn read(iocb: &Kiocb, to: &mut IovIterDest<'_>) -> isize {
                     // Up to date (before `ready`); offset + want is within it.
                     folio.copy_to_iter(offset, want, to)
                 }
+                // A page in swap: bring it in (keeping truncate out), then
+                // look again from here.
+                None if swap_in::has_swapped(inode) => {
+                    if iocb.nowait() {
+                        err = Some(EAGAIN);
+                        break 'outer;
+                    }
+                    let inval = cache.mapping().invalidate_lock_shared();
+                    if let Err(e) = swap_in::swap_in(inode, &cache, index, Gfp::Normal, &inval) {
+                        err = Some(e);
+                        break 'outer;
+                    }
+                    match cache.lookup(index) {
+                        // In the cache again (ours or a racer's): copy it.
+                        Some(_) => continue 'outer,
+                        // No record either: a hole after all.
+                        None => to.zero(want),
+                    }
+                }
                 // A hole: zeros, nothing allocated.
                 None => to.zero(want),
             };
@@ -185,6 +205,15 @@ fn get_or_create(
     loop {
         if let Some(folio) = cache.lookup_locked_killable(index)? {
             return Ok((folio, false));
+        }
+        if swap_in::has_swapped(inode) {
+            // A page in swap keeps its block: no charge.
+            if let Some(folio) = swap_in::swap_in(inode, cache, index, Gfp::Normal, _guard)? {
+                return Ok((folio, false));
+            }
+            if inode.rpc().swap.load(index).is_some() || cache.lookup(index).is_some() {
+                continue;
+            }
         }
         inode::charge(inode, 1)?;
         match cache.insert(index, zeroed) {
@@ -309,18 +338,27 @@ fn write(iocb: &Kiocb, from: &mut IovIterSource<'_>) -> isize {
 
 /// Zeroes bytes `from..to` (within one page) of the folio at `index`, if
 /// it is cached.
-fn zero_in_page(cache: &PageCache<'_>, index: u64, from: usize, to: usize) {
+fn zero_in_page(inode: &Inode, guard: &InodeGuard<'_>, cache: &PageCache<'_>, index: u64, from: usize, to: usize) {
     if from >= to {
         return;
     }
     if let Some(folio) = cache.lookup_locked(index) {
         folio.zero(from, to);
+        return;
+    }
+    // A page in swap is brought in to be zeroed in part. If that fails the
+    // page keeps its old bytes there: as on tmpfs, whose partial-page zeroing
+    // also reads the page back first (and gives up silently on error).
+    if swap_in::has_swapped(inode) {
+        if let Ok(Some(folio)) = swap_in::swap_in(inode, cache, index, Gfp::Normal, guard) {
+            folio.zero(from, to);
+        }
     }
 }
 
 /// Punches the byte range `start..end` out of the file: whole pages leave
 /// the cache, partial pages are zeroed. `i_rwsem` held (the guard).
-fn punch(inode: &Inode, _guard: &InodeGuard<'_>, start: u64, end: u64) {
+fn punch(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64) {
     if start >= end {
         return;
     }
@@ -332,20 +370,21 @@ fn punch(inode: &Inode, _guard: &InodeGuard<'_>, start: u64, end: u64) {
     let (sp, so) = (start >> PAGE_SHIFT, (start & (PAGE_SIZE - 1)) as usize);
     let (ep, eo) = (end >> PAGE_SHIFT, (end & (PAGE_SIZE - 1)) as usize);
     if sp == ep {
-        zero_in_page(&cache, sp, so, eo);
+        zero_in_page(inode, guard, &cache, sp, so, eo);
     } else {
         if so != 0 {
-            zero_in_page(&cache, sp, so, PAGE_SIZE as usize);
+            zero_in_page(inode, guard, &cache, sp, so, PAGE_SIZE as usize);
         }
         if eo != 0 {
-            zero_in_page(&cache, ep, 0, eo);
+            zero_in_page(inode, guard, &cache, ep, 0, eo);
         }
     }
     if first_full < end_full {
         // Private COW copies stay (as for tmpfs's punch); the file's pages go.
         cache.mapping().unmap_range(first_full << PAGE_SHIFT, (end_full - first_full) << PAGE_SHIFT, false);
         let removed = cache.truncate_range(first_full, end_full - 1);
-        inode::uncharge(inode, removed);
+        let swapped = swap_in::drop_range(inode, first_full, end_full - 1);
+        inode::uncharge(inode, removed + swapped);
     }
 }
 
@@ -362,7 +401,7 @@ fn truncate(inode: &Inode, guard: &InodeGuard<'_>, new: u64) {
         let o = (old & (PAGE_SIZE - 1)) as usize;
         if o != 0 {
             let end = (((old >> PAGE_SHIFT) + 1) << PAGE_SHIFT).min(new);
-            zero_in_page(&cache, old >> PAGE_SHIFT, o, (end - ((old >> PAGE_SHIFT) << PAGE_SHIFT)) as usize);
+            zero_in_page(inode, guard, &cache, old >> PAGE_SHIFT, o, (end - ((old >> PAGE_SHIFT) << PAGE_SHIFT)) as usize);
         }
         inode.set_size(guard, new);
         return;
@@ -375,19 +414,21 @@ fn truncate(inode: &Inode, guard: &InodeGuard<'_>, new: u64) {
     cache.mapping().unmap_range(holebegin, 0, true);
     let o = (new & (PAGE_SIZE - 1)) as usize;
     if o != 0 {
-        zero_in_page(&cache, new >> PAGE_SHIFT, o, PAGE_SIZE as usize);
+        zero_in_page(inode, guard, &cache, new >> PAGE_SHIFT, o, PAGE_SIZE as usize);
     }
     let removed = cache.truncate_range(holebegin >> PAGE_SHIFT, MAX_INDEX);
+    let swapped = swap_in::drop_range(inode, holebegin >> PAGE_SHIFT, MAX_INDEX);
     // A private COW fault that raced the first unmap (as truncate_pagecache).
     cache.mapping().unmap_range(holebegin, 0, true);
-    inode::uncharge(inode, removed);
+    inode::uncharge(inode, removed + swapped);
 }
 
 /// Drops all data of a regular file being evicted (nobody else can reach
 /// it) and gives its blocks back.
 pub(crate) fn evict_data(inode: &Inode) {
     let removed = cache_of(inode).truncate_range(0, MAX_INDEX);
-    inode::uncharge(inode, removed);
+    let swapped = swap_in::drop_range(inode, 0, MAX_INDEX);
+    inode::uncharge(inode, removed + swapped);
 }
 
 /// `inode_operations.setattr` of regular files.
@@ -554,13 +595,26 @@ unsafe extern "C" fn llseek(file: *mut bindings::file, offset: i64, whence: c_in
     let off = offset as u64;
     let cache = cache_of(inode);
     let (first, last) = (off >> PAGE_SHIFT, (size - 1) >> PAGE_SHIFT);
+    // A page in swap is data too (`i_rwsem` keeps swap-in and truncate
+    // from changing which pages are where, except swap-out moving a page
+    // from the cache to swap, which leaves it data).
     let pos = if whence_u == bindings::SEEK_DATA {
-        match cache.next_present(first, last) {
+        let cached = cache.next_present(first, last);
+        let swapped = swap_in::next_swapped(inode, first, cached.map_or(last, |c| c.saturating_sub(1)));
+        match swapped.or(cached) {
             Some(i) => (i << PAGE_SHIFT).max(off),
             None => return ENXIO.to_errno() as i64,
         }
     } else {
-        ((cache.next_absent(first, last)) << PAGE_SHIFT).max(off).min(size)
+        let mut i = first;
+        loop {
+            i = cache.next_absent(i, last);
+            if i > last || !swap_in::has_swapped(inode) || inode.rpc().swap.load(i).is_none() {
+                break;
+            }
+            i += 1;
+        }
+        (i << PAGE_SHIFT).max(off).min(size)
     };
     // SAFETY: the file is open; lseek(2) holds its `f_pos_lock`.
     unsafe { bindings::vfs_setpos(file, pos as i64, i64::MAX) }
@@ -634,6 +688,21 @@ unsafe extern "C" fn rpc_read_folio(_file: *mut bindings::file, folio: *mut bind
         return 0;
     }
     cache.adopt(&folio);
+    // A page in swap: read it into this folio; it keeps its block.
+    if swap_in::has_swapped(inode) {
+        match swap_in::read_into(inode, &folio, folio.index()) {
+            Ok(true) => {
+                folio.mark_uptodate();
+                folio.mark_dirty();
+                return 0;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                cache.remove(folio);
+                return e.to_errno();
+            }
+        }
+    }
     // Beyond EOF there is no page to read (`shmem_read_folio()` says EINVAL
     // too); a truncate that lowers `i_size` after this check removes the
     // folio as any other, once we unlock it.
@@ -669,7 +738,8 @@ pub(crate) static FILE_OPS: OpsTable<bindings::file_operations> = OpsTable(bindi
 
 pub(crate) static INODE_OPS: OpsTable<bindings::inode_operations> = OpsTable(bindings::inode_operations {
     setattr: Some(setattr),
-    getattr: Some(bindings::simple_getattr),
+    // st_blocks counts swapped pages too (helpers.c).
+    getattr: Some(ffi::rpc_getattr),
     // SAFETY: all-zero is a valid `inode_operations`.
     ..unsafe { core::mem::zeroed() }
 });

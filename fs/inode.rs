@@ -17,7 +17,10 @@ use crate::fs::dir;
 use crate::glue::ffi::{self, OpsTable};
 use crate::fs::file;
 use crate::fs::super_block::SbInfo;
+use crate::glue::ffi::RpcSwapTrack;
+use crate::glue::reclaim::Track;
 use crate::glue::vfs::{Inode, NewInode, NewSuperBlock};
+use crate::glue::xarray::SwapIndex;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
@@ -32,8 +35,19 @@ pub(crate) struct RpcInode {
     /// The VFS inode; first, so that the slab constructor in `helpers.c`
     /// (`inode_init_once(obj)`) initialises it.
     pub(crate) vfs_inode: bindings::inode,
-    /// Pages of file data charged to the superblock for this inode.
+    /// Pages of file data charged to the superblock for this inode: those
+    /// in its page cache and those in swap.
     alloced: AtomicU64,
+    /// Swap records of a regular file: page index → slot (swap/).
+    pub(crate) swap: SwapIndex,
+    /// Records in `swap`: pages of this file in the swap area now. Readers
+    /// that find a hole look at the index only when this is not zero.
+    pub(crate) swapped: AtomicU64,
+    /// Where swap-out's clock hand stands in this file (a page index).
+    pub(crate) swap_hand: AtomicU64,
+    /// A regular file's track on its superblock's reclaim list (null for
+    /// other inodes and until it is added).
+    track: AtomicPtr<RpcSwapTrack>,
 }
 
 const _: () = assert!(core::mem::offset_of!(RpcInode, vfs_inode) == 0);
@@ -134,6 +148,10 @@ pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *
     // initialised; the other fields are ours to (re)initialise.
     unsafe {
         (&raw mut (*obj).alloced).write(AtomicU64::new(0));
+        SwapIndex::init(&raw mut (*obj).swap);
+        (&raw mut (*obj).swapped).write(AtomicU64::new(0));
+        (&raw mut (*obj).swap_hand).write(AtomicU64::new(0));
+        (&raw mut (*obj).track).write(AtomicPtr::new(core::ptr::null_mut()));
         &raw mut (*obj).vfs_inode
     }
 }
@@ -152,7 +170,8 @@ pub(crate) unsafe extern "C" fn free_inode(inode: *mut bindings::inode) {
 /// `inode`'s page cache can only shrink meanwhile (the caller holds
 /// `i_rwsem`, or the inode is being evicted).
 fn recalc(inode: &Inode) {
-    let cached = inode.mapping().nrpages();
+    // Swapped pages keep their blocks (as shmem's `info->swapped`).
+    let cached = inode.mapping().nrpages() + inode.rpc().swapped.load(Ordering::Acquire);
     let old = update_alloced(inode, |a| a.min(cached));
     if old > cached {
         inode.sb_info().put_blocks(old - cached);
@@ -176,6 +195,13 @@ fn evict(inode: &Inode) {
     }
     inode.truncate_pages_final();
     recalc(inode);
+    let rpc = inode.rpc();
+    // SAFETY: the pointer was stored by `new_inode` from `Track::into_raw`
+    // and is taken back once, here.
+    if let Some(track) = unsafe { Track::from_raw(rpc.track.swap(core::ptr::null_mut(), Ordering::AcqRel)) } {
+        inode.sb_info().reclaim_list().del(track);
+    }
+    rpc.swap.destroy();
     // One inode, plus the hard links still charged: an inode evicted at
     // unmount may still have several names.
     let links = if inode.is_dir() { 1 } else { inode.nlink().max(1) };
@@ -243,8 +269,15 @@ unsafe fn new_inode(
                 ffi::rpc_inode_set_ops(inode, SPECIAL_INODE_OPS.as_ptr(), core::ptr::null());
             }
         }
-        // The reference `new_inode()` gave us.
-        Ok(NewInode::from_raw(inode))
+        // The reference `new_inode()` gave us; on error below, dropping it
+        // evicts the inode again.
+        let new = NewInode::from_raw(inode);
+        if regular {
+            // On the reclaim list of the creating task's memcg (swap/out.rs).
+            let track = info.reclaim_list().add(Inode::from_raw(inode))?;
+            RpcInode::from_vfs(inode).track.store(track.into_raw(), Ordering::Release);
+        }
+        Ok(new)
     }
 }
 

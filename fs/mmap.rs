@@ -31,7 +31,9 @@
 //!
 //! A fault on a hole creates the folio with `invalidate_lock` held shared,
 //! so it cannot insert into a range that a punch or truncate, holding it
-//! exclusively, is emptying; `i_size` is checked again under it.
+//! exclusively, is emptying; `i_size` is checked again under it. A "hole"
+//! whose page is in swap is swapped in under the same lock
+//! (swap/swap_in.rs); a failed read gives SIGBUS.
 //!
 //! Fault-around (`map_pages`) is `filemap_map_pages()`: it maps the folios
 //! around a read fault that are already cached, with the same protocol
@@ -72,6 +74,7 @@ use crate::fs::inode;
 use crate::glue::ffi::{self, OpsTable};
 use crate::glue::folio::LockedFolio;
 use crate::glue::vfs::Inode;
+use crate::swap::swap_in::{self, Gfp};
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -125,9 +128,23 @@ fn fault_locked(inode: &Inode, index: u64) -> core::result::Result<LockedFolio, 
         }
         // A hole: create the page, excluding truncate and punch.
         // No folio lock held here (lock order).
-        let _inval = cache.mapping().invalidate_lock_shared();
+        let inval = cache.mapping().invalidate_lock_shared();
         if beyond_eof(inode, index) {
             return Err(SIGBUS);
+        }
+        // Not a hole but a page in swap: bring it back (it keeps its block).
+        // A failed read is SIGBUS, as for shmem.
+        if swap_in::has_swapped(inode) {
+            match swap_in::swap_in(inode, &cache, index, Gfp::Normal, &inval) {
+                Ok(Some(folio)) => break folio,
+                Ok(None) => {
+                    if inode.rpc().swap.load(index).is_some() || cache.lookup(index).is_some() {
+                        continue;
+                    }
+                }
+                Err(e) if e == ENOMEM => return Err(OOM),
+                Err(_) => return Err(SIGBUS),
+            }
         }
         match inode::charge(inode, 1) {
             Ok(()) => {}

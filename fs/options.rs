@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Mount options: `size=`, `nr_inodes=`, `mode=`, `uid=`, `gid=`.
+//! Mount options: `size=`, `nr_inodes=`, `mode=`, `uid=`, `gid=`, `swap=`,
+//! `noswap`.
 //!
 //! Pure logic, no kernel types: the same file is compiled into the module and
 //! into the host crate `tools/options-test`, whose `cargo test` runs the unit
@@ -14,7 +15,14 @@
 //! * `uid=`/`gid=` are parsed and mapped by the VFS; they arrive here as
 //!   kernel ids.
 //!
-//! On remount only `size=` and `nr_inodes=` take effect, as on tmpfs.
+//! * `swap=PATH` names a block device prepared by `mkswap` that holds the
+//!   mount's own swap area (swap/); `noswap` means none. tmpfs has no such
+//!   option (it uses the kernel's swap): the spelling follows `swapon PATH`
+//!   and tmpfs's `noswap`. The last of the two given wins.
+//!
+//! On remount only `size=`, `nr_inodes=`, `swap=` (swapon, if the mount has
+//! no swap) and `noswap` (swapoff) take effect, as on tmpfs for the first
+//! two.
 
 /// tmpfs charges this much of its inode budget per inode (`BOGO_INODE_SIZE`);
 /// `nr_inodes=` larger than `u64::MAX / BOGO_INODE_SIZE` is rejected.
@@ -36,6 +44,10 @@ pub enum Param {
     Uid,
     /// `gid=`
     Gid,
+    /// `swap=`
+    Swap,
+    /// `noswap`
+    NoSwap,
 }
 
 impl Param {
@@ -47,6 +59,8 @@ impl Param {
             2 => Self::Mode,
             3 => Self::Uid,
             4 => Self::Gid,
+            5 => Self::Swap,
+            6 => Self::NoSwap,
             _ => return None,
         })
     }
@@ -70,6 +84,62 @@ pub struct MountOptions {
     pub uid: Option<u32>,
     /// Root directory group, as a kernel gid.
     pub gid: Option<u32>,
+    /// `swap=PATH` or `noswap`.
+    pub swap: Option<SwapOption>,
+}
+
+/// Longest `swap=` path accepted (bytes, without the NUL).
+pub const SWAP_PATH_MAX: usize = 255;
+
+/// What `swap=` or `noswap` asked for. (The path inline keeps the options
+/// `Copy`; they live only for one mount call.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
+pub enum SwapOption {
+    /// `noswap`: no swap area (on remount: swapoff).
+    Off,
+    /// `swap=PATH`: the block device at `PATH`.
+    Device(SwapPath),
+}
+
+/// A `swap=` path, NUL-terminated in place (so the kernel can take it as a
+/// C string) and small enough to keep the options `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SwapPath {
+    len: usize,
+    bytes: [u8; SWAP_PATH_MAX + 1],
+}
+
+impl SwapPath {
+    /// A path of 1 to [`SWAP_PATH_MAX`] bytes without NUL.
+    pub fn new(path: &[u8]) -> Result<Self, BadValue> {
+        if path.is_empty() || path.len() > SWAP_PATH_MAX || path.contains(&0) {
+            return Err(BadValue);
+        }
+        let mut bytes = [0u8; SWAP_PATH_MAX + 1];
+        bytes[..path.len()].copy_from_slice(path);
+        Ok(SwapPath { len: path.len(), bytes })
+    }
+
+    /// The path without its NUL.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// The path with its NUL.
+    pub fn as_bytes_with_nul(&self) -> &[u8] {
+        &self.bytes[..self.len + 1]
+    }
+}
+
+impl core::fmt::Debug for SwapPath {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SwapPath(")?;
+        for &b in self.as_bytes() {
+            f.write_fmt(format_args!("{}", b as char))?;
+        }
+        f.write_str(")")
+    }
 }
 
 /// What the machine looks like, for defaults and `%` sizes.
@@ -110,6 +180,8 @@ impl MountOptions {
             Param::Mode => self.mode = Some((num & 0o7777) as u16),
             Param::Uid => self.uid = Some(num),
             Param::Gid => self.gid = Some(num),
+            Param::Swap => self.swap = Some(SwapOption::Device(SwapPath::new(string.ok_or(BadValue)?)?)),
+            Param::NoSwap => self.swap = Some(SwapOption::Off),
         }
         Ok(())
     }
@@ -355,7 +427,7 @@ mod tests {
         o.apply(Param::Size, Some(b"8k"), 0, &M).unwrap();
         o.apply(Param::Uid, None, 1000, &M).unwrap();
         assert_eq!(o, MountOptions { blocks: Some(2), mode: Some(0o7777), uid: Some(1000), ..Default::default() });
-        assert_eq!(Param::from_raw(5), None);
+        assert_eq!(Param::from_raw(7), None);
         assert_eq!(Param::from_raw(1), Some(Param::NrInodes));
     }
 
@@ -394,5 +466,30 @@ mod tests {
         let other = MountOptions { mode: Some(0), uid: Some(1), gid: Some(1), ..Default::default() };
         assert_eq!(v.reconfigure(&other), Ok(()));
         assert_eq!(v, used);
+    }
+
+    #[test]
+    fn swap_and_noswap() {
+        let mut o = MountOptions::default();
+        o.apply(Param::Swap, Some(b"/dev/vdb"), 0, &M).unwrap();
+        match o.swap {
+            Some(SwapOption::Device(p)) => {
+                assert_eq!(p.as_bytes(), b"/dev/vdb");
+                assert_eq!(p.as_bytes_with_nul(), b"/dev/vdb\0");
+            }
+            other => panic!("{:?}", other),
+        }
+        // The last one given wins.
+        o.apply(Param::NoSwap, None, 0, &M).unwrap();
+        assert_eq!(o.swap, Some(SwapOption::Off));
+        // Bad paths change nothing.
+        assert_eq!(o.apply(Param::Swap, Some(b""), 0, &M), Err(BadValue));
+        assert_eq!(o.apply(Param::Swap, Some(b"/dev/a\0b"), 0, &M), Err(BadValue));
+        let long = [b'a'; SWAP_PATH_MAX + 1];
+        assert_eq!(o.apply(Param::Swap, Some(&long), 0, &M), Err(BadValue));
+        assert!(o.apply(Param::Swap, Some(&long[..SWAP_PATH_MAX]), 0, &M).is_ok());
+        assert_eq!(o.apply(Param::Swap, None, 0, &M), Err(BadValue));
+        assert_eq!(Param::from_raw(5), Some(Param::Swap));
+        assert_eq!(Param::from_raw(6), Some(Param::NoSwap));
     }
 }

@@ -1,22 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! One mounted instance: its limits and usage ([`SbInfo`]), `fill_super`,
-//! remount, `statfs`, `show_options` and `kill_sb`.
+//! One mounted instance: its limits and usage ([`SbInfo`]), its swap area
+//! and the shrinker that swaps out to it, `fill_super`, remount, `statfs`,
+//! `show_options` and `kill_sb`.
 //!
-//! Lock order: `SbInfo::usage` is a leaf spinlock; it is taken under the VFS
-//! locks (`i_rwsem`, `s_umount`) and never the other way round.
+//! Lock order: `SbInfo::usage` and `SbInfo::swap` are leaf spinlocks; they
+//! are taken under the VFS locks (`i_rwsem`, `s_umount`) and never the other
+//! way round.
+//!
+//! Teardown order (`kill_sb`): the shrinker goes first (freeing it waits
+//! for scans in progress, which hold inode references), then the inodes
+//! (each eviction frees its swap slots and takes its track off the reclaim
+//! list), then the list, then the `SbInfo` with the swap area.
 
 use crate::cache::stats::Stats;
 use crate::fs::fs_context::options;
 use crate::fs::inode;
-use crate::fs::options::{Machine, MountOptions, Usage, DEFAULT_MODE};
+use crate::fs::options::{Machine, MountOptions, SwapOption, Usage, DEFAULT_MODE};
 use crate::glue::ffi::{self, OpsTable};
+use crate::glue::reclaim::{ListLru, Shrinker};
 use crate::glue::vfs::{Dentry, NewSuperBlock};
+use crate::swap::area::{SwapArea, SwapError};
+use crate::swap::swapoff;
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::bindings;
 use kernel::new_spinlock;
 use kernel::prelude::*;
 use kernel::seq_file::{seq_print, SeqFile};
-use kernel::sync::SpinLock;
+use kernel::str::BStr;
+use kernel::sync::{Arc, SpinLock};
 
 /// `statfs` magic: "RPC1".
 pub(crate) const RPC_MAGIC: c_long = 0x5250_4331;
@@ -29,6 +41,18 @@ pub(crate) struct SbInfo {
     usage: SpinLock<Usage>,
     /// Page-cache statistics (debugfs).
     stats: Stats,
+    /// The swap area, while the mount has one (swap/area.rs).
+    #[pin]
+    swap: SpinLock<Option<Arc<SwapArea>>>,
+    /// The mount's regular files, on the lists of the memcgs that created
+    /// them, for the shrinker (glue/reclaim.rs, swap/out.rs).
+    #[pin]
+    lru: ListLru,
+    lru_ready: AtomicBool,
+    /// The shrinker that drives swap-out (set once `fill_super` has the
+    /// `SbInfo` at its final address; taken by `kill_sb`).
+    #[pin]
+    shrinker: SpinLock<Option<Shrinker>>,
     /// The options the instance was mounted with (for `show_options`).
     mode: u16,
     uid: u32,
@@ -79,6 +103,23 @@ impl SbInfo {
         &self.stats
     }
 
+    /// The swap area, with a reference of the caller's own.
+    pub(crate) fn swap_area(&self) -> Option<Arc<SwapArea>> {
+        self.swap.lock().clone()
+    }
+
+    pub(crate) fn set_swap_area(&self, area: Option<Arc<SwapArea>>) {
+        // The old one (if any) is put outside the spinlock: the last
+        // reference closes the device, which may sleep.
+        let old = core::mem::replace(&mut *self.swap.lock(), area);
+        drop(old);
+    }
+
+    /// The reclaim list of the mount's regular files.
+    pub(crate) fn reclaim_list(&self) -> &ListLru {
+        &self.lru
+    }
+
     fn snapshot(&self) -> Usage {
         *self.usage.lock()
     }
@@ -96,13 +137,20 @@ unsafe extern "C" fn rpc_fill_super(sb: *mut bindings::super_block, fc: *mut bin
     // SAFETY: `fc` is this filesystem's fs_context, so its private data is
     // the `MountOptions` of `rpc_fc_alloc`.
     let (sb, opts) = unsafe { (NewSuperBlock::from_raw(sb), *options(ffi::rpc_fc_private(fc))) };
-    match fill_super(&sb, opts) {
+    match fill_super(&sb, opts, fc) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
 }
 
-fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions) -> Result {
+/// Logs a mount error in the fs_context (mount(8) and `dmesg` show it).
+fn log_error(fc: *mut bindings::fs_context, msg: &CStr) {
+    // SAFETY: `fc` is the live fs_context of the mount being made; `msg`
+    // is a C string, copied by the log.
+    unsafe { ffi::rpc_fc_log_error(fc, msg.as_char_ptr()) }
+}
+
+fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: *mut bindings::fs_context) -> Result {
     let m = machine();
     let usage = Usage {
         max_blocks: opts.blocks.unwrap_or_else(|| m.default_max_blocks()),
@@ -113,6 +161,10 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions) -> Result {
         pin_init!(SbInfo {
             usage <- new_spinlock!(usage, "rust_pagecache::SbInfo::usage"),
             stats: Stats::new(),
+            swap <- new_spinlock!(None, "rust_pagecache::SbInfo::swap"),
+            lru: ListLru::uninit(),
+            lru_ready: AtomicBool::new(false),
+            shrinker <- new_spinlock!(None, "rust_pagecache::SbInfo::shrinker"),
             mode: opts.mode.unwrap_or(DEFAULT_MODE),
             uid: opts.uid.unwrap_or(0),
             gid: opts.gid.unwrap_or(0),
@@ -131,25 +183,73 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions) -> Result {
     sb.set_nosec();
     // SAFETY: `info` stays put until `rpc_kill_sb` unregisters first.
     unsafe { info.stats.register(sb.as_raw()) };
+    // Reclaim: the shrinker, the list tied to it, then the swap area.
+    let shrinker = Shrinker::new(c"rust_pagecache")?;
+    // SAFETY: first use of the list, which stays at this address (pinned
+    // in the `SbInfo`) until `rpc_kill_sb` destroys it.
+    unsafe { info.lru.init(&shrinker)? };
+    info.lru_ready.store(true, Ordering::Release);
+    if let Some(SwapOption::Device(path)) = opts.swap {
+        if let Err(e) = swapoff::swapon(info, &path) {
+            log_error(fc, e.msg);
+            return Err(e.errno);
+        }
+    }
+    // SAFETY: `info` outlives the shrinker: `rpc_kill_sb` frees the
+    // shrinker (waiting for its callbacks) before it frees `info`.
+    unsafe { shrinker.start(info) };
+    *info.shrinker.lock() = Some(shrinker);
     let root = inode::new_root(sb, bindings::S_IFDIR as u16 | info.mode)?;
     root.set_owner(info.uid, info.gid);
     sb.set_root(root)
 }
 
-/// `reconfigure`: returns null or the message for `invalfc()`.
+/// `reconfigure`: returns 0 or a negative errno, with `*msg` set to the
+/// message for the mount log (null: none). Limits are checked first, then
+/// swap is switched on or off, then the limits are applied: a refused
+/// remount changes nothing.
 ///
 /// # Safety
 ///
 /// `sb` is a mounted superblock of this filesystem, `ctx` the remount's
-/// `fs_private`; the VFS holds `s_umount`.
+/// `fs_private`, `msg` writable; the VFS holds `s_umount`.
 #[no_mangle]
-unsafe extern "C" fn rpc_reconfigure(sb: *mut bindings::super_block, ctx: *mut c_void) -> *const c_char {
+unsafe extern "C" fn rpc_reconfigure(sb: *mut bindings::super_block, ctx: *mut c_void, msg: *mut *const c_char) -> c_int {
     // SAFETY: function contract.
-    let (info, opts) = unsafe { (SbInfo::of(sb), options(ctx)) };
-    match info.usage.lock().reconfigure(opts) {
-        Ok(()) => core::ptr::null(),
-        Err(e) => e.message().as_ptr().cast(),
+    let (info, opts) = unsafe { (SbInfo::of(sb), *options(ctx)) };
+    let (ret, m) = match reconfigure(info, sb, &opts) {
+        Ok(()) => (0, core::ptr::null()),
+        Err(e) => (e.errno.to_errno(), e.msg.as_char_ptr()),
+    };
+    // SAFETY: `msg` is the caller's (contract).
+    unsafe { *msg = m };
+    ret
+}
+
+fn reconfigure(info: &SbInfo, sb: *mut bindings::super_block, opts: &MountOptions) -> core::result::Result<(), SwapError> {
+    let limits = |e: crate::fs::options::RemountError| SwapError {
+        errno: EINVAL,
+        // The messages of options.rs are NUL-terminated.
+        msg: CStr::from_bytes_with_nul(e.message()).unwrap_or(c"bad remount"),
+    };
+    // A dry run on a copy: refused limits must not leave swap switched.
+    let mut usage = *info.usage.lock();
+    usage.reconfigure(opts).map_err(limits)?;
+    match opts.swap {
+        Some(SwapOption::Off) => swapoff::swapoff(info, sb)?,
+        Some(SwapOption::Device(path)) => match info.swap_area() {
+            Some(area) if area.path() == &path => {}
+            Some(_) => {
+                return Err(SwapError {
+                    errno: EBUSY,
+                    msg: c"swap: the mount has a swap area already (remount with noswap first)",
+                })
+            }
+            None => swapoff::swapon(info, &path)?,
+        },
+        None => {}
     }
+    info.usage.lock().reconfigure(opts).map_err(limits)
 }
 
 /// `kill_sb`: shut the instance down, then free its `SbInfo`.
@@ -161,6 +261,12 @@ unsafe extern "C" fn rpc_reconfigure(sb: *mut bindings::super_block, ctx: *mut c
 unsafe extern "C" fn rpc_kill_sb(sb: *mut bindings::super_block) {
     // SAFETY: `sb` is valid for the whole call.
     let info = unsafe { (*sb).s_fs_info.cast::<SbInfo>() };
+    if !info.is_null() {
+        // First the shrinker: freeing it waits for scans in progress.
+        // SAFETY: `info` is the live `SbInfo` (freed below).
+        let shrinker = unsafe { (*info).shrinker.lock().take() };
+        drop(shrinker);
+    }
     // Evicts every inode (each gives its blocks and inode back to `info`),
     // so `info` must outlive it.
     // SAFETY: `sb` is an anonymous-device superblock set up by get_tree_nodev.
@@ -168,6 +274,12 @@ unsafe extern "C" fn rpc_kill_sb(sb: *mut bindings::super_block) {
     if !info.is_null() {
         // SAFETY: `info` is still the live `SbInfo` (freed just below).
         unsafe { (*info).stats.unregister() };
+        // SAFETY: every inode is gone, so every track has left the list.
+        unsafe {
+            if (*info).lru_ready.load(Ordering::Acquire) {
+                (*info).lru.destroy();
+            }
+        }
         // SAFETY: `info` came from `KBox::into_raw` in `rpc_fill_super`; the
         // superblock is gone, so nothing uses it any more.
         let info = unsafe { KBox::from_raw(info) };
@@ -219,6 +331,9 @@ fn show_options(m: &SeqFile, info: &SbInfo) {
     if info.gid != 0 {
         // SAFETY: pure conversion of a kgid value.
         seq_print!(m, ",gid={}", unsafe { ffi::rpc_gid_munged(info.gid) });
+    }
+    if let Some(area) = info.swap_area() {
+        seq_print!(m, ",swap={}", BStr::from_bytes(area.path().as_bytes()));
     }
 }
 

@@ -131,8 +131,82 @@ extern "C" {
         stats: *const c_void,
         remove_delay_us: *mut u32,
         fault_delay_us: *mut u32,
+        swapoff_delay_us: *mut u32,
     ) -> *mut bindings::dentry;
     pub(crate) fn rpc_debugfs_remove(dir: *mut bindings::dentry);
     pub(crate) fn rpc_udelay(us: c_uint);
     pub(crate) fn rpc_fsleep(us: c_uint);
+    // own swap (glue/block.rs, glue/reclaim.rs, glue/xarray.rs)
+    pub(crate) fn rpc_bdev_open(path: *const c_char, holder: *mut c_void, err: *mut c_int) -> *mut bindings::file;
+    pub(crate) fn rpc_bdev_close(f: *mut bindings::file);
+    pub(crate) fn rpc_bdev_nr_bytes(f: *mut bindings::file) -> u64;
+    pub(crate) fn rpc_bdev_read_only(f: *mut bindings::file) -> bool;
+    pub(crate) fn rpc_bdev_logical_block_size(f: *mut bindings::file) -> c_uint;
+    pub(crate) fn rpc_bdev_rw_folios(
+        f: *mut bindings::file,
+        sector: u64,
+        folios: *mut *mut bindings::folio,
+        nr: c_uint,
+        write: bool,
+    ) -> c_int;
+    pub(crate) fn rpc_folio_copy_out(folio: *mut bindings::folio, buf: *mut c_void, len: usize);
+    pub(crate) fn rpc_swapidx_init(xa: *mut bindings::xarray);
+    pub(crate) fn rpc_swapidx_destroy(xa: *mut bindings::xarray);
+    pub(crate) fn rpc_swapidx_load(xa: *mut bindings::xarray, index: c_ulong) -> u64;
+    pub(crate) fn rpc_swapidx_store(xa: *mut bindings::xarray, index: c_ulong, slot: u64, gfp: bindings::gfp_t) -> c_int;
+    pub(crate) fn rpc_swapidx_take(xa: *mut bindings::xarray, index: c_ulong, slot: u64) -> bool;
+    pub(crate) fn rpc_swapidx_find(xa: *mut bindings::xarray, index: *mut c_ulong, last: c_ulong) -> u64;
+    pub(crate) fn rpc_track_cache_create() -> c_int;
+    pub(crate) fn rpc_track_cache_destroy();
+    pub(crate) fn rpc_track_add(lru: *mut bindings::list_lru, inode: *mut bindings::inode) -> *mut RpcSwapTrack;
+    pub(crate) fn rpc_track_del(lru: *mut bindings::list_lru, t: *mut RpcSwapTrack);
+    pub(crate) fn rpc_lru_count_pages(lru: *mut bindings::list_lru, nid: c_int, memcg: *mut bindings::mem_cgroup, max: c_ulong) -> c_ulong;
+    pub(crate) fn rpc_lru_collect(
+        lru: *mut bindings::list_lru,
+        nid: c_int,
+        memcg: *mut bindings::mem_cgroup,
+        out: *mut *mut bindings::inode,
+        max: c_uint,
+        walk: c_ulong,
+    ) -> c_uint;
+    pub(crate) fn rpc_list_lru_init(lru: *mut bindings::list_lru, shrinker: *mut bindings::shrinker) -> c_int;
+    pub(crate) fn rpc_list_lru_destroy(lru: *mut bindings::list_lru);
+    pub(crate) fn rpc_shrinker_new(name: *const c_char) -> *mut bindings::shrinker;
+    pub(crate) fn rpc_shrinker_start(
+        s: *mut bindings::shrinker,
+        private: *mut c_void,
+        count: Option<unsafe extern "C" fn(*mut bindings::shrinker, *mut bindings::shrink_control) -> c_ulong>,
+        scan: Option<unsafe extern "C" fn(*mut bindings::shrinker, *mut bindings::shrink_control) -> c_ulong>,
+    );
+    pub(crate) fn rpc_account_reclaimed(pages: c_ulong);
+    pub(crate) fn rpc_shrinker_private(s: *mut bindings::shrinker) -> *mut c_void;
+    pub(crate) fn rpc_gfp_allows_io(gfp: bindings::gfp_t) -> bool;
+    pub(crate) fn rpc_folio_in_scope(folio: *mut bindings::folio, nid: c_int, memcg: *mut bindings::mem_cgroup) -> bool;
+    pub(crate) fn rpc_folio_test_clear_referenced(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn rpc_folio_trylock(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn rpc_folio_test_writeback(folio: *const bindings::folio) -> bool;
+    pub(crate) fn rpc_folio_ref_count(folio: *const bindings::folio) -> c_int;
+    pub(crate) fn rpc_invalidate_trylock_shared(mapping: *mut bindings::address_space) -> bool;
+    pub(crate) fn rpc_smp_rmb();
+    pub(crate) fn rpc_smp_mb();
+    pub(crate) fn rpc_sb_for_each_regular(
+        sb: *mut bindings::super_block,
+        f: Option<unsafe extern "C" fn(*mut c_void, *mut bindings::inode) -> c_int>,
+        arg: *mut c_void,
+    ) -> c_int;
+    pub(crate) fn rpc_fc_log_error(fc: *mut bindings::fs_context, msg: *const c_char);
+    pub(crate) fn rpc_gfp_mayfail() -> bindings::gfp_t;
+    pub(crate) fn rpc_getattr(
+        idmap: *mut bindings::mnt_idmap,
+        path: *const bindings::path,
+        stat: *mut bindings::kstat,
+        request_mask: u32,
+        query_flags: c_uint,
+    ) -> c_int;
+}
+
+/// `struct rpc_swap_track` of helpers.c: opaque to Rust.
+#[repr(C)]
+pub(crate) struct RpcSwapTrack {
+    _private: [u8; 0],
 }

@@ -174,6 +174,46 @@ impl Folio {
         unsafe { bindings::copy_page_to_iter(self.as_ptr().cast::<bindings::page>(), offset, bytes, iter.as_raw()) }
     }
 
+    /// Whether some page table maps the folio.
+    pub(crate) fn is_mapped(&self) -> bool {
+        // SAFETY: we hold a reference.
+        unsafe { ffi::rpc_folio_mapped(self.as_ptr()) }
+    }
+
+    /// Locks the folio if nobody holds its lock (`folio_trylock()`), for
+    /// callers that must not wait (the shrinker, in reclaim).
+    pub(crate) fn try_lock(self) -> Option<LockedFolio> {
+        // SAFETY: we hold a reference.
+        unsafe { ffi::rpc_folio_trylock(self.as_ptr()) }.then(|| LockedFolio(self))
+    }
+
+    /// Clears `PG_referenced` and says whether it was set: the folio was
+    /// read or written (`folio_mark_accessed()`) since the last look.
+    pub(crate) fn test_clear_referenced(&self) -> bool {
+        // SAFETY: we hold a reference; an atomic flag operation.
+        unsafe { ffi::rpc_folio_test_clear_referenced(self.as_ptr()) }
+    }
+
+    /// Whether the folio is on node `nid` and charged to `memcg` or a memcg
+    /// below it (any memcg if `memcg` is null or the root).
+    pub(crate) fn in_scope(&self, nid: c_int, memcg: *mut bindings::mem_cgroup) -> bool {
+        // SAFETY: we hold a reference; `memcg` is null or the live memcg of
+        // the reclaim pass that called us.
+        unsafe { ffi::rpc_folio_in_scope(self.as_ptr(), nid, memcg) }
+    }
+
+    /// The reference count now (a snapshot).
+    pub(crate) fn ref_count(&self) -> c_int {
+        // SAFETY: we hold a reference.
+        unsafe { ffi::rpc_folio_ref_count(self.as_ptr()) }
+    }
+
+    /// Whether the folio is under writeback (never, for ours: a check).
+    pub(crate) fn is_writeback(&self) -> bool {
+        // SAFETY: we hold a reference.
+        unsafe { ffi::rpc_folio_test_writeback(self.as_ptr()) }
+    }
+
     /// Locks the folio (sleeps until it is ours, whatever signal comes).
     pub(crate) fn lock(self) -> LockedFolio {
         // SAFETY: we hold a reference, and may sleep here.
@@ -205,6 +245,11 @@ impl Drop for Folio {
 pub(crate) struct NewFolio(Folio);
 
 impl NewFolio {
+    /// The folio, for reads into it before it is inserted anywhere.
+    pub(crate) fn folio(&self) -> &Folio {
+        &self.0
+    }
+
     /// `filemap_add_folio()`: inserts the folio at `index` of `mapping`,
     /// charged to the current task's memcg and put on the LRU; it comes back
     /// locked, with our reference. `EEXIST` if the index is taken; on any
@@ -331,12 +376,6 @@ impl LockedFolio {
     pub(crate) fn cancel_dirty(&self) {
         // SAFETY: locked, still in its mapping (the caller checks).
         unsafe { ffi::rpc_folio_cancel_dirty(self.as_ptr()) }
-    }
-
-    /// Whether some page table maps the folio.
-    pub(crate) fn is_mapped(&self) -> bool {
-        // SAFETY: we hold a reference.
-        unsafe { ffi::rpc_folio_mapped(self.as_ptr()) }
     }
 
     /// Zeroes bytes `start..end` of the folio. A poisoned folio is left

@@ -4,7 +4,12 @@
  * free of policy: parsing, accounting and every filesystem decision live in
  * the Rust files named beside each function.
  */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
 #include <linux/debugfs.h>
+#include <linux/list_lru.h>
+#include <linux/memcontrol.h>
+#include <linux/shrinker.h>
 #include <linux/delay.h>
 #include <linux/fs_parser.h>
 #include <linux/highmem.h>
@@ -16,6 +21,7 @@
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
+#include <linux/swap.h>
 #include <linux/uidgid.h>
 
 #include "helpers.h"
@@ -30,8 +36,10 @@
 static const struct fs_parameter_spec rpc_fs_parameters[] = {
 	fsparam_gid("gid", RPC_OPT_GID),
 	fsparam_u32oct("mode", RPC_OPT_MODE),
+	fsparam_flag("noswap", RPC_OPT_NOSWAP),
 	fsparam_string("nr_inodes", RPC_OPT_NR_INODES),
 	fsparam_string("size", RPC_OPT_SIZE),
+	fsparam_string("swap", RPC_OPT_SWAP),
 	fsparam_uid("uid", RPC_OPT_UID),
 	{}
 };
@@ -51,6 +59,7 @@ static int rpc_c_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	switch (opt) {
 	case RPC_OPT_SIZE:
 	case RPC_OPT_NR_INODES:
+	case RPC_OPT_SWAP:
 		string = param->string;
 		break;
 	case RPC_OPT_MODE:
@@ -79,9 +88,12 @@ static int rpc_c_get_tree(struct fs_context *fc)
 
 static int rpc_c_reconfigure(struct fs_context *fc)
 {
-	const char *err = rpc_reconfigure(fc->root->d_sb, fc->fs_private);
+	const char *msg = NULL;
+	int ret = rpc_reconfigure(fc->root->d_sb, fc->fs_private, &msg);
 
-	return err ? invalfc(fc, "%s", err) : 0;
+	if (ret && msg)
+		errorfc(fc, "%s", msg);
+	return ret;
 }
 
 static void rpc_c_free(struct fs_context *fc)
@@ -546,9 +558,10 @@ void rpc_debugfs_exit(void)
 	debugfs_remove(rpc_debugfs_root);
 }
 
-/* <debugfs>/rust_pagecache/<major>:<minor>/{stats,remove_delay_us,fault_delay_us} */
+/* <debugfs>/rust_pagecache/<major>:<minor>/{stats,remove_delay_us,fault_delay_us,swapoff_delay_us} */
 struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
-				  u32 *remove_delay_us, u32 *fault_delay_us)
+				  u32 *remove_delay_us, u32 *fault_delay_us,
+				  u32 *swapoff_delay_us)
 {
 	char name[32];
 	struct dentry *dir;
@@ -558,6 +571,7 @@ struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
 	debugfs_create_file("stats", 0444, dir, (void *)stats, &rpc_stats_fops);
 	debugfs_create_u32("remove_delay_us", 0644, dir, remove_delay_us);
 	debugfs_create_u32("fault_delay_us", 0644, dir, fault_delay_us);
+	debugfs_create_u32("swapoff_delay_us", 0644, dir, swapoff_delay_us);
 	return dir;
 }
 
@@ -574,4 +588,400 @@ void rpc_udelay(unsigned int us)
 void rpc_fsleep(unsigned int us)
 {
 	fsleep(us);
+}
+
+/* ---- own swap: block device, swap index, shrinker (glue/block.rs, glue/reclaim.rs, swap/) ---- */
+
+/*
+ * The swap area's block device, opened for reading and writing with the
+ * superblock's SbInfo as exclusive holder: the kernel's swapon, another
+ * mount or a second swap= of this one get EBUSY while we hold it.
+ */
+struct file *rpc_bdev_open(const char *path, void *holder, int *err)
+{
+	struct file *f = bdev_file_open_by_path(path, BLK_OPEN_READ | BLK_OPEN_WRITE,
+						holder, NULL);
+
+	if (IS_ERR(f)) {
+		*err = PTR_ERR(f);
+		return NULL;
+	}
+	*err = 0;
+	return f;
+}
+
+void rpc_bdev_close(struct file *f)
+{
+	bdev_fput(f);
+}
+
+u64 rpc_bdev_nr_bytes(struct file *f)
+{
+	return bdev_nr_bytes(file_bdev(f));
+}
+
+bool rpc_bdev_read_only(struct file *f)
+{
+	return bdev_read_only(file_bdev(f));
+}
+
+unsigned int rpc_bdev_logical_block_size(struct file *f)
+{
+	return bdev_logical_block_size(file_bdev(f));
+}
+
+/*
+ * One synchronous bio over nr folios that sit at consecutive pages of the
+ * device from `sector` on: the whole run is one request (swap/area.rs
+ * writes a cluster of a file's pages at once). GFP_NOIO: called from the
+ * shrinker, in reclaim; bio_alloc() then draws on the bio set's mempool and
+ * cannot fail.
+ */
+int rpc_bdev_rw_folios(struct file *f, u64 sector, struct folio **folios,
+		       unsigned int nr, bool write)
+{
+	blk_opf_t opf = write ? REQ_OP_WRITE | REQ_SWAP | REQ_SYNC : REQ_OP_READ | REQ_SWAP;
+	struct bio *bio;
+	unsigned int i;
+	int ret;
+
+	if (!nr || nr > BIO_MAX_VECS)
+		return -EINVAL;
+	bio = bio_alloc(file_bdev(f), nr, opf, GFP_NOIO);
+	bio->bi_iter.bi_sector = sector;
+	for (i = 0; i < nr; i++)
+		bio_add_folio_nofail(bio, folios[i], folio_size(folios[i]), 0);
+	ret = submit_bio_wait(bio);
+	bio_put(bio);
+	return ret;
+}
+
+/* Copies the first `len` bytes of a (locked, up-to-date) folio out. */
+void rpc_folio_copy_out(struct folio *folio, void *buf, size_t len)
+{
+	memcpy_from_folio(buf, folio, 0, min(len, folio_size(folio)));
+}
+
+/*
+ * Per-inode swap index (swap/index.rs): an XArray of its own, index ->
+ * slot as a value entry. Not i_pages: mm/truncate.c deletes every value
+ * entry of a mapping that is not shmem's (kernel-facts.md).
+ */
+void rpc_swapidx_init(struct xarray *xa)
+{
+	xa_init(xa);
+}
+
+void rpc_swapidx_destroy(struct xarray *xa)
+{
+	xa_destroy(xa);
+}
+
+/* The slot of `index` + 1, or 0 if there is none. */
+u64 rpc_swapidx_load(struct xarray *xa, pgoff_t index)
+{
+	void *entry = xa_load(xa, index);
+
+	return xa_is_value(entry) ? (u64)xa_to_value(entry) + 1 : 0;
+}
+
+int rpc_swapidx_store(struct xarray *xa, pgoff_t index, u64 slot, gfp_t gfp)
+{
+	return xa_err(xa_store(xa, index, xa_mk_value(slot), gfp));
+}
+
+/* Removes `index` if it still records `slot`; true if it did. */
+bool rpc_swapidx_take(struct xarray *xa, pgoff_t index, u64 slot)
+{
+	return xa_cmpxchg(xa, index, xa_mk_value(slot), NULL, 0) == xa_mk_value(slot);
+}
+
+/*
+ * The first recorded index in [*index, last]: stores it in *index and
+ * returns its slot + 1, or 0 if there is none.
+ */
+u64 rpc_swapidx_find(struct xarray *xa, pgoff_t *index, pgoff_t last)
+{
+	void *entry = xa_find(xa, index, last, XA_PRESENT);
+
+	return xa_is_value(entry) ? (u64)xa_to_value(entry) + 1 : 0;
+}
+
+/*
+ * Shrinker and its list_lru of regular inodes (glue/reclaim.rs): one
+ * struct rpc_swap_track per regular file, allocated with
+ * kmem_cache_alloc_lru() so that the list of the creating task's memcg
+ * exists (list_lru_add_obj() of an object whose memcg list is missing would
+ * warn), and put on that memcg's list: memcg reclaim then calls the shrinker
+ * for it.
+ */
+struct rpc_swap_track {
+	struct list_head lru;
+	struct inode *inode;
+};
+
+static struct kmem_cache *rpc_track_cache;
+
+int rpc_track_cache_create(void)
+{
+	rpc_track_cache = kmem_cache_create("rust_pagecache_swap_track",
+					    sizeof(struct rpc_swap_track), 0,
+					    SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT, NULL);
+	return rpc_track_cache ? 0 : -ENOMEM;
+}
+
+void rpc_track_cache_destroy(void)
+{
+	kmem_cache_destroy(rpc_track_cache);
+}
+
+struct rpc_swap_track *rpc_track_add(struct list_lru *lru, struct inode *inode)
+{
+	struct rpc_swap_track *t = kmem_cache_alloc_lru(rpc_track_cache, lru, GFP_KERNEL);
+
+	if (!t)
+		return NULL;
+	INIT_LIST_HEAD(&t->lru);
+	t->inode = inode;
+	list_lru_add_obj(lru, &t->lru);
+	return t;
+}
+
+void rpc_track_del(struct list_lru *lru, struct rpc_swap_track *t)
+{
+	list_lru_del_obj(lru, &t->lru);
+	kmem_cache_free(rpc_track_cache, t);
+}
+
+struct rpc_lru_count {
+	unsigned long pages;
+};
+
+static enum lru_status rpc_lru_count_cb(struct list_head *item,
+					struct list_lru_one *list, void *arg)
+{
+	struct rpc_swap_track *t = container_of(item, struct rpc_swap_track, lru);
+	struct rpc_lru_count *c = arg;
+
+	/* The inode is live while its track is on the list (evict removes it first). */
+	c->pages += READ_ONCE(t->inode->i_mapping->nrpages);
+	return LRU_SKIP;
+}
+
+/* Pages cached by the inodes on (nid, memcg)'s list, looking at up to `max` inodes. */
+unsigned long rpc_lru_count_pages(struct list_lru *lru, int nid,
+				  struct mem_cgroup *memcg, unsigned long max)
+{
+	struct rpc_lru_count c = { 0 };
+	unsigned long nr = max;
+
+	list_lru_walk_one(lru, nid, memcg, rpc_lru_count_cb, &c, &nr);
+	return c.pages;
+}
+
+struct rpc_lru_collect {
+	struct inode **out;
+	unsigned int n, max;
+};
+
+/*
+ * Takes a reference on each inode met, as the inode LRU's isolate does
+ * (trylock of i_lock under the list lock; inodes being freed or not yet
+ * set up are skipped), and rotates it to the tail: the shrinker visits
+ * the inodes of a memcg round robin.
+ */
+static enum lru_status rpc_lru_collect_cb(struct list_head *item,
+					  struct list_lru_one *list, void *arg)
+{
+	struct rpc_swap_track *t = container_of(item, struct rpc_swap_track, lru);
+	struct rpc_lru_collect *c = arg;
+	struct inode *inode = t->inode;
+
+	/* Full: skip the rest (LRU_STOP would have to drop the list lock). */
+	if (c->n == c->max)
+		return LRU_SKIP;
+	if (!READ_ONCE(inode->i_mapping->nrpages))
+		return LRU_ROTATE;
+	if (!spin_trylock(&inode->i_lock))
+		return LRU_SKIP;
+	if (inode_state_read(inode) & (I_FREEING | I_WILL_FREE | I_NEW)) {
+		spin_unlock(&inode->i_lock);
+		return LRU_SKIP;
+	}
+	__iget(inode);
+	spin_unlock(&inode->i_lock);
+	c->out[c->n++] = inode;
+	return LRU_ROTATE;
+}
+
+/* Up to `max` referenced inodes of (nid, memcg)'s list; the caller iputs them. */
+unsigned int rpc_lru_collect(struct list_lru *lru, int nid, struct mem_cgroup *memcg,
+			     struct inode **out, unsigned int max, unsigned long walk)
+{
+	struct rpc_lru_collect c = { .out = out, .n = 0, .max = max };
+	unsigned long nr = walk;
+
+	list_lru_walk_one(lru, nid, memcg, rpc_lru_collect_cb, &c, &nr);
+	return c.n;
+}
+
+int rpc_list_lru_init(struct list_lru *lru, struct shrinker *shrinker)
+{
+	/* Fields the init leaves alone (the lockdep key) must be zero. */
+	memset(lru, 0, sizeof(*lru));
+	return list_lru_init_memcg(lru, shrinker);
+}
+
+void rpc_list_lru_destroy(struct list_lru *lru)
+{
+	list_lru_destroy(lru);
+}
+
+void *rpc_shrinker_private(struct shrinker *s)
+{
+	return s->private_data;
+}
+
+/* Whether reclaim may do I/O here (swap writes need __GFP_IO, as shmem's writeout). */
+bool rpc_gfp_allows_io(gfp_t gfp)
+{
+	return gfp & __GFP_IO;
+}
+
+/*
+ * Whether a folio counts for a shrinker call on (nid, memcg): on that node,
+ * and charged to that memcg or one below it (the root, or no memcg: any).
+ */
+bool rpc_folio_in_scope(struct folio *folio, int nid, struct mem_cgroup *memcg)
+{
+	bool in;
+
+	if (folio_nid(folio) != nid)
+		return false;
+	if (!memcg || mem_cgroup_is_root(memcg))
+		return true;
+	rcu_read_lock();
+	in = folio_memcg(folio) && mem_cgroup_is_descendant(folio_memcg(folio), memcg);
+	rcu_read_unlock();
+	return in;
+}
+
+bool rpc_folio_test_clear_referenced(struct folio *folio)
+{
+	return folio_test_clear_referenced(folio);
+}
+
+bool rpc_folio_trylock(struct folio *folio)
+{
+	return folio_trylock(folio);
+}
+
+bool rpc_folio_test_writeback(const struct folio *folio)
+{
+	return folio_test_writeback(folio);
+}
+
+int rpc_folio_ref_count(const struct folio *folio)
+{
+	return folio_ref_count(folio);
+}
+
+bool rpc_invalidate_trylock_shared(struct address_space *mapping)
+{
+	return down_read_trylock(&mapping->invalidate_lock);
+}
+
+void rpc_smp_rmb(void)
+{
+	smp_rmb();
+}
+
+void rpc_smp_mb(void)
+{
+	smp_mb();
+}
+
+/*
+ * Swapoff's walk over a superblock's regular inodes (swap/swapoff.rs), in
+ * the pattern of drop_pagecache_sb(): each inode is held with a reference
+ * (taken under i_lock, skipping inodes being freed or set up) while `fn`
+ * runs on it without any spinlock, so a concurrent unlink + close cannot
+ * free it under us (seed 003's second race); the previous one is put only
+ * after the list lock was dropped. Stops at the first nonzero return.
+ */
+int rpc_sb_for_each_regular(struct super_block *sb, int (*fn)(void *, struct inode *),
+			    void *arg)
+{
+	struct inode *inode, *toput = NULL;
+	int ret = 0;
+
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		spin_lock(&inode->i_lock);
+		if ((inode_state_read(inode) & (I_FREEING | I_WILL_FREE | I_NEW)) ||
+		    !S_ISREG(inode->i_mode)) {
+			spin_unlock(&inode->i_lock);
+			continue;
+		}
+		__iget(inode);
+		spin_unlock(&inode->i_lock);
+		spin_unlock(&sb->s_inode_list_lock);
+
+		iput(toput);
+		toput = inode;
+		ret = fn(arg, inode);
+		cond_resched();
+		spin_lock(&sb->s_inode_list_lock);
+		if (ret)
+			break;
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	iput(toput);
+	return ret;
+}
+
+/* A mount error with its message in the fs_context log (mount(8) shows it). */
+void rpc_fc_log_error(struct fs_context *fc, const char *msg)
+{
+	errorfc(fc, "%s", msg);
+}
+
+/* Pages the shrinker freed count as reclaim's progress (vmscan's reclaim_state). */
+void rpc_account_reclaimed(unsigned long pages)
+{
+	mm_account_reclaimed_pages(pages);
+}
+
+struct shrinker *rpc_shrinker_new(const char *name)
+{
+	return shrinker_alloc(SHRINKER_MEMCG_AWARE | SHRINKER_NUMA_AWARE, "%s", name);
+}
+
+void rpc_shrinker_start(struct shrinker *s, void *private,
+			unsigned long (*count)(struct shrinker *, struct shrink_control *),
+			unsigned long (*scan)(struct shrinker *, struct shrink_control *))
+{
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	s->private_data = private;
+	shrinker_register(s);
+}
+
+/* Swapoff's allocations: fail rather than OOM-kill (swap/swap_in.rs). */
+gfp_t rpc_gfp_mayfail(void)
+{
+	return __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+}
+
+/*
+ * getattr of regular files: st_blocks from i_blocks, which fs/inode.rs keeps
+ * exact (pages in the cache and in swap), as shmem_getattr() does;
+ * simple_getattr() would count only the pages in the cache (nrpages).
+ */
+int rpc_getattr(struct mnt_idmap *idmap, const struct path *path,
+		struct kstat *stat, u32 request_mask, unsigned int query_flags)
+{
+	generic_fillattr(idmap, request_mask, d_inode(path->dentry), stat);
+	return 0;
 }

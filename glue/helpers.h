@@ -15,7 +15,8 @@
 struct folio;
 
 /* Parameter numbers passed to rpc_fc_param() (Rust: options::Param). */
-enum rpc_param { RPC_OPT_SIZE, RPC_OPT_NR_INODES, RPC_OPT_MODE, RPC_OPT_UID, RPC_OPT_GID };
+enum rpc_param { RPC_OPT_SIZE, RPC_OPT_NR_INODES, RPC_OPT_MODE, RPC_OPT_UID, RPC_OPT_GID,
+		 RPC_OPT_SWAP, RPC_OPT_NOSWAP };
 
 extern struct file_system_type rpc_fs_type;
 
@@ -24,7 +25,7 @@ void *rpc_fc_alloc(void);
 void rpc_fc_free(void *ctx);
 int rpc_fc_param(void *ctx, unsigned int opt, const char *string, u32 num);
 int rpc_fill_super(struct super_block *sb, struct fs_context *fc);
-const char *rpc_reconfigure(struct super_block *sb, void *ctx);
+int rpc_reconfigure(struct super_block *sb, void *ctx, const char **msg);
 void rpc_kill_sb(struct super_block *sb);
 int rpc_write_begin(const struct kiocb *iocb, struct address_space *mapping,
 		    loff_t pos, unsigned int len, struct folio **foliop,
@@ -114,9 +115,63 @@ struct dentry;
 void rpc_debugfs_init(void);
 void rpc_debugfs_exit(void);
 struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
-				  u32 *remove_delay_us, u32 *fault_delay_us);
+				  u32 *remove_delay_us, u32 *fault_delay_us,
+				  u32 *swapoff_delay_us);
 void rpc_debugfs_remove(struct dentry *dir);
 void rpc_udelay(unsigned int us);
 void rpc_fsleep(unsigned int us);
+
+
+/* own swap (glue/block.rs, glue/reclaim.rs, swap/) */
+struct list_lru;
+struct shrinker;
+struct shrink_control;
+struct mem_cgroup;
+struct rpc_swap_track;
+struct file *rpc_bdev_open(const char *path, void *holder, int *err);
+void rpc_bdev_close(struct file *f);
+u64 rpc_bdev_nr_bytes(struct file *f);
+bool rpc_bdev_read_only(struct file *f);
+unsigned int rpc_bdev_logical_block_size(struct file *f);
+int rpc_bdev_rw_folios(struct file *f, u64 sector, struct folio **folios,
+		       unsigned int nr, bool write);
+void rpc_folio_copy_out(struct folio *folio, void *buf, size_t len);
+void rpc_swapidx_init(struct xarray *xa);
+void rpc_swapidx_destroy(struct xarray *xa);
+u64 rpc_swapidx_load(struct xarray *xa, pgoff_t index);
+int rpc_swapidx_store(struct xarray *xa, pgoff_t index, u64 slot, gfp_t gfp);
+bool rpc_swapidx_take(struct xarray *xa, pgoff_t index, u64 slot);
+u64 rpc_swapidx_find(struct xarray *xa, pgoff_t *index, pgoff_t last);
+int rpc_track_cache_create(void);
+void rpc_track_cache_destroy(void);
+struct rpc_swap_track *rpc_track_add(struct list_lru *lru, struct inode *inode);
+void rpc_track_del(struct list_lru *lru, struct rpc_swap_track *t);
+unsigned long rpc_lru_count_pages(struct list_lru *lru, int nid,
+				  struct mem_cgroup *memcg, unsigned long max);
+unsigned int rpc_lru_collect(struct list_lru *lru, int nid, struct mem_cgroup *memcg,
+			     struct inode **out, unsigned int max, unsigned long walk);
+int rpc_list_lru_init(struct list_lru *lru, struct shrinker *shrinker);
+void rpc_list_lru_destroy(struct list_lru *lru);
+struct shrinker *rpc_shrinker_new(const char *name);
+void rpc_shrinker_start(struct shrinker *s, void *private,
+			unsigned long (*count)(struct shrinker *, struct shrink_control *),
+			unsigned long (*scan)(struct shrinker *, struct shrink_control *));
+void rpc_account_reclaimed(unsigned long pages);
+void *rpc_shrinker_private(struct shrinker *s);
+bool rpc_gfp_allows_io(gfp_t gfp);
+bool rpc_folio_in_scope(struct folio *folio, int nid, struct mem_cgroup *memcg);
+bool rpc_folio_test_clear_referenced(struct folio *folio);
+bool rpc_folio_trylock(struct folio *folio);
+bool rpc_folio_test_writeback(const struct folio *folio);
+int rpc_folio_ref_count(const struct folio *folio);
+bool rpc_invalidate_trylock_shared(struct address_space *mapping);
+void rpc_smp_rmb(void);
+void rpc_smp_mb(void);
+int rpc_sb_for_each_regular(struct super_block *sb, int (*fn)(void *, struct inode *),
+			    void *arg);
+void rpc_fc_log_error(struct fs_context *fc, const char *msg);
+gfp_t rpc_gfp_mayfail(void);
+int rpc_getattr(struct mnt_idmap *idmap, const struct path *path,
+		struct kstat *stat, u32 request_mask, unsigned int query_flags);
 
 #endif

@@ -207,7 +207,23 @@ impl Mapping {
         unsafe { ffi::rpc_invalidate_lock(self.as_raw(), false) };
         InvalidateGuard(self, false)
     }
+
+    /// `invalidate_lock` shared if it is free of writers now, without
+    /// waiting (the shrinker, which must not block on a truncate).
+    pub(crate) fn try_invalidate_lock_shared(&self) -> Option<InvalidateGuard<'_>> {
+        // SAFETY: as above; on success the guard releases it.
+        unsafe { ffi::rpc_invalidate_trylock_shared(self.as_raw()) }.then(|| InvalidateGuard(self, false))
+    }
 }
+
+/// A lock that keeps truncate and hole punch out of a file while it is
+/// held: `i_rwsem` ([`InodeGuard`]) or the mapping's `invalidate_lock` in
+/// either mode ([`InvalidateGuard`]); both are held by every truncate and
+/// punch. Swap-in (swap/swap_in.rs) wants one, so that the record it
+/// reads cannot be freed under it.
+pub(crate) trait ExcludesTruncate {}
+impl ExcludesTruncate for InodeGuard<'_> {}
+impl ExcludesTruncate for InvalidateGuard<'_> {}
 
 /// A mapping's `invalidate_lock`, held (exclusively if `.1`) for the
 /// guard's lifetime.

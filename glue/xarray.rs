@@ -16,6 +16,7 @@ use core::marker::PhantomData;
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::rcu;
+use kernel::types::Opaque;
 
 /// Entry encodings and the node size of `include/linux/xarray.h` that the
 /// walks below use on every step. They are `static inline`s and macros in
@@ -179,3 +180,67 @@ pub(crate) fn is_value(entry: *const c_void) -> bool {
     entry as usize & 1 != 0
 }
 
+
+/// A regular file's swap index: page index → swap slot, as XArray value
+/// entries in an XArray of the inode's own (not `i_pages`, whose value
+/// entries the kernel's truncate and invalidate helpers delete for any
+/// mapping that is not shmem's). Its lock is the XArray's own spinlock,
+/// taken inside each call; the callers' higher-level exclusion (who may
+/// add or take which record) is described in swap/.
+#[repr(transparent)]
+pub(crate) struct SwapIndex(Opaque<bindings::xarray>);
+
+impl SwapIndex {
+    /// Initialises the index in place (`xa_init`).
+    ///
+    /// # Safety
+    ///
+    /// `this` points to memory for a `SwapIndex` that nothing else uses
+    /// yet; it must not move afterwards.
+    pub(crate) unsafe fn init(this: *mut SwapIndex) {
+        // SAFETY: contract; `SwapIndex` and `Opaque` are transparent, so
+        // `this` points to the `struct xarray` itself.
+        unsafe { ffi::rpc_swapidx_init(this.cast::<bindings::xarray>()) }
+    }
+
+    fn xa(&self) -> *mut bindings::xarray {
+        self.0.get()
+    }
+
+    /// The slot recorded for `index`.
+    pub(crate) fn load(&self, index: u64) -> Option<u64> {
+        // SAFETY: initialised (type invariant); `xa_load` takes the RCU
+        // read lock itself.
+        let v = unsafe { ffi::rpc_swapidx_load(self.xa(), index as c_ulong) };
+        v.checked_sub(1)
+    }
+
+    /// Records `slot` for `index`; the node allocation uses `gfp`.
+    pub(crate) fn store(&self, index: u64, slot: u64, gfp: bindings::gfp_t) -> Result {
+        // SAFETY: initialised; `xa_store` takes the XArray lock itself.
+        let ret = unsafe { ffi::rpc_swapidx_store(self.xa(), index as c_ulong, slot, gfp) };
+        if ret != 0 { Err(Error::from_errno(ret)) } else { Ok(()) }
+    }
+
+    /// Removes the record of `index` if it is still `slot`; whether it was.
+    pub(crate) fn take(&self, index: u64, slot: u64) -> bool {
+        // SAFETY: initialised; `xa_cmpxchg` takes the XArray lock itself and
+        // storing NULL allocates nothing.
+        unsafe { ffi::rpc_swapidx_take(self.xa(), index as c_ulong, slot) }
+    }
+
+    /// The first recorded index in `start..=last`, with its slot.
+    pub(crate) fn find(&self, start: u64, last: u64) -> Option<(u64, u64)> {
+        let mut index = start as c_ulong;
+        // SAFETY: initialised; `xa_find` takes the RCU read lock itself.
+        let v = unsafe { ffi::rpc_swapidx_find(self.xa(), &mut index, last as c_ulong) };
+        v.checked_sub(1).map(|slot| (index as u64, slot))
+    }
+
+    /// Frees the XArray's nodes (`xa_destroy`); the index is empty after.
+    pub(crate) fn destroy(&self) {
+        // SAFETY: initialised; nothing else uses the index any more (the
+        // inode is being evicted).
+        unsafe { ffi::rpc_swapidx_destroy(self.xa()) }
+    }
+}

@@ -28,9 +28,21 @@ mount --bind "$mods/lib/modules" /lib/modules
 
 insmod "$KO" || { echo "insmod failed"; exit 1; }
 
+# The swap disk vm.sh attached (serial rpc-swap), for swap=.
+RPC_SWAP_DEV=
+for b in /sys/block/vd*; do
+	[ "$(cat "$b/serial" 2>/dev/null)" = rpc-swap ] && RPC_SWAP_DEV=/dev/${b##*/}
+done
+export RPC_SWAP_DEV
+mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
+
 case $mode in
 run)
-	mount -t rust_pagecache none "$MNT" || exit 1
+	swapopt=
+	if [ -n "$RPC_SWAP_DEV" ] && mkswap -f "$RPC_SWAP_DEV" >/dev/null; then
+		swapopt=",swap=$RPC_SWAP_DEV"
+	fi
+	mount -t rust_pagecache -o "size=1g$swapopt" none "$MNT" || exit 1
 	if [ $# -gt 0 ]; then
 		say "running: $*"
 		(cd "$MNT" && bash -c "$*"); status=$?
@@ -46,10 +58,26 @@ run)
 		ls -la "$MNT" "$MNT/dir"
 		df -h "$MNT"; df -i "$MNT"
 		mount | grep rust_pagecache
-		mount -o remount,size=64m "$MNT"; grep rust_pagecache /proc/mounts
+		mount -o remount,size=512m "$MNT"; grep rust_pagecache /proc/mounts
 		stat -f "$MNT"
 		# The module's page-cache statistics (debugfs, per mount).
-		cat /sys/kernel/debug/rust_pagecache/"$(mountpoint -d "$MNT")"/stats
+		stats=/sys/kernel/debug/rust_pagecache/"$(mountpoint -d "$MNT")"/stats
+		cat "$stats"
+		if [ -n "$swapopt" ]; then
+			# Its own swap: a memcg of 32 MiB writes 96 MiB, reads it back.
+			mkdir /sys/fs/cgroup/demo
+			echo 32M > /sys/fs/cgroup/demo/memory.max
+			sh -c 'echo $$ > /sys/fs/cgroup/demo/cgroup.procs
+				exec dd if=/dev/urandom of=/mnt/big bs=1M count=96 status=none'
+			grep -E '^(swapped_out|swap_slots_used|swap_slots_total) ' "$stats"
+			cat /sys/fs/cgroup/demo/memory.current
+			sha1sum /mnt/big; echo 3 > /proc/sys/vm/drop_caches; sha1sum /mnt/big
+			grep -E '^(swapped_in|swap_slots_used) ' "$stats"
+			mount -o remount,noswap "$MNT"; grep rust_pagecache /proc/mounts
+			grep -E '^(swapoff_pages|swap_slots_used|swap_slots_total) ' "$stats"
+			sha1sum /mnt/big
+			rmdir /sys/fs/cgroup/demo
+		fi
 		set +x
 		status=0
 	fi

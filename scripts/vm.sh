@@ -7,7 +7,8 @@
 #   scripts/vm.sh bench      (with RPC_FLAVOUR=bench: the kernel without debug options)
 # RPC_VM_NAME (default vm) names the folder under $RPC_CACHE for the run's
 # console and results. RPC_VM_TIMEOUT (default 3600 s) bounds the run.
-# RPC_VM_MEM (default 2G) sets guest RAM; RPC_FLAVOUR (default debug) picks
+# RPC_VM_MEM (default 2G) sets guest RAM; RPC_VM_SWAP_SIZE (default 512M, 0:
+# none) the size of the swap disk given to the guest; RPC_FLAVOUR (default debug) picks
 # the kernel (kernel/<flavour>.config); RPC_VM_QEMU_OPTS adds QEMU options;
 # RPC_VM_ICOUNT=N (TCG only) makes guest time count instructions, 2^N ns
 # each, instead of following the host's clock (see scripts/bench.sh). KVM is used when a short probe boot
@@ -110,6 +111,14 @@ quoted=
 flag=$(kvm_flag)
 mem=${RPC_VM_MEM:-2G}
 qopts=${RPC_VM_QEMU_OPTS:-}
+# The swap disk for swap= (a sparse image, new each run; the guest runs
+# mkswap on it): a virtio-blk disk with serial "rpc-swap", which guest.sh
+# finds by that serial. RPC_VM_SWAP_SIZE=0 leaves it out.
+swap_size=${RPC_VM_SWAP_SIZE:-512M}
+if [ "$swap_size" != 0 ]; then
+	truncate -s "$swap_size" "$vm/swap.img"
+	qopts="$qopts -drive file=/cache/$name/swap.img,if=none,id=rpcswap,format=raw,cache=unsafe -device virtio-blk-pci,drive=rpcswap,serial=rpc-swap"
+fi
 clock="host clock"
 if [ -n "${RPC_VM_ICOUNT:-}" ] && [ -n "$flag" ]; then
 	qopts="$qopts -icount shift=$RPC_VM_ICOUNT,sleep=off"

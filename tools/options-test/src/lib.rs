@@ -1,8 +1,16 @@
-//! Compiles the module's `fs/options.rs` for the host so that its unit
-//! tests run under `cargo test` (the kernel build never sees `cfg(test)`).
+//! Compiles the module's pure-logic files for the host so that their unit
+//! tests run under `cargo test` (the kernel build never sees `cfg(test)`):
+//! `fs/options.rs` (mount options and accounting), `swap/header.rs` (the
+//! swap header parser) and `swap/slots.rs` (the swap slot allocator).
 #![no_std]
 #[cfg(test)]
 extern crate std;
 
 #[path = "../../../fs/options.rs"]
 pub mod options;
+
+#[path = "../../../swap/header.rs"]
+pub mod swap_header;
+
+#[path = "../../../swap/slots.rs"]
+pub mod swap_slots;

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Memory reclaim's side of the own swap: a memcg- and NUMA-aware
+//! [`Shrinker`], the [`ListLru`] of regular inodes it walks, the
+//! [`ShrinkControl`] it is called with, and counted inode references
+//! ([`InodeRef`]) for the inodes it works on.
+//!
+//! 7.3's `kernel` crate has no shrinker or list_lru abstraction (binder's
+//! `page_range.rs` uses the raw bindings, as this file does, once). Why a
+//! shrinker at all: reclaim's `pageout()` writes only shmem and anonymous
+//! folios, so a filesystem's own swap must be driven by something of its
+//! own (kernel-facts.md); a shrinker is what reclaim, global or a memcg's at
+//! its limit, already calls, with the memcg and node under pressure.
+//!
+//! Why inodes on the list, not folios: `folio->lru` is the kernel's (the
+//! LRU, migration's isolation lists), so a folio cannot sit on a list of
+//! ours without a node allocated per page. Each regular file instead has a
+//! small track object on the list of the memcg that created it (allocated
+//! with `kmem_cache_alloc_lru()`, which creates that memcg's list); the
+//! shrinker visits a memcg's inodes round robin and ages their folios
+//! itself (swap/out.rs).
+
+use crate::glue::ffi::{self, RpcSwapTrack};
+use crate::glue::vfs::Inode;
+use core::ptr::NonNull;
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::types::Opaque;
+
+/// A counted reference on an inode of ours (`__iget`/`igrab`), put with
+/// `iput()` when dropped: the inode cannot be evicted meanwhile.
+pub(crate) struct InodeRef(NonNull<bindings::inode>);
+
+impl InodeRef {
+    /// Takes over a reference the caller holds.
+    ///
+    /// # Safety
+    ///
+    /// `inode` is an inode of this filesystem on which the caller holds a
+    /// reference, handed over to the result.
+    pub(crate) unsafe fn from_raw(inode: *mut bindings::inode) -> Self {
+        // SAFETY: a held reference means a non-null, live inode.
+        InodeRef(unsafe { NonNull::new_unchecked(inode) })
+    }
+}
+
+impl core::ops::Deref for InodeRef {
+    type Target = Inode;
+
+    fn deref(&self) -> &Inode {
+        // SAFETY: the reference we hold keeps the inode live.
+        unsafe { Inode::from_raw(self.0.as_ptr()) }
+    }
+}
+
+impl Drop for InodeRef {
+    fn drop(&mut self) {
+        // SAFETY: we hold one reference, put once, here. The final put of
+        // an unlinked inode evicts it, in this context: no lock of ours is
+        // held by the callers when they drop an `InodeRef`.
+        unsafe { bindings::iput(self.0.as_ptr()) }
+    }
+}
+
+/// A shrinker's call: which node and memcg are short of memory, how much
+/// to scan, and what the allocation that got here allows.
+#[repr(transparent)]
+pub(crate) struct ShrinkControl(Opaque<bindings::shrink_control>);
+
+impl ShrinkControl {
+    fn get(&self) -> &bindings::shrink_control {
+        // SAFETY: reclaim hands the shrinker a live, initialised control
+        // block for the duration of the callback (`from_raw`'s contract).
+        unsafe { &*self.0.get() }
+    }
+
+    pub(crate) fn nid(&self) -> c_int {
+        self.get().nid
+    }
+
+    pub(crate) fn nr_to_scan(&self) -> u64 {
+        self.get().nr_to_scan as u64
+    }
+
+    /// The memcg under pressure (null: global reclaim, or no memcg).
+    pub(crate) fn memcg(&self) -> *mut bindings::mem_cgroup {
+        self.get().memcg
+    }
+
+    /// Whether the allocation that entered reclaim allows I/O (`__GFP_IO`).
+    pub(crate) fn allows_io(&self) -> bool {
+        // SAFETY: pure flag test.
+        unsafe { ffi::rpc_gfp_allows_io(self.get().gfp_mask) }
+    }
+}
+
+/// The operations a [`Shrinker`] calls, on the object it was made for.
+pub(crate) trait ShrinkerOps: Sync {
+    /// Roughly how much could be freed (pages); 0 if nothing.
+    fn count(&self, sc: &ShrinkControl) -> c_ulong;
+    /// Tries to free about `sc.nr_to_scan()` pages; returns how many were
+    /// freed, or `SHRINK_STOP`.
+    fn scan(&self, sc: &ShrinkControl) -> c_ulong;
+}
+
+/// `SHRINK_STOP`: nothing can be done in this context.
+pub(crate) const SHRINK_STOP: c_ulong = !0 - 1;
+
+/// A registered shrinker (`shrinker_alloc` + `shrinker_register`);
+/// dropping it frees it, after waiting for callbacks in progress
+/// (`shrinker_free`).
+pub(crate) struct Shrinker(NonNull<bindings::shrinker>);
+
+// SAFETY: the kernel's shrinker may be freed from any task.
+unsafe impl Send for Shrinker {}
+// SAFETY: no method mutates through `&self`.
+unsafe impl Sync for Shrinker {}
+
+unsafe extern "C" fn count_cb<T: ShrinkerOps>(s: *mut bindings::shrinker, sc: *mut bindings::shrink_control) -> c_ulong {
+    // SAFETY: `private_data` is the `T` given to `Shrinker::new`, which
+    // outlives the shrinker (its contract); `sc` is live for the call.
+    let (ops, sc) = unsafe { (&*ffi::rpc_shrinker_private(s).cast::<T>(), &*sc.cast::<ShrinkControl>()) };
+    ops.count(sc)
+}
+
+unsafe extern "C" fn scan_cb<T: ShrinkerOps>(s: *mut bindings::shrinker, sc: *mut bindings::shrink_control) -> c_ulong {
+    // SAFETY: as in `count_cb`.
+    let (ops, sc) = unsafe { (&*ffi::rpc_shrinker_private(s).cast::<T>(), &*sc.cast::<ShrinkControl>()) };
+    ops.scan(sc)
+}
+
+impl Shrinker {
+    /// Allocates a memcg- and NUMA-aware shrinker; reclaim does not call it
+    /// until [`Shrinker::start`] (a [`ListLru`] is tied to it first).
+    pub(crate) fn new(name: &CStr) -> Result<Self> {
+        // SAFETY: `name` is a C string alive for the call (the kernel copies it).
+        let s = unsafe { ffi::rpc_shrinker_new(name.as_char_ptr()) };
+        NonNull::new(s).map(Shrinker).ok_or(ENOMEM)
+    }
+
+    /// Registers the shrinker: from now on reclaim calls `ops`.
+    ///
+    /// # Safety
+    ///
+    /// Called once; `ops` stays at its address, alive, until the shrinker
+    /// is dropped.
+    pub(crate) unsafe fn start<T: ShrinkerOps>(&self, ops: &T) {
+        let me: *const T = ops;
+        // SAFETY: allocated by `new`, registered once; the callbacks are
+        // valid for `T` and `me` lives long enough (contract).
+        unsafe { ffi::rpc_shrinker_start(self.0.as_ptr(), me.cast_mut().cast(), Some(count_cb::<T>), Some(scan_cb::<T>)) }
+    }
+
+    fn as_ptr(&self) -> *mut bindings::shrinker {
+        self.0.as_ptr()
+    }
+}
+
+/// Counts `pages` freed by a shrinker as reclaim's progress (vmscan's
+/// `reclaim_state`, as slab freeing is counted), so that the allocation
+/// that entered reclaim sees it made progress.
+pub(crate) fn account_reclaimed(pages: u64) {
+    // SAFETY: adds to the current task's reclaim state, if it has one.
+    unsafe { ffi::rpc_account_reclaimed(pages as c_ulong) }
+}
+
+impl Drop for Shrinker {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `new` (registered or not), freed once;
+        // `shrinker_free` waits for running callbacks.
+        unsafe { bindings::shrinker_free(self.0.as_ptr()) }
+    }
+}
+
+/// A memcg-aware `list_lru` of regular inodes' track objects, tied to a
+/// [`Shrinker`] (a memcg's shrinker bit is set when its list gains an item).
+/// Pinned in the superblock's `SbInfo`; [`ListLru::init`] before use,
+/// [`ListLru::destroy`] after the last inode has gone.
+#[repr(transparent)]
+pub(crate) struct ListLru(Opaque<bindings::list_lru>);
+
+// SAFETY: a `list_lru` is used from any task; it locks itself.
+unsafe impl Send for ListLru {}
+// SAFETY: as above: every operation takes the list's own locks.
+unsafe impl Sync for ListLru {}
+
+/// A regular inode's track on its [`ListLru`].
+pub(crate) struct Track(NonNull<RpcSwapTrack>);
+
+impl ListLru {
+    pub(crate) fn uninit() -> Self {
+        ListLru(Opaque::uninit())
+    }
+
+    fn as_ptr(&self) -> *mut bindings::list_lru {
+        self.0.get()
+    }
+
+    /// `list_lru_init_memcg`.
+    ///
+    /// # Safety
+    ///
+    /// Called once, before any other method, with `self` at its final
+    /// address.
+    pub(crate) unsafe fn init(&self, shrinker: &Shrinker) -> Result {
+        // SAFETY: contract; the lru keeps the shrinker's id, not a pointer.
+        let ret = unsafe { ffi::rpc_list_lru_init(self.as_ptr(), shrinker.as_ptr()) };
+        if ret != 0 { Err(Error::from_errno(ret)) } else { Ok(()) }
+    }
+
+    /// `list_lru_destroy`.
+    ///
+    /// # Safety
+    ///
+    /// Initialised by `init`, empty (every track deleted), destroyed once.
+    pub(crate) unsafe fn destroy(&self) {
+        // SAFETY: contract.
+        unsafe { ffi::rpc_list_lru_destroy(self.as_ptr()) }
+    }
+
+    /// Puts a new regular inode on the list of the current task's memcg.
+    pub(crate) fn add(&self, inode: &Inode) -> Result<Track> {
+        // SAFETY: the lru is initialised while its superblock lives, and the
+        // inode is being set up by us; the track is deleted before the
+        // inode is freed (`del`, from eviction).
+        let t = unsafe { ffi::rpc_track_add(self.as_ptr(), inode.as_raw()) };
+        NonNull::new(t).map(Track).ok_or(ENOMEM)
+    }
+
+    /// Takes an inode's track off the list and frees it.
+    pub(crate) fn del(&self, track: Track) {
+        // SAFETY: `track` came from `add` on this lru and is deleted once
+        // (`Track` is not `Clone`).
+        unsafe { ffi::rpc_track_del(self.as_ptr(), track.0.as_ptr()) }
+    }
+
+    /// Pages cached by the inodes on (`nid`, `memcg`)'s list, looking at
+    /// no more than `max` of them.
+    pub(crate) fn count_pages(&self, nid: c_int, memcg: *mut bindings::mem_cgroup, max: u64) -> u64 {
+        // SAFETY: initialised lru; `memcg` comes from reclaim's control block.
+        unsafe { ffi::rpc_lru_count_pages(self.as_ptr(), nid, memcg, max as c_ulong) as u64 }
+    }
+
+    /// Up to `N` inodes from (`nid`, `memcg`)'s list, each with a
+    /// reference, looking at no more than `walk` entries; they move to the
+    /// tail of the list.
+    pub(crate) fn collect<const N: usize>(&self, nid: c_int, memcg: *mut bindings::mem_cgroup, walk: u64) -> KVec<InodeRef> {
+        let mut raw = [core::ptr::null_mut(); N];
+        // SAFETY: initialised lru; `raw` has room for `N` pointers.
+        let n = unsafe { ffi::rpc_lru_collect(self.as_ptr(), nid, memcg, raw.as_mut_ptr(), N as c_uint, walk as c_ulong) };
+        let mut out = KVec::new();
+        for &p in &raw[..n as usize] {
+            // SAFETY: `rpc_lru_collect` took one reference on each.
+            let r = unsafe { InodeRef::from_raw(p) };
+            // On ENOMEM the reference is put right here.
+            let _ = out.push(r, GFP_NOWAIT);
+        }
+        out
+    }
+}
+
+impl Track {
+    pub(crate) fn into_raw(self) -> *mut RpcSwapTrack {
+        self.0.as_ptr()
+    }
+
+    /// # Safety
+    ///
+    /// `p` came from [`Track::into_raw`] and is taken back once.
+    pub(crate) unsafe fn from_raw(p: *mut RpcSwapTrack) -> Option<Self> {
+        NonNull::new(p).map(Track)
+    }
+}
+
+/// Walks a superblock's regular inodes, each held by a reference while `f`
+/// runs on it (see `rpc_sb_for_each_regular` in helpers.c); stops at the
+/// first error.
+pub(crate) fn for_each_regular_inode(sb: *mut bindings::super_block, mut f: impl FnMut(&Inode) -> Result) -> Result {
+    struct Ctx<'a> {
+        f: &'a mut dyn FnMut(&Inode) -> Result,
+    }
+    unsafe extern "C" fn cb(arg: *mut c_void, inode: *mut bindings::inode) -> c_int {
+        // SAFETY: `arg` is the `Ctx` below, alive for the walk; `inode` is a
+        // regular inode of ours on which the walk holds a reference.
+        let (ctx, inode) = unsafe { (&mut *arg.cast::<Ctx<'_>>(), Inode::from_raw(inode)) };
+        match (ctx.f)(inode) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+    let mut ctx = Ctx { f: &mut f };
+    // SAFETY: `sb` is a live superblock of ours (the caller holds
+    // `s_umount` or an active reference); `ctx` outlives the call.
+    let ret = unsafe { ffi::rpc_sb_for_each_regular(sb, Some(cb), (&raw mut ctx).cast()) };
+    if ret != 0 { Err(Error::from_errno(ret)) } else { Ok(()) }
+}

@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mount's own swap (swap/ in the module): swap=DEV at mount and
+ * remount, noswap (swapoff), swap-out under memcg pressure and proactive
+ * reclaim, swap-in on read, write, fault and splice, the records surviving
+ * the kernel's own cache droppers, slots freed by truncate, punch and
+ * unlink, swapoff bringing everything back (also racing unlink + close:
+ * seed 003's second race), and bad swap= values.
+ *
+ * The swap device is $RPC_SWAP_DEV (the VM's virtio disk with serial
+ * "rpc-swap", scripts/guest.sh); each test runs mkswap on it first. Without
+ * it, or on tmpfs (which has the kernel's swap, not swap=), the tests skip.
+ */
+#include "rpc_util.h"
+#include "kselftest_harness.h"
+
+#define MIB (1024UL * 1024UL)
+#define RPC_FSPICK 433
+
+static const char *swap_dev(void)
+{
+	const char *d = getenv("RPC_SWAP_DEV");
+
+	return d && *d ? d : NULL;
+}
+
+static int run(const char *cmd)
+{
+	int r = system(cmd);
+
+	return WIFEXITED(r) ? WEXITSTATUS(r) : 128;
+}
+
+static int mkswap(const char *dev)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "mkswap -f %s >/dev/null 2>&1", dev);
+	return run(cmd);
+}
+
+/* Named stats value of the mount at mnt, -1 if unreadable. */
+static long long stat_of(const char *mnt, const char *key)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 16];
+	long long v = -1;
+
+	if (rpc_pc_debugfs_dir(mnt, dir, sizeof(dir)))
+		return -1;
+	snprintf(p, sizeof(p), "%s/stats", dir);
+	if (rpc_keyed_value(p, key, &v))
+		return -1;
+	return v;
+}
+
+/*
+ * Remount through the new API (fspick + fsconfig + RECONFIGURE) so that the
+ * fs_context's messages can be read: 0 or -errno, msg gets the log.
+ */
+static int reconfigure(const char *dir, const char *opts, char *msg, size_t len)
+{
+	char *copy = strdup(opts), *save = NULL, *tok;
+	int fd, e = 0;
+
+	fd = syscall(RPC_FSPICK, AT_FDCWD, dir, RPC_FSPICK_CLOEXEC);
+	if (fd < 0) {
+		free(copy);
+		return -errno;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(tok, '=');
+
+		if (v)
+			*v++ = '\0';
+		if (rpc_fsconfig(fd, v ? RPC_FSCONFIG_SET_STRING : RPC_FSCONFIG_SET_FLAG, tok, v, 0)) {
+			e = errno;
+			break;
+		}
+	}
+	if (!e && rpc_fsconfig(fd, RPC_FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0))
+		e = errno;
+	rpc_fs_messages(fd, msg, len);
+	close(fd);
+	free(copy);
+	return -e;
+}
+
+/*
+ * Proactive reclaim of up to `bytes` from the cgroup at path
+ * (memory.reclaim); EAGAIN (less than asked could be reclaimed: the cgroup
+ * holds less) counts as done, the callers check what went out.
+ */
+static int reclaim(const char *cgpath, const char *bytes)
+{
+	char p[PATH_MAX + 32];
+	int r;
+
+	snprintf(p, sizeof(p), "%s/memory.reclaim", cgpath);
+	r = rpc_write_str(p, bytes);
+	return r == -EAGAIN ? 0 : r;
+}
+
+/* Reads the whole file at path and checks it against pattern seed. */
+static long verify(const char *path, size_t len, uint32_t seed)
+{
+	char *buf = malloc(MIB);
+	long bad = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (!buf || fd < 0)
+		goto out;
+	for (size_t off = 0; off < len; off += MIB) {
+		size_t l = len - off < MIB ? len - off : MIB;
+		long b;
+
+		if (rpc_pread_full(fd, buf, l, off) != (ssize_t)l)
+			goto out;
+		b = rpc_check_pattern(buf, l, seed, off);
+		if (b >= 0) {
+			bad = off + b;
+			goto out;
+		}
+	}
+	bad = -2;	/* all good */
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return bad;
+}
+#define VERIFIED (-2)
+
+FIXTURE(swap) {
+	char dir[64];
+	char dev[128];
+	struct rpc_memcg cg;
+	bool have_cg;
+};
+
+FIXTURE_SETUP(swap)
+{
+	char opts[256], why[256];
+	const char *dev = swap_dev();
+
+	self->dir[0] = '\0';
+	self->have_cg = false;
+	if (!rpc_is_module_fs())
+		SKIP(return, "swap= is rust_pagecache's own (tmpfs uses the kernel's swap)");
+	if (!dev)
+		SKIP(return, "no swap disk (RPC_SWAP_DEV)");
+	snprintf(self->dev, sizeof(self->dev), "%s", dev);
+	/* A test that died with the kernel's swap on the disk left it busy. */
+	snprintf(opts, sizeof(opts), "swapoff %s 2>/dev/null", self->dev);
+	run(opts);
+	ASSERT_EQ(0, mkswap(self->dev));
+	snprintf(opts, sizeof(opts), "size=1g,swap=%s", self->dev);
+	ASSERT_EQ(0, rpc_mount_opts(self->dir, opts));
+	if (rpc_memcg_create(&self->cg, why, sizeof(why)) == 0 && self->cg.v == 2)
+		self->have_cg = true;
+}
+
+FIXTURE_TEARDOWN(swap)
+{
+	if (self->have_cg)
+		rpc_memcg_destroy(&self->cg);
+	rpc_umount(self->dir);
+}
+
+/*
+ * Write total bytes in nfiles files from inside a memcg limited to limit,
+ * then push the cgroup's pages out with memory.reclaim. Fails the test if
+ * the writer did not finish (ENOSPC, OOM kill).
+ */
+static void fill_through_memcg(struct __test_metadata *_metadata, FIXTURE_DATA(swap) *self,
+			       int nfiles, size_t each, long long limit)
+{
+	char p[PATH_MAX];
+
+	ASSERT_TRUE(self->have_cg);
+	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, limit));
+	for (int i = 0; i < nfiles; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
+		ASSERT_EQ(0, rpc_memcg_write_file(&self->cg, p, each, 100 + i));
+	}
+}
+
+/* A memcg at 32 MiB writes 128 MiB: the file lives through swap. */
+TEST_F_TIMEOUT(swap, memcg_holds_more_than_its_limit_through_swap, 280)
+{
+	const size_t each = 32 * MIB;
+	char p[PATH_MAX];
+	long long out, in, cur, used;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	fill_through_memcg(_metadata, self, 4, each, 32 * MIB);
+	cur = rpc_memcg_current(&self->cg);
+	out = stat_of(self->dir, "swapped_out");
+	used = stat_of(self->dir, "swap_slots_used");
+	TH_LOG("128 MiB written under a 32 MiB memcg: memory.current %lld KiB, swapped out %lld pages, slots used %lld",
+	       cur / 1024, out, used);
+	EXPECT_LE(cur, 32 * (long long)MIB);
+	EXPECT_GE(out, (long long)(96 * MIB / rpc_page_size()) - 512);
+	EXPECT_GT(used, 0);
+	for (int i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
+		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
+	}
+	in = stat_of(self->dir, "swapped_in");
+	TH_LOG("read back byte-exact; swapped in %lld pages", in);
+	EXPECT_GT(in, 0);
+}
+
+/* The kernel's cache droppers delete value entries of non-shmem mappings:
+ * the records must not be there. */
+TEST_F_TIMEOUT(swap, drop_caches_fadvise_madvise_lose_nothing, 200)
+{
+	const size_t len = 16 * MIB;
+	char p[PATH_MAX];
+	int fd;
+	void *m;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	ASSERT_GT(stat_of(self->dir, "swapped_out"), 0);
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	ASSERT_EQ(0, rpc_drop_caches());
+	fd = open(p, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED));
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	EXPECT_EQ(0, madvise(m, len, MADV_COLD));
+	EXPECT_EQ(0, madvise(m, len, 21 /* MADV_PAGEOUT */));
+	munmap(m, len);
+	close(fd);
+	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+}
+
+/* Swapped pages fault back in, through shared and private mappings, and
+ * writes through the mapping after the swap-in stay. */
+TEST_F_TIMEOUT(swap, mmap_of_swapped_pages, 200)
+{
+	const size_t len = 8 * MIB;
+	char p[PATH_MAX];
+	unsigned char *m, *priv;
+	long ps = rpc_page_size();
+	int fd;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
+	ASSERT_EQ(0, reclaim(self->cg.path, "32M"));
+	ASSERT_GT(stat_of(self->dir, "swapped_out"), (long long)(len / ps) / 2);
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	fd = open(p, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	EXPECT_EQ(-1, rpc_check_pattern(m, len, 100, 0));
+	for (size_t off = 0; off < len; off += ps)
+		m[off] = 0xa5;
+	EXPECT_EQ(0, msync(m, len, MS_SYNC));
+	munmap(m, len);
+	/* Out again (now unmapped), then a private mapping sees the writes. */
+	ASSERT_EQ(0, reclaim(self->cg.path, "32M"));
+	priv = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, priv);
+	for (size_t off = 0; off < len; off += ps) {
+		if (priv[off] != 0xa5 || rpc_check_pattern(priv + off + 1, ps - 1, 100, off + 1) != -1) {
+			TH_LOG("page at %zu wrong after swap-in through a private mapping", off);
+			EXPECT_TRUE(false);
+			break;
+		}
+	}
+	priv[0] = 0;	/* a private copy: the file keeps 0xa5 */
+	munmap(priv, len);
+	{
+		unsigned char b;
+
+		EXPECT_EQ(1, pread(fd, &b, 1, 0));
+		EXPECT_EQ(0xa5, b);
+	}
+	close(fd);
+}
+
+/* A partial write into a swapped page keeps the rest of the page; SEEK_DATA
+ * sees swapped pages as data; splice/copy_file_range read them. */
+TEST_F_TIMEOUT(swap, partial_write_seek_and_copy_of_swapped_pages, 200)
+{
+	const size_t len = 4 * MIB;
+	char p[PATH_MAX], q[PATH_MAX];
+	char buf[100];
+	long ps = rpc_page_size();
+	unsigned char *page = malloc(ps), *b = malloc(MIB);
+	loff_t in = 2 * MIB, out = 0;
+	int fd, fd2;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	ASSERT_TRUE(page && b);
+	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	fd = open(p, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	/* Make it sparse: a hole of 1 MiB in the middle. */
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, MIB, MIB));
+	ASSERT_EQ(0, reclaim(self->cg.path, "16M"));
+	ASSERT_GT(stat_of(self->dir, "swapped_out"), 0);
+	EXPECT_EQ(0, lseek(fd, 0, SEEK_DATA));
+	EXPECT_EQ((off_t)MIB, lseek(fd, 0, SEEK_HOLE));
+	EXPECT_EQ((off_t)(2 * MIB), lseek(fd, MIB, SEEK_DATA));
+	EXPECT_EQ((off_t)len, lseek(fd, 2 * MIB, SEEK_HOLE));
+	/* 100 bytes into the middle of a swapped page. */
+	memset(buf, 0x5a, sizeof(buf));
+	ASSERT_EQ((ssize_t)sizeof(buf), pwrite(fd, buf, sizeof(buf), 3 * MIB + 1000));
+	ASSERT_EQ(ps, rpc_pread_full(fd, page, ps, 3 * MIB));
+	EXPECT_EQ(-1, rpc_check_pattern(page, 1000, 100, 3 * MIB));
+	for (int i = 0; i < 100; i++)
+		EXPECT_EQ(0x5a, page[1000 + i]);
+	EXPECT_EQ(-1, rpc_check_pattern(page + 1100, ps - 1100, 100, 3 * MIB + 1100));
+	/* copy_file_range of swapped pages into a second file. */
+	ASSERT_EQ(0, reclaim(self->cg.path, "16M"));
+	snprintf(q, sizeof(q), "%s/copy", self->dir);
+	fd2 = open(q, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ((ssize_t)MIB, syscall(__NR_copy_file_range, fd, &in, fd2, &out, MIB, 0));
+	ASSERT_EQ((ssize_t)MIB, rpc_pread_full(fd2, b, MIB, 0));
+	EXPECT_EQ(-1, rpc_check_pattern(b, MIB, 100, 2 * MIB));
+	free(page);
+	free(b);
+	close(fd2);
+	close(fd);
+}
+
+/* Truncate, punch and unlink of swapped ranges give their slots and blocks
+ * back; the memcg returns to its baseline. */
+TEST_F_TIMEOUT(swap, truncate_punch_unlink_free_slots, 200)
+{
+	const size_t len = 16 * MIB;
+	char p[PATH_MAX];
+	struct rpc_sfs s0, s1;
+	long long used0, used1, used2;
+	int fd;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	ASSERT_EQ(0, rpc_statfs(self->dir, &s0));
+	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	used0 = stat_of(self->dir, "swap_slots_used");
+	ASSERT_GT(used0, (long long)(len / rpc_page_size()) / 2);
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	fd = open(p, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	/* st_blocks counts swapped pages (they keep their blocks). */
+	EXPECT_EQ((long long)(len / 512), rpc_file_blocks(fd));
+	ASSERT_EQ(0, ftruncate(fd, len / 2));
+	used1 = stat_of(self->dir, "swap_slots_used");
+	EXPECT_LT(used1, used0);
+	EXPECT_EQ((long long)(len / 2 / 512), rpc_file_blocks(fd));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, len / 4));
+	used2 = stat_of(self->dir, "swap_slots_used");
+	EXPECT_LT(used2, used1);
+	EXPECT_EQ((long long)(len / 4 / 512), rpc_file_blocks(fd));
+	EXPECT_EQ(VERIFIED, ({
+		long r = VERIFIED;
+		unsigned char *b = malloc(len / 4);
+		if (rpc_pread_full(fd, b, len / 4, len / 4) != (ssize_t)(len / 4) ||
+		    rpc_check_pattern(b, len / 4, 100, len / 4) != -1)
+			r = 0;
+		free(b);
+		r;
+	}));
+	close(fd);
+	ASSERT_EQ(0, unlink(p));
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	ASSERT_EQ(0, rpc_statfs(self->dir, &s1));
+	EXPECT_EQ(s0.f_bfree, s1.f_bfree);
+	TH_LOG("slots used %lld -> %lld (truncate) -> %lld (punch) -> 0 (unlink)", used0, used1, used2);
+}
+
+/* remount,noswap brings everything back and releases the device; swap= on
+ * remount takes it again; /proc/mounts follows. */
+TEST_F_TIMEOUT(swap, swapoff_brings_everything_back, 300)
+{
+	const size_t each = 8 * MIB;
+	char p[PATH_MAX], opts[512], msg[512], want[160], other[64];
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	snprintf(want, sizeof(want), "swap=%s", self->dev);
+	ASSERT_EQ(0, rpc_mount_options(self->dir, opts, sizeof(opts)));
+	EXPECT_TRUE(rpc_has_opt(opts, want));
+	fill_through_memcg(_metadata, self, 3, each, 256 * MIB);
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), 0);
+	ASSERT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg)));
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_total"));
+	EXPECT_GT(stat_of(self->dir, "swapoff_pages"), 0);
+	ASSERT_EQ(0, rpc_mount_options(self->dir, opts, sizeof(opts)));
+	EXPECT_FALSE(rpc_has_opt_prefix(opts, "swap="));
+	/* The device is free again: another mount can take it. */
+	ASSERT_EQ(0, mkswap(self->dev));
+	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
+	EXPECT_EQ(0, rpc_mount_opts(other, opts));
+	rpc_umount(other);
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
+		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
+	}
+	/* Swap on again at remount, and it works. */
+	ASSERT_EQ(0, mkswap(self->dev));
+	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
+	ASSERT_EQ(0, reconfigure(self->dir, opts, msg, sizeof(msg)));
+	EXPECT_GT(stat_of(self->dir, "swap_slots_total"), 0);
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	EXPECT_GT(stat_of(self->dir, "swap_slots_used"), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
+		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
+	}
+}
+
+/*
+ * Seed 003, second race: swapoff walks the inodes while other tasks unlink
+ * and close them. swapoff_delay_us holds each inode 100 ms before its pages
+ * come back; meanwhile this task unlinks and closes half of the files. With
+ * the reference swapoff takes (helpers.c rpc_sb_for_each_regular) the final
+ * iput is swapoff's own; without it, the inode is freed under swapoff
+ * (KASAN: use-after-free, which fails the run).
+ */
+TEST_F_TIMEOUT(swap, swapoff_vs_unlink_and_close, 240)
+{
+	enum { N = 8 };
+	const size_t each = 2 * MIB;
+	char p[PATH_MAX], msg[512];
+	int fds[N], status;
+	pid_t pid;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	fill_through_memcg(_metadata, self, N, each, 256 * MIB);
+	for (int i = 0; i < N; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
+		fds[i] = open(p, O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fds[i]);
+	}
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), 0);
+	ASSERT_EQ(0, rpc_pc_set_knob(self->dir, "swapoff_delay_us", 100000));
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(reconfigure(self->dir, "noswap", msg, sizeof(msg)) ? 1 : 0);
+	/* While swapoff holds inodes one after the other: unlink + close. */
+	for (int i = 0; i < N; i += 2) {
+		usleep(30000);
+		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
+		EXPECT_EQ(0, unlink(p));
+		close(fds[i]);
+		fds[i] = -1;
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	rpc_pc_set_knob(self->dir, "swapoff_delay_us", 0);
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	for (int i = 1; i < N; i += 2) {
+		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
+		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
+		close(fds[i]);
+	}
+}
+
+/* Swapoff without the memory to bring the pages back: ENOMEM, swap stays
+ * on, nothing is lost. The remounting task sits in a 24 MiB memcg. */
+TEST_F_TIMEOUT(swap, swapoff_without_memory_is_enomem_and_keeps_data, 240)
+{
+	const size_t each = 32 * MIB;
+	char p[PATH_MAX], msg[512];
+	int status;
+	pid_t pid;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	fill_through_memcg(_metadata, self, 2, each, 24 * MIB);
+	ASSERT_GT(stat_of(self->dir, "swapped_out"), (long long)(32 * MIB / rpc_page_size()));
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (rpc_memcg_enter(&self->cg, 0))
+			_exit(2);
+		_exit(-reconfigure(self->dir, "noswap", msg, sizeof(msg)) == ENOMEM &&
+		      rpc_msg_is_error_about(msg, "memory") ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_GT(stat_of(self->dir, "swap_slots_total"), 0);
+	EXPECT_GT(stat_of(self->dir, "swap_slots_used"), 0);
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
+		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
+	}
+	/* And with memory, it goes. */
+	EXPECT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg)));
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+}
+
+/* Bad swap= values: each with its errno and a message in the mount log;
+ * a refused remount loses nothing. */
+TEST_F_TIMEOUT(swap, bad_swap_values, 200)
+{
+	char dir[64], other[64], opts[512], msg[1024], cmd[512];
+	const char *loop_img = "/tmp/rpc-swap-small.img";
+	const uint32_t small_last = 8;
+	char loopdev[64] = "";
+	FILE *f;
+
+	/* Missing, not a block device. */
+	EXPECT_EQ(-ENOENT, rpc_fsmount_opts(dir, "swap=/dev/rpc-no-such-disk", msg, sizeof(msg)));
+	EXPECT_TRUE(rpc_msg_is_error_about(msg, "no such device"));
+	EXPECT_EQ(-ENOTBLK, rpc_fsmount_opts(dir, "swap=/dev/null", msg, sizeof(msg)));
+	EXPECT_TRUE(rpc_msg_is_error_about(msg, "not a block device"));
+	/* The fixture's mount holds the device: a second mount cannot. */
+	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
+	EXPECT_EQ(-EBUSY, rpc_fsmount_opts(dir, opts, msg, sizeof(msg)));
+	EXPECT_TRUE(rpc_msg_is_error_about(msg, "busy"));
+	/* Nor can the kernel's swapon. */
+	snprintf(cmd, sizeof(cmd), "swapon %s 2>/dev/null", self->dev);
+	EXPECT_NE(0, run(cmd));
+	/* A path too long for the option. */
+	memset(cmd, 'a', 300);
+	memcpy(cmd, "swap=/", 6);
+	cmd[300] = '\0';
+	EXPECT_EQ(-EINVAL, rpc_fsmount_opts(dir, cmd, msg, sizeof(msg)));
+	/* Data stays through refused remounts. */
+	ASSERT_EQ(0, rpc_write_filef(self->dir, "keep", "kept", 4, 0644));
+	EXPECT_EQ(-EBUSY, reconfigure(self->dir, "swap=/dev/null", msg, sizeof(msg)));
+	EXPECT_TRUE(rpc_msg_is_error_about(msg, "swap area already"));
+	/* Without swap: the device held by another mount's swap is EBUSY. */
+	ASSERT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg)));
+	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
+	ASSERT_EQ(0, rpc_mount_opts(other, opts));
+	EXPECT_EQ(-EBUSY, reconfigure(self->dir, opts, msg, sizeof(msg)));
+	EXPECT_TRUE(rpc_msg_is_error_about(msg, "busy"));
+	rpc_umount(other);
+	/* No signature: the first page zeroed. */
+	snprintf(cmd, sizeof(cmd), "dd if=/dev/zero of=%s bs=4096 count=1 conv=notrunc status=none", self->dev);
+	ASSERT_EQ(0, run(cmd));
+	EXPECT_EQ(-EINVAL, reconfigure(self->dir, opts, msg, sizeof(msg)));
+	EXPECT_TRUE(rpc_msg_is_error_about(msg, "no swap signature"));
+	/* Old format. */
+	f = fopen(self->dev, "r+");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(0, fseek(f, rpc_page_size() - 10, SEEK_SET));
+	ASSERT_EQ(10u, fwrite("SWAP-SPACE", 1, 10, f));
+	fclose(f);
+	EXPECT_EQ(-EINVAL, reconfigure(self->dir, opts, msg, sizeof(msg)));
+	EXPECT_TRUE(rpc_msg_is_error_about(msg, "old swap format"));
+	/*
+	 * Loop devices over a file: read-only (a good area on losetup -r), and
+	 * too small (the header says 8 pages).
+	 */
+	snprintf(cmd, sizeof(cmd), "rm -f %s && truncate -s 4m %s && mkswap -f %s >/dev/null 2>&1 && command -v losetup >/dev/null",
+		 loop_img, loop_img, loop_img);
+	if (run(cmd) == 0) {
+		snprintf(cmd, sizeof(cmd), "losetup -r -f --show %s > /tmp/rpc-loopdev", loop_img);
+		ASSERT_EQ(0, run(cmd));
+		ASSERT_LT(0, rpc_read_str("/tmp/rpc-loopdev", loopdev, sizeof(loopdev)));
+		loopdev[strcspn(loopdev, "\n")] = '\0';
+		snprintf(opts, sizeof(opts), "swap=%s", loopdev);
+		EXPECT_NE(0, reconfigure(self->dir, opts, msg, sizeof(msg)));
+		EXPECT_TRUE(rpc_msg_is_error_about(msg, "read-only"));
+		snprintf(cmd, sizeof(cmd), "losetup -d %s", loopdev);
+		run(cmd);
+		f = fopen(loop_img, "r+");
+		ASSERT_NE(NULL, f);
+		ASSERT_EQ(0, fseek(f, 1028, SEEK_SET));
+		ASSERT_EQ(1u, fwrite(&small_last, sizeof(small_last), 1, f));
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "losetup -f --show %s > /tmp/rpc-loopdev", loop_img);
+		ASSERT_EQ(0, run(cmd));
+		ASSERT_LT(0, rpc_read_str("/tmp/rpc-loopdev", loopdev, sizeof(loopdev)));
+		loopdev[strcspn(loopdev, "\n")] = '\0';
+		snprintf(opts, sizeof(opts), "swap=%s", loopdev);
+		EXPECT_EQ(-EINVAL, reconfigure(self->dir, opts, msg, sizeof(msg)));
+		EXPECT_TRUE(rpc_msg_is_error_about(msg, "too small"));
+		snprintf(cmd, sizeof(cmd), "losetup -d %s", loopdev);
+		run(cmd);
+		unlink(loop_img);
+	} else {
+		TH_LOG("no losetup: the read-only and too-small cases did not run");
+	}
+	{
+		char got[8] = "";
+
+		EXPECT_EQ(4, rpc_read_filef(self->dir, "keep", got, sizeof(got)));
+		EXPECT_EQ(0, memcmp(got, "kept", 4));
+	}
+	ASSERT_EQ(0, rpc_mount_options(self->dir, opts, sizeof(opts)));
+	EXPECT_FALSE(rpc_has_opt_prefix(opts, "swap="));
+}
+
+TEST_HARNESS_MAIN

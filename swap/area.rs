@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A mount's swap area: the block device given with `swap=`, its header
+//! checked as `swapon` checks it, and its slots ([`SlotMap`]).
+//!
+//! Slot `n` is device page `n`; slot 0 is the header and never handed out,
+//! nor are the bad pages `mkswap -c` listed. The slot map is one bit per
+//! slot under a spinlock; runs of contiguous slots are handed out so that a
+//! batch of one file's pages goes to the device as one bio.
+//!
+//! Lifetime: the area is reference counted. `SbInfo` holds one reference
+//! while the mount has swap; swap-in and swap-out take their own for the
+//! length of their I/O, so swapoff (swap/swapoff.rs), which drops the
+//! mount's reference once no slot is in use, never closes the device under
+//! an I/O. The device is closed when the last reference goes.
+
+use crate::fs::options::SwapPath;
+use crate::glue::block::BlockDevice;
+use crate::glue::folio::{Folio, LockedFolio};
+use crate::swap::header::{self, HeaderError};
+use crate::swap::slots::{words_for, SlotMap};
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::alloc::KVVec;
+use kernel::bindings;
+use kernel::new_spinlock;
+use kernel::prelude::*;
+use kernel::sync::{Arc, SpinLock};
+
+const PAGE_SIZE: usize = bindings::PAGE_SIZE;
+
+/// Why `swap=` was refused: the errno and the message for the mount log.
+pub(crate) struct SwapError {
+    pub(crate) errno: Error,
+    pub(crate) msg: &'static CStr,
+}
+
+fn refuse(errno: Error, msg: &'static CStr) -> SwapError {
+    SwapError { errno, msg }
+}
+
+/// An open, checked swap area.
+#[pin_data]
+pub(crate) struct SwapArea {
+    dev: BlockDevice,
+    #[pin]
+    slots: SpinLock<SlotMap<KVVec<u64>>>,
+    /// Set by swapoff: swap-out stops taking slots.
+    draining: AtomicBool,
+    /// What `/proc/mounts` shows.
+    path: SwapPath,
+}
+
+impl SwapArea {
+    /// Opens and checks the device at `path` for the mount whose `SbInfo`
+    /// is `holder` (the exclusive holder of the device).
+    pub(crate) fn open(path: &SwapPath, holder: *const c_void) -> core::result::Result<Arc<SwapArea>, SwapError> {
+        // The path is NUL-terminated in place (options.rs).
+        let cpath = CStr::from_bytes_with_nul(path.as_bytes_with_nul()).map_err(|_| refuse(EINVAL, c"swap: bad path"))?;
+        let dev = BlockDevice::open(cpath, holder).map_err(|e| {
+            let msg = match e {
+                e if e == ENOENT => c"swap: no such device",
+                e if e == ENOTBLK => c"swap: not a block device",
+                e if e == EBUSY => c"swap: device busy (in use as swap, mounted, or by another mount)",
+                e if e == EACCES || e == EROFS => c"swap: device is read-only",
+                e if e == ENXIO || e == ENODEV => c"swap: no such device",
+                _ => c"swap: cannot open the device",
+            };
+            refuse(e, msg)
+        })?;
+        if dev.read_only() {
+            return Err(refuse(EROFS, c"swap: device is read-only"));
+        }
+        if dev.logical_block_size() as usize > PAGE_SIZE {
+            return Err(refuse(EINVAL, c"swap: device blocks larger than a page"));
+        }
+        let device_pages = dev.size() / PAGE_SIZE as u64;
+        let bad = |e: HeaderError| {
+            // The messages of header.rs are NUL-terminated.
+            let msg = CStr::from_bytes_with_nul(e.message()).unwrap_or(c"swap: bad swap header");
+            refuse(EINVAL, msg)
+        };
+        if device_pages == 0 {
+            return Err(bad(HeaderError::ShortRead));
+        }
+        let mut page = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL).map_err(|_| refuse(ENOMEM, c"swap: out of memory"))?;
+        let folio = Folio::alloc(bindings::GFP_KERNEL).ok_or(refuse(ENOMEM, c"swap: out of memory"))?;
+        dev.read_new(0, &folio).map_err(|e| refuse(e, c"swap: cannot read the swap header"))?;
+        folio.folio().copy_out(&mut page);
+        drop(folio);
+        let h = header::parse(&page, PAGE_SIZE).map_err(bad)?;
+        let nr_slots = header::check(&h, device_pages).map_err(bad)?;
+        let words = KVVec::from_elem(0u64, words_for(nr_slots), GFP_KERNEL).map_err(|_| refuse(ENOMEM, c"swap: out of memory"))?;
+        let reserved = Iterator::chain(core::iter::once(0u64), h.bad_pages().map(u64::from));
+        let map = SlotMap::new(words, nr_slots, reserved);
+        Arc::pin_init(
+            pin_init!(SwapArea {
+                dev,
+                slots <- new_spinlock!(map, "rust_pagecache::SwapArea::slots"),
+                draining: AtomicBool::new(false),
+                path: *path,
+            }),
+            GFP_KERNEL,
+        )
+        .map_err(|_| refuse(ENOMEM, c"swap: out of memory"))
+    }
+
+    pub(crate) fn path(&self) -> &SwapPath {
+        &self.path
+    }
+
+    /// Up to `want` contiguous free slots: `(first, n)`, `None` if full or
+    /// draining.
+    pub(crate) fn alloc_run(&self, want: usize) -> Option<(u64, usize)> {
+        if self.draining() {
+            return None;
+        }
+        self.slots.lock().alloc_run(want)
+    }
+
+    /// Gives a slot back.
+    pub(crate) fn free(&self, slot: u64) {
+        let freed = self.slots.lock().free(slot);
+        kernel::warn_on!(!freed);
+    }
+
+    /// Slots in use, slots usable.
+    pub(crate) fn usage(&self) -> (u64, u64) {
+        let s = self.slots.lock();
+        (s.used(), s.usable())
+    }
+
+    pub(crate) fn free_count(&self) -> u64 {
+        self.slots.lock().free_count()
+    }
+
+    pub(crate) fn set_draining(&self, on: bool) {
+        self.draining.store(on, Ordering::Relaxed);
+    }
+
+    pub(crate) fn draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+
+    /// Writes `folios` (locked, one page each) to the slots from `first` on.
+    pub(crate) fn write(&self, first: u64, folios: &[LockedFolio]) -> Result {
+        self.dev.write_run(first, folios)
+    }
+
+    /// Reads `slot` into `folio` (locked, one page).
+    pub(crate) fn read(&self, slot: u64, folio: &LockedFolio) -> Result {
+        self.dev.read_page(slot, folio)
+    }
+
+    /// Reads the slots from `first` on into `folios` (locked, one page each).
+    pub(crate) fn read_run(&self, first: u64, folios: &[LockedFolio]) -> Result {
+        self.dev.read_run(first, folios)
+    }
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Swap-out: the shrinker that writes cold folios to the swap area when
+//! memory is short, globally or in a memcg at its `memory.max`/`memory.high`.
+//!
+//! # Why a shrinker, and which folios
+//!
+//! A regular file's mapping is unevictable (page_cache.rs), so the VM's LRU
+//! scan never touches these folios, and `pageout()` would not write them
+//! anyway (it writes only shmem and anonymous folios). Reclaim calls
+//! shrinkers with the node and memcg under pressure; this one
+//! ([`SbInfo`]'s [`ShrinkerOps`]) walks that memcg's list of the mount's
+//! regular files (glue/reclaim.rs) round robin, and in each file a clock
+//! hand goes over its folios:
+//!
+//! - a folio read or written since the hand last passed (`PG_referenced`,
+//!   set by `folio_mark_accessed()` on every read and write) gets a second
+//!   chance: the bit is cleared and the folio stays, as reclaim's aging
+//!   does for file folios;
+//! - mapped folios stay (their young bits are out of reach: `folio_referenced()`
+//!   and `try_to_unmap()` are not exported); so do folios that are not up
+//!   to date (being filled, or fallocated and never written), poisoned,
+//!   under writeback, locked by someone, or referenced by anyone but the
+//!   page cache (a pinner: O_DIRECT, io_uring, vmsplice, a reader copying
+//!   from it right now);
+//! - the rest, charged to the memcg under pressure (or below it) and on its
+//!   node, are taken locked, a run at a time, given contiguous slots and
+//!   written with one bio.
+//!
+//! # Removal (seed 002, and seeds 000/001)
+//!
+//! After the write, each folio's slot is recorded in the file's swap index
+//! and counted (`swapped`, then a full barrier: swap_in.rs pairs with it),
+//! and only then is the folio removed, with its reference count frozen at
+//! exactly the page cache's + the marker's + ours
+//! ([`PageCache::remove_if_unused`]). If anyone took a reference since the
+//! check, the freeze fails: the record is taken back, the slot freed, and
+//! the folio stays, dirty, as it was. So a lockless reader either got the
+//! folio before the freeze, or sees the record after it; a pinner's folio
+//! is never freed; and a freed folio is no longer anywhere.
+//!
+//! # Locks
+//!
+//! Reclaim can enter with any lock of ours held by the allocating task, so
+//! the shrinker waits for none: the file's `invalidate_lock` is tried
+//! shared (which keeps truncate and punch out for the whole pass, so the
+//! records written cannot be taken under us) and folios are trylocked. It
+//! needs `__GFP_IO` (it submits bios, as shmem's writeout does). The index
+//! insertions allocate with `GFP_NOWAIT`.
+
+use crate::cache::page_cache::{Batch, PageCache, MAX_INDEX};
+use crate::fs::file::cache_of;
+use crate::fs::super_block::SbInfo;
+use crate::glue::block::MAX_RUN;
+use crate::glue::ffi;
+use crate::glue::folio::{Folio, LockedFolio};
+use crate::glue::reclaim::{account_reclaimed, ShrinkControl, ShrinkerOps, SHRINK_STOP};
+use crate::glue::vfs::Inode;
+use crate::swap::area::SwapArea;
+use core::sync::atomic::Ordering;
+use kernel::bindings;
+use kernel::prelude::*;
+
+/// Folios written with one bio at most (256 KiB with 4 KiB pages).
+const RUN: usize = 64;
+const _: () = assert!(RUN <= MAX_RUN);
+
+/// Inodes one scan call works on at most, and list entries it looks at.
+const INODES_PER_SCAN: usize = 16;
+const LIST_WALK: u64 = 64;
+/// List entries `count_objects` looks at (the count is an estimate).
+const COUNT_WALK: u64 = 1024;
+
+/// References a cached, unmapped, unused folio has while we look at it
+/// with a reference of ours: the page cache's, the marker's, ours.
+const IDLE_REFS: c_int = 3;
+
+impl ShrinkerOps for SbInfo {
+    fn count(&self, sc: &ShrinkControl) -> c_ulong {
+        let Some(area) = self.swap_area() else {
+            return 0;
+        };
+        if area.draining() {
+            return 0;
+        }
+        let free = area.free_count();
+        if free == 0 {
+            return 0;
+        }
+        self.reclaim_list().count_pages(sc.nid(), sc.memcg(), COUNT_WALK).min(free) as c_ulong
+    }
+
+    fn scan(&self, sc: &ShrinkControl) -> c_ulong {
+        if !sc.allows_io() {
+            return SHRINK_STOP;
+        }
+        let Some(area) = self.swap_area() else {
+            return SHRINK_STOP;
+        };
+        let mut budget = sc.nr_to_scan().max(1);
+        let mut freed = 0u64;
+        let inodes = self.reclaim_list().collect::<INODES_PER_SCAN>(sc.nid(), sc.memcg(), LIST_WALK);
+        for inode in inodes.iter() {
+            if budget == 0 || area.draining() {
+                break;
+            }
+            freed += swap_out_inode(inode, &area, sc, &mut budget);
+        }
+        // The references go here, no lock of ours held (a final one evicts).
+        let none = inodes.is_empty();
+        drop(inodes);
+        account_reclaimed(freed);
+        // Nothing to look at (no file of this memcg has cached pages): stop
+        // asking for this pass. Otherwise report what went, even 0 (the
+        // pass only cleared referenced bits: the next call frees).
+        if none { SHRINK_STOP } else { freed as c_ulong }
+    }
+}
+
+/// Whether `folio` can go now, before locking it (see the top of the file).
+fn cold_candidate(folio: &Folio, sc: &ShrinkControl) -> bool {
+    if !folio.is_uptodate() || folio.is_hwpoison() || folio.is_mapped() {
+        return false;
+    }
+    if folio.ref_count() > IDLE_REFS {
+        return false;
+    }
+    folio.in_scope(sc.nid(), sc.memcg())
+}
+
+/// Runs the clock hand over `inode`'s folios, writing out cold ones, until
+/// `budget` pages are written or four times that many folios (at least
+/// 1024) were looked at: a referenced folio is spared for about one pass
+/// of reclaim's calls, not one pass of the whole file.
+/// Returns the pages freed.
+fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &mut u64) -> u64 {
+    let mapping = inode.mapping();
+    let Some(_inval) = mapping.try_invalidate_lock_shared() else {
+        return 0;
+    };
+    let cache = cache_of(inode);
+    let rpc = inode.rpc();
+    let mut hand = rpc.swap_hand.load(Ordering::Relaxed);
+    let mut looked = 0u64;
+    let limit = (*budget * 4).max(1024);
+    let mut freed = 0u64;
+    let mut run: KVec<LockedFolio> = match KVec::with_capacity(RUN, GFP_NOWAIT) {
+        Ok(v) => v,
+        Err(_) => return 0,
+    };
+    let mut wrapped = false;
+    'walk: while looked < limit && *budget > 0 {
+        let mut batch = Batch::new();
+        cache.lookup_batch(hand, MAX_INDEX, &mut batch);
+        if batch.is_empty() {
+            if wrapped || hand == 0 {
+                break;
+            }
+            hand = 0;
+            wrapped = true;
+            continue;
+        }
+        for folio in batch.drain() {
+            hand = folio.index() + 1;
+            looked += 1;
+            if folio.test_clear_referenced() {
+                cache.stats().swap_rotated();
+            } else if cold_candidate(&folio, sc) {
+                if let Some(locked) = folio.try_lock() {
+                    // Re-checked under the lock: still ours, unmapped, idle.
+                    if cache.is_ours(&locked)
+                        && locked.mapping() == mapping.as_raw()
+                        && !locked.is_mapped()
+                        && locked.is_uptodate()
+                        && !locked.is_writeback()
+                    {
+                        // Capacity reserved above: cannot fail.
+                        let _ = run.push(locked, GFP_NOWAIT);
+                    }
+                }
+            }
+            if run.len() == RUN || run.len() as u64 >= *budget {
+                let n = write_out(inode, &cache, area, &mut run);
+                freed += n;
+                *budget = budget.saturating_sub(n.max(1));
+                if *budget == 0 {
+                    break 'walk;
+                }
+            }
+            if looked >= limit {
+                break 'walk;
+            }
+        }
+        bindings_cond_resched();
+    }
+    if !run.is_empty() {
+        let n = write_out(inode, &cache, area, &mut run);
+        freed += n;
+        *budget = budget.saturating_sub(n);
+    }
+    rpc.swap_hand.store(hand, Ordering::Relaxed);
+    freed
+}
+
+fn bindings_cond_resched() {
+    crate::glue::vfs::cond_resched();
+}
+
+/// Writes the locked folios of `run` to contiguous slots and removes those
+/// that can go; the run is empty afterwards (folios that stay are unlocked,
+/// dirty, in the cache). Returns the pages removed.
+fn write_out(inode: &Inode, cache: &PageCache<'_>, area: &SwapArea, run: &mut KVec<LockedFolio>) -> u64 {
+    let stats = cache.stats();
+    let mut removed = 0;
+    let mut start = 0;
+    while start < run.len() {
+        let Some((first, n)) = area.alloc_run(run.len() - start) else {
+            // Swap full (or swapoff began): the rest stays in memory.
+            stats.swap_full();
+            break;
+        };
+        stats.slots_taken(n as u64);
+        let part = &run[start..start + n];
+        if area.write(first, part).is_err() {
+            // The folios stay, dirty; the shrinker tries them again later.
+            stats.swap_write_error(n as u64);
+            for i in 0..n as u64 {
+                area.free(first + i);
+            }
+            stats.slots_freed(n as u64);
+        } else {
+            for (i, folio) in part.iter().enumerate() {
+                if finish(inode, cache, area, folio, first + i as u64) {
+                    removed += 1;
+                }
+            }
+        }
+        start += n;
+    }
+    // Unlocks and puts every folio; those removed are freed here.
+    run.clear();
+    stats.swapped_out(removed);
+    removed
+}
+
+/// A folio written to `slot`: record it, then remove the folio (see the
+/// top of this file); on any failure the folio stays and the slot is freed.
+fn finish(inode: &Inode, cache: &PageCache<'_>, area: &SwapArea, folio: &LockedFolio, slot: u64) -> bool {
+    let rpc = inode.rpc();
+    let index = folio.index();
+    let gfp = bindings::GFP_NOWAIT | bindings::__GFP_NOWARN;
+    if rpc.swap.store(index, slot, gfp).is_ok() {
+        rpc.swapped.fetch_add(1, Ordering::AcqRel);
+        // Record and count before the folio leaves (swap_in.rs's reader
+        // pairs with this barrier).
+        // SAFETY: a full barrier has no preconditions.
+        unsafe { ffi::rpc_smp_mb() };
+        if cache.remove_if_unused(folio) {
+            return true;
+        }
+        if rpc.swap.take(index, slot) {
+            rpc.swapped.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+    area.free(slot);
+    cache.stats().slots_freed(1);
+    false
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Swap-in: a page whose record is in its file's swap index comes back
+//! into the page cache, on every path that finds a hole there (read,
+//! write, fallocate, fault, `read_folio`, swapoff); and the records of a
+//! range leave with the range (truncate, punch, eviction).
+//!
+//! # The protocol (and how it meets swap-out, swap/out.rs)
+//!
+//! Swap-out records the slot in the index *before* it freezes and removes
+//! the folio, and counts it in `RpcInode::swapped` with a full barrier in
+//! between. A reader that finds no folio at an index therefore looks at
+//! the count, and if it is not zero, at the index: it either found the
+//! folio (before the removal), or finds the record (after it) — never a
+//! hole that reads as zeros (seed 002's guarantee, extended to swap).
+//!
+//! [`swap_in`] itself inserts a new folio, locked and not up to date, at
+//! the index: from then on that folio *is* the swap cache entry of the
+//! page. Anyone else who wants the page finds it in the page cache and
+//! waits for its lock (readers wait for folios that are not up to date),
+//! so two swap-ins of one page, or a read and a fault, end with one folio
+//! and one read from the device. Only when the read has succeeded is the
+//! record taken and the slot freed: a failed read removes the folio again
+//! and leaves the record, so the data stays where it is and the caller gets
+//! `EIO` (a fault: SIGBUS).
+//!
+//! The caller holds something that keeps truncate and punch out
+//! ([`ExcludesTruncate`]: `i_rwsem` or `invalidate_lock`), so the record
+//! cannot be taken and its slot reused while the read is in flight.
+
+use crate::cache::page_cache::{PageCache, MAX_INDEX};
+use crate::glue::ffi;
+use crate::glue::folio::LockedFolio;
+use crate::glue::vfs::{ExcludesTruncate, Inode};
+use core::sync::atomic::Ordering;
+use kernel::prelude::*;
+
+/// Whether `inode` has pages in swap; called after a lookup found no
+/// folio. Pairs with the barrier in swap-out (see the top of this file).
+#[inline]
+pub(crate) fn has_swapped(inode: &Inode) -> bool {
+    // SAFETY: a read barrier has no preconditions.
+    unsafe { ffi::rpc_smp_rmb() };
+    inode.rpc().swapped.load(Ordering::Relaxed) != 0
+}
+
+/// How hard a swap-in tries to find memory.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gfp {
+    /// The mapping's gfp: a system call or fault, which may wait and OOM.
+    Normal,
+    /// Swapoff: fail with ENOMEM rather than OOM-kill (`__GFP_RETRY_MAYFAIL`).
+    MayFail,
+}
+
+/// Pages one swap-in reads at most: the page asked for and the pages after
+/// it in the file whose slots follow its slot on the device (swap-out
+/// writes a file's pages in index order to contiguous slots), in one bio.
+const READ_AROUND: usize = 32;
+
+/// Brings page `index` of `inode` back from swap: the folio, locked and up
+/// to date, or `None` if the index has no record (a hole, or the page is
+/// cached again: the caller looks again). `EIO` if the device read failed
+/// (the record stays), `ENOMEM` if no folio could be had.
+///
+/// The pages after `index` whose records hold the slots after its slot
+/// come in with it, in the same bio (read-around, counted in the
+/// statistics as `swap_readahead`): each gets its own folio in the page
+/// cache, inserted, checked and filled exactly like the first, and left
+/// unlocked, up to date, for whoever reads it next.
+pub(crate) fn swap_in(
+    inode: &Inode,
+    cache: &PageCache<'_>,
+    index: u64,
+    gfp: Gfp,
+    _excl: &impl ExcludesTruncate,
+) -> Result<Option<LockedFolio>> {
+    let rpc = inode.rpc();
+    let Some(slot) = rpc.swap.load(index) else {
+        return Ok(None);
+    };
+    let Some(area) = inode.sb_info().swap_area() else {
+        // A record outlives its area only through a bug in swapoff.
+        kernel::warn_on!(true);
+        return Err(EIO);
+    };
+    let extra = match gfp {
+        Gfp::Normal => 0,
+        // SAFETY: returns a constant.
+        Gfp::MayFail => unsafe { ffi::rpc_gfp_mayfail() },
+    };
+    let mut run: KVec<LockedFolio> = KVec::with_capacity(READ_AROUND, GFP_KERNEL)?;
+    while run.len() < READ_AROUND {
+        let i = run.len() as u64;
+        if i > 0 && (index + i > MAX_INDEX || rpc.swap.load(index + i) != Some(slot + i)) {
+            break;
+        }
+        let folio = match cache.insert_gfp(index + i, false, extra) {
+            Ok(f) => f,
+            // Someone else's folio is there (another swap-in, or a write that
+            // got in first): the caller finds it when it looks again.
+            Err(e) if e == EEXIST && i == 0 => return Ok(None),
+            Err(e) if i == 0 => return Err(e),
+            // Read-around is best effort.
+            Err(_) => break,
+        };
+        // Taken meanwhile by a swap-in that finished before our insert?
+        if rpc.swap.load(index + i) != Some(slot + i) {
+            cache.remove(folio);
+            if i == 0 {
+                return Ok(None);
+            }
+            break;
+        }
+        // Capacity reserved above: cannot fail.
+        let _ = run.push(folio, GFP_KERNEL);
+    }
+    if area.read_run(slot, &run).is_err() {
+        cache.stats().swap_read_error();
+        for folio in run.drain_all() {
+            cache.remove(folio);
+        }
+        return Err(EIO);
+    }
+    for (i, folio) in run.iter().enumerate() {
+        folio.mark_uptodate();
+        folio.mark_dirty();
+        // The page is in the cache now, dirty: its slot is no longer needed
+        // (the swap cache keeps no clean copies).
+        if rpc.swap.take(index + i as u64, slot + i as u64) {
+            release_slot(inode, slot + i as u64);
+        }
+        cache.stats().swapped_in();
+    }
+    cache.stats().swap_readahead(run.len() as u64 - 1);
+    // The first is the caller's, locked; the others are unlocked here.
+    let mut folios = run.drain_all();
+    let first = folios.next();
+    drop(folios);
+    Ok(first)
+}
+
+/// A slot whose record was just taken from `inode`'s index goes back to
+/// the area.
+fn release_slot(inode: &Inode, slot: u64) {
+    inode.rpc().swapped.fetch_sub(1, Ordering::AcqRel);
+    let info = inode.sb_info();
+    if let Some(area) = info.swap_area() {
+        area.free(slot);
+        info.stats().slots_freed(1);
+    }
+}
+
+/// The kernel's `read_folio` found a hole that has a record: read the page
+/// into the kernel's own (locked, not yet ours) folio at `index`. `true`
+/// if it now holds the page's data, and the record is gone.
+pub(crate) fn read_into(inode: &Inode, folio: &LockedFolio, index: u64) -> Result<bool> {
+    let rpc = inode.rpc();
+    let Some(slot) = rpc.swap.load(index) else {
+        return Ok(false);
+    };
+    let Some(area) = inode.sb_info().swap_area() else {
+        return Err(EIO);
+    };
+    if area.read(slot, folio).is_err() {
+        inode.stats().swap_read_error();
+        return Err(EIO);
+    }
+    // A truncate that took the record while we read (read_folio holds no
+    // inode lock) made the page a hole: what we read is not the file's.
+    if !rpc.swap.take(index, slot) {
+        folio.zero(0, folio.size());
+    } else {
+        release_slot(inode, slot);
+        inode.stats().swapped_in();
+    }
+    Ok(true)
+}
+
+/// The first index in `start..=last` that has a record.
+pub(crate) fn next_swapped(inode: &Inode, start: u64, last: u64) -> Option<u64> {
+    if !has_swapped(inode) {
+        return None;
+    }
+    inode.rpc().swap.find(start, last).map(|(i, _)| i)
+}
+
+/// Drops the records of `first..=last` and frees their slots; returns how
+/// many there were (their blocks are the caller's to give back). Caller:
+/// `i_rwsem` and `invalidate_lock` exclusive (truncate, punch) or the inode
+/// being evicted, after the range's folios have left the cache.
+pub(crate) fn drop_range(inode: &Inode, first: u64, last: u64) -> u64 {
+    let rpc = inode.rpc();
+    let mut dropped = 0;
+    let mut start = first;
+    while start <= last && has_swapped(inode) {
+        let Some((index, slot)) = rpc.swap.find(start, last) else {
+            break;
+        };
+        if rpc.swap.take(index, slot) {
+            release_slot(inode, slot);
+            dropped += 1;
+        }
+        if index == MAX_INDEX {
+            break;
+        }
+        start = index + 1;
+    }
+    dropped
+}
