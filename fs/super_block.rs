@@ -215,7 +215,8 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: *mut bindings::fs_
 /// `fs_private`, `msg` writable; the VFS holds `s_umount`.
 #[no_mangle]
 unsafe extern "C" fn rpc_reconfigure(sb: *mut bindings::super_block, ctx: *mut c_void, msg: *mut *const c_char) -> c_int {
-    // SAFETY: function contract.
+    // SAFETY: `sb` is a mounted superblock of ours (so its `SbInfo` is set
+    // and live) and `ctx` this remount's `fs_private`, both per the contract.
     let (info, opts) = unsafe { (SbInfo::of(sb), *options(ctx)) };
     let (ret, m) = match reconfigure(info, sb, &opts) {
         Ok(()) => (0, core::ptr::null()),

@@ -258,6 +258,26 @@ static inline bool rpc_msg_is_error_about(const char *msg, const char *word)
 }
 
 /*
+ * fsconfig() each "key=value" / "flag" of the comma separated opts (modified
+ * in place) on the filesystem context fd. 0, or the errno of the first
+ * refused one.
+ */
+static inline int rpc_fsconfig_opts(int fd, char *opts)
+{
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(tok, '=');
+
+		if (v)
+			*v++ = '\0';
+		if (rpc_fsconfig(fd, v ? RPC_FSCONFIG_SET_STRING : RPC_FSCONFIG_SET_FLAG, tok, v, 0))
+			return errno;
+	}
+	return 0;
+}
+
+/*
  * Mount via the new API: fsopen, fsconfig(key=value...) for each
  * "key=value" / "flag" in opts (comma separated), CMD_CREATE, fsmount,
  * move_mount onto a new /tmp/rpc-test-XXXXXX dir. Returns 0 or -errno of
@@ -265,7 +285,7 @@ static inline bool rpc_msg_is_error_about(const char *msg, const char *word)
  */
 static inline int rpc_fsmount_opts(char *dir, const char *opts, char *msg, size_t len)
 {
-	char *copy = strdup(opts ? opts : ""), *save = NULL, *tok;
+	char *copy = strdup(opts ? opts : "");
 	int fd, mfd, e = 0;
 
 	if (len)
@@ -275,17 +295,9 @@ static inline int rpc_fsmount_opts(char *dir, const char *opts, char *msg, size_
 		free(copy);
 		return -errno;
 	}
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *v = strchr(tok, '=');
-
-		if (v)
-			*v++ = '\0';
-		if (rpc_fsconfig(fd, v ? RPC_FSCONFIG_SET_STRING : RPC_FSCONFIG_SET_FLAG,
-				 tok, v, 0)) {
-			e = errno;
-			goto out;
-		}
-	}
+	e = rpc_fsconfig_opts(fd, copy);
+	if (e)
+		goto out;
 	if (rpc_fsconfig(fd, RPC_FSCONFIG_CMD_CREATE, NULL, NULL, 0)) {
 		e = errno;
 		goto out;

@@ -59,24 +59,15 @@ static long long stat_of(const char *mnt, const char *key)
  */
 static int reconfigure(const char *dir, const char *opts, char *msg, size_t len)
 {
-	char *copy = strdup(opts), *save = NULL, *tok;
-	int fd, e = 0;
+	char *copy = strdup(opts);
+	int fd, e;
 
 	fd = syscall(RPC_FSPICK, AT_FDCWD, dir, RPC_FSPICK_CLOEXEC);
 	if (fd < 0) {
 		free(copy);
 		return -errno;
 	}
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *v = strchr(tok, '=');
-
-		if (v)
-			*v++ = '\0';
-		if (rpc_fsconfig(fd, v ? RPC_FSCONFIG_SET_STRING : RPC_FSCONFIG_SET_FLAG, tok, v, 0)) {
-			e = errno;
-			break;
-		}
-	}
+	e = rpc_fsconfig_opts(fd, copy);
 	if (!e && rpc_fsconfig(fd, RPC_FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0))
 		e = errno;
 	rpc_fs_messages(fd, msg, len);

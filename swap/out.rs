@@ -55,7 +55,7 @@ use crate::glue::block::MAX_RUN;
 use crate::glue::ffi;
 use crate::glue::folio::{Folio, LockedFolio};
 use crate::glue::reclaim::{account_reclaimed, ShrinkControl, ShrinkerOps, SHRINK_STOP};
-use crate::glue::vfs::Inode;
+use crate::glue::vfs::{cond_resched, Inode};
 use crate::swap::area::SwapArea;
 use core::sync::atomic::Ordering;
 use kernel::bindings;
@@ -191,7 +191,7 @@ fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &m
                 break 'walk;
             }
         }
-        bindings_cond_resched();
+        cond_resched();
     }
     if !run.is_empty() {
         let n = write_out(inode, &cache, area, &mut run);
@@ -200,10 +200,6 @@ fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &m
     }
     rpc.swap_hand.store(hand, Ordering::Relaxed);
     freed
-}
-
-fn bindings_cond_resched() {
-    crate::glue::vfs::cond_resched();
 }
 
 /// Writes the locked folios of `run` to contiguous slots and removes those

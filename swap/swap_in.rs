@@ -32,6 +32,7 @@ use crate::cache::page_cache::{PageCache, MAX_INDEX};
 use crate::glue::ffi;
 use crate::glue::folio::LockedFolio;
 use crate::glue::vfs::{ExcludesTruncate, Inode};
+use crate::swap::area::SwapArea;
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
@@ -128,7 +129,7 @@ pub(crate) fn swap_in(
         // The page is in the cache now, dirty: its slot is no longer needed
         // (the swap cache keeps no clean copies).
         if rpc.swap.take(index + i as u64, slot + i as u64) {
-            release_slot(inode, slot + i as u64);
+            release_slot(inode, &area, slot + i as u64);
         }
         cache.stats().swapped_in();
     }
@@ -141,14 +142,11 @@ pub(crate) fn swap_in(
 }
 
 /// A slot whose record was just taken from `inode`'s index goes back to
-/// the area.
-fn release_slot(inode: &Inode, slot: u64) {
+/// `area` (the mount's, which exists while any record does).
+fn release_slot(inode: &Inode, area: &SwapArea, slot: u64) {
     inode.rpc().swapped.fetch_sub(1, Ordering::AcqRel);
-    let info = inode.sb_info();
-    if let Some(area) = info.swap_area() {
-        area.free(slot);
-        info.stats().slots_freed(1);
-    }
+    area.free(slot);
+    inode.stats().slots_freed(1);
 }
 
 /// The kernel's `read_folio` found a hole that has a record: read the page
@@ -171,7 +169,7 @@ pub(crate) fn read_into(inode: &Inode, folio: &LockedFolio, index: u64) -> Resul
     if !rpc.swap.take(index, slot) {
         folio.zero(0, folio.size());
     } else {
-        release_slot(inode, slot);
+        release_slot(inode, &area, slot);
         inode.stats().swapped_in();
     }
     Ok(true)
@@ -191,6 +189,13 @@ pub(crate) fn next_swapped(inode: &Inode, start: u64, last: u64) -> Option<u64> 
 /// being evicted, after the range's folios have left the cache.
 pub(crate) fn drop_range(inode: &Inode, first: u64, last: u64) -> u64 {
     let rpc = inode.rpc();
+    if !has_swapped(inode) {
+        return 0;
+    }
+    // One reference for the whole range: records exist, so the area does.
+    let Some(area) = inode.sb_info().swap_area() else {
+        return 0;
+    };
     let mut dropped = 0;
     let mut start = first;
     while start <= last && has_swapped(inode) {
@@ -198,7 +203,7 @@ pub(crate) fn drop_range(inode: &Inode, first: u64, last: u64) -> u64 {
             break;
         };
         if rpc.swap.take(index, slot) {
-            release_slot(inode, slot);
+            release_slot(inode, &area, slot);
             dropped += 1;
         }
         if index == MAX_INDEX {
