@@ -181,6 +181,7 @@ extern "C" {
     pub(crate) fn rpc_account_reclaimed(pages: c_ulong);
     pub(crate) fn rpc_shrinker_private(s: *mut bindings::shrinker) -> *mut c_void;
     pub(crate) fn rpc_gfp_allows_io(gfp: bindings::gfp_t) -> bool;
+    pub(crate) fn rpc_memcg_unevictable_pages(memcg: *mut bindings::mem_cgroup, nid: c_int) -> c_ulong;
     pub(crate) fn rpc_folio_in_scope(folio: *mut bindings::folio, nid: c_int, memcg: *mut bindings::mem_cgroup) -> bool;
     pub(crate) fn rpc_folio_test_clear_referenced(folio: *mut bindings::folio) -> bool;
     pub(crate) fn rpc_folio_trylock(folio: *mut bindings::folio) -> bool;

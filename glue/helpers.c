@@ -849,6 +849,25 @@ bool rpc_gfp_allows_io(gfp_t gfp)
 }
 
 /*
+ * Pages on memcg's own unevictable LRU of node nid (its children's are on
+ * their own lruvecs): what a shrinker call for that memcg can find of this
+ * module's folios at most. ULONG_MAX for the root or no memcg.
+ */
+unsigned long rpc_memcg_unevictable_pages(struct mem_cgroup *memcg, int nid)
+{
+	struct lruvec *lruvec;
+	unsigned long n = 0;
+	int zid;
+
+	if (!memcg || mem_cgroup_disabled() || mem_cgroup_is_root(memcg))
+		return ULONG_MAX;
+	lruvec = mem_cgroup_lruvec(memcg, NODE_DATA(nid));
+	for (zid = 0; zid < MAX_NR_ZONES; zid++)
+		n += mem_cgroup_get_zone_lru_size(lruvec, LRU_UNEVICTABLE, zid);
+	return n;
+}
+
+/*
  * Whether a folio counts for a shrinker call on (nid, memcg): on that node,
  * and charged to that memcg or one below it (the root, or no memcg: any).
  */

@@ -159,6 +159,7 @@ void rpc_shrinker_start(struct shrinker *s, void *private,
 void rpc_account_reclaimed(unsigned long pages);
 void *rpc_shrinker_private(struct shrinker *s);
 bool rpc_gfp_allows_io(gfp_t gfp);
+unsigned long rpc_memcg_unevictable_pages(struct mem_cgroup *memcg, int nid);
 bool rpc_folio_in_scope(struct folio *folio, int nid, struct mem_cgroup *memcg);
 bool rpc_folio_test_clear_referenced(struct folio *folio);
 bool rpc_folio_trylock(struct folio *folio);

@@ -87,6 +87,19 @@ impl ShrinkControl {
         self.get().memcg
     }
 
+    /// An upper bound on the pages this call can find charged to its memcg:
+    /// the memcg's own unevictable LRU pages on the node (where this
+    /// module's folios live, page_cache.rs), or `u64::MAX` for the root and
+    /// global reclaim. A memcg whose files' pages are charged elsewhere
+    /// (brought back by a swapoff in another memcg, say) then costs reclaim
+    /// nothing instead of a walk over folios none of which it may take.
+    pub(crate) fn memcg_lru_pages(&self) -> u64 {
+        let sc = self.get();
+        // SAFETY: the memcg of a shrinker call is live for the call (reclaim
+        // holds it); null is allowed.
+        unsafe { ffi::rpc_memcg_unevictable_pages(sc.memcg, sc.nid) as u64 }
+    }
+
     /// Whether the allocation that entered reclaim allows I/O (`__GFP_IO`).
     pub(crate) fn allows_io(&self) -> bool {
         // SAFETY: pure flag test.

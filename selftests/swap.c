@@ -403,14 +403,23 @@ TEST_F_TIMEOUT(swap, swapoff_brings_everything_back, 300)
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
 		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
 	}
-	/* Swap on again at remount, and it works. */
+	/*
+	 * Swap on again at remount, and it works. What swapoff brought back is
+	 * charged to this task's memcg (the remount's), not the cgroup's, so
+	 * the cgroup writes a fourth file for its reclaim to push out; its
+	 * reclaim must also come back quickly from files whose pages are no
+	 * longer its own (the shrinker's count is bounded by the memcg's own
+	 * LRU: without that bound this reclaim walked them for minutes).
+	 */
 	ASSERT_EQ(0, mkswap(self->dev));
 	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
 	ASSERT_EQ(0, reconfigure(self->dir, opts, msg, sizeof(msg)));
 	EXPECT_GT(stat_of(self->dir, "swap_slots_total"), 0);
+	snprintf(p, sizeof(p), "%s/f3", self->dir);
+	ASSERT_EQ(0, rpc_memcg_write_file(&self->cg, p, each, 103));
 	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
 	EXPECT_GT(stat_of(self->dir, "swap_slots_used"), 0);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
 		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
 	}

@@ -87,7 +87,11 @@ impl ShrinkerOps for SbInfo {
         if free == 0 {
             return 0;
         }
-        self.reclaim_list().count_pages(sc.nid(), sc.memcg(), COUNT_WALK).min(free) as c_ulong
+        let bound = free.min(sc.memcg_lru_pages());
+        if bound == 0 {
+            return 0;
+        }
+        self.reclaim_list().count_pages(sc.nid(), sc.memcg(), COUNT_WALK).min(bound) as c_ulong
     }
 
     fn scan(&self, sc: &ShrinkControl) -> c_ulong {
