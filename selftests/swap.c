@@ -12,6 +12,7 @@
  * it, or on tmpfs (which has the kernel's swap, not swap=), the tests skip.
  */
 #include "rpc_util.h"
+#include <sys/mman.h>
 #include "kselftest_harness.h"
 
 #define MIB (1024UL * 1024UL)
@@ -121,6 +122,31 @@ out:
 }
 #define VERIFIED (-2)
 
+/*
+ * fail_make_request on the swap disk: with on, every bio submitted to it
+ * fails (probability 100, no limit, quiet); with off, none. 0, or -errno
+ * (no fault injection in this kernel, or no such disk).
+ */
+#define FMR "/sys/kernel/debug/fail_make_request/"
+static int disk_fail(const char *dev, bool on)
+{
+	const char *name = strrchr(dev, '/');
+	char p[PATH_MAX];
+	int r;
+
+	name = name ? name + 1 : dev;
+	r = rpc_ensure_debugfs();
+	if (r)
+		return r;
+	if (on && ((r = rpc_write_str(FMR "probability", "100")) ||
+		   (r = rpc_write_str(FMR "interval", "1")) ||
+		   (r = rpc_write_str(FMR "verbose", "0")) ||
+		   (r = rpc_write_str(FMR "times", "-1"))))
+		return r;
+	snprintf(p, sizeof(p), "/sys/block/%s/make-it-fail", name);
+	return rpc_write_str(p, on ? "1" : "0");
+}
+
 FIXTURE(swap) {
 	char dir[64];
 	char dev[128];
@@ -134,6 +160,7 @@ FIXTURE_SETUP(swap)
 	const char *dev = swap_dev();
 
 	self->dir[0] = '\0';
+	self->dev[0] = '\0';
 	self->have_cg = false;
 	if (!rpc_is_module_fs())
 		SKIP(return, "swap= is rust_pagecache's own (tmpfs uses the kernel's swap)");
@@ -152,6 +179,9 @@ FIXTURE_SETUP(swap)
 
 FIXTURE_TEARDOWN(swap)
 {
+	/* A failed assertion must not leave the disk failing. */
+	if (self->dev[0])
+		disk_fail(self->dev, false);
 	if (self->have_cg)
 		rpc_memcg_destroy(&self->cg);
 	rpc_umount(self->dir);
@@ -509,6 +539,114 @@ TEST_F_TIMEOUT(swap, swapoff_without_memory_is_enomem_and_keeps_data, 240)
 	/* And with memory, it goes. */
 	EXPECT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg)));
 	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+}
+
+/*
+ * A failed swap write keeps the pages in memory: counted, no slot kept, no
+ * page lost, and the disk is not hammered (swap-out rests after a failure:
+ * one failed run of 64 pages per second, not millions); once the disk works
+ * again the same pages go out.
+ */
+TEST_F_TIMEOUT(swap, write_error_keeps_pages_in_memory, 240)
+{
+	const size_t len = 16 * MIB;
+	long long out0, errs0;
+	char p[PATH_MAX];
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	if (disk_fail(self->dev, false))
+		SKIP(return, "no fail_make_request for %s", self->dev);
+	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
+	out0 = stat_of(self->dir, "swapped_out");
+	errs0 = stat_of(self->dir, "swap_write_errors");
+	ASSERT_EQ(0, disk_fail(self->dev, true));
+	ASSERT_EQ(0, reclaim(self->cg.path, "16M"));
+	ASSERT_EQ(0, disk_fail(self->dev, false));
+	TH_LOG("failing disk: %lld write errors, %lld pages out",
+	       stat_of(self->dir, "swap_write_errors") - errs0,
+	       stat_of(self->dir, "swapped_out") - out0);
+	EXPECT_GT(stat_of(self->dir, "swap_write_errors"), errs0);
+	EXPECT_LE(stat_of(self->dir, "swap_write_errors") - errs0, 64 * 16);
+	EXPECT_EQ(out0, stat_of(self->dir, "swapped_out"));
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	/* The disk works again: after swap-out's rest (1 s after the last
+	 * failed write) the pages go out, and come back intact. */
+	usleep(1500 * 1000);
+	ASSERT_EQ(0, reclaim(self->cg.path, "32M"));
+	EXPECT_GT(stat_of(self->dir, "swapped_out"), out0);
+	EXPECT_GT(stat_of(self->dir, "swap_slots_used"), 0);
+	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+}
+
+/* Reads a byte of fd's page at off through a shared mapping in a child:
+ * the signal that killed it, or 0 if it read fine. */
+static int fault_in_child(int fd, size_t len, size_t off)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		volatile char *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+
+		if (m == MAP_FAILED)
+			_exit(2);
+		(void)m[off];
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+/*
+ * A failed swap read is EIO for read() and SIGBUS for a fault, with no
+ * splat; the record stays, so once the disk works again every page of the
+ * file reads back byte-exact.
+ */
+TEST_F_TIMEOUT(swap, read_error_is_eio_and_sigbus_and_loses_nothing, 240)
+{
+	const size_t len = 8 * MIB;
+	long long used, errs0;
+	char p[PATH_MAX], *buf;
+	ssize_t r;
+	int fd;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	if (disk_fail(self->dev, false))
+		SKIP(return, "no fail_make_request for %s", self->dev);
+	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	used = stat_of(self->dir, "swap_slots_used");
+	ASSERT_GE(used, (long long)(len / rpc_page_size()) / 2);
+	errs0 = stat_of(self->dir, "swap_read_errors");
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	buf = malloc(rpc_page_size());
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, disk_fail(self->dev, true));
+	errno = 0;
+	r = pread(fd, buf, rpc_page_size(), len / 2);
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(SIGBUS, fault_in_child(fd, len, len / 2 + 3 * rpc_page_size()));
+	ASSERT_EQ(0, disk_fail(self->dev, false));
+	EXPECT_GT(stat_of(self->dir, "swap_read_errors"), errs0);
+	/* The records stayed: nothing was lost. */
+	EXPECT_EQ(used, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, fault_in_child(fd, len, len / 2 + 3 * rpc_page_size()));
+	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	free(buf);
+	close(fd);
 }
 
 /* Bad swap= values: each with its errno and a message in the mount log;

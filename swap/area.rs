@@ -25,6 +25,12 @@ use kernel::bindings;
 use kernel::new_spinlock;
 use kernel::prelude::*;
 use kernel::sync::{Arc, SpinLock};
+use kernel::time::{Instant, Monotonic};
+
+/// How long swap-out rests after a failed write (a failing disk is not
+/// hammered by every reclaim call; the folios stay dirty in memory and are
+/// tried again after it).
+const WRITE_BACKOFF_MS: i64 = 1000;
 
 const PAGE_SIZE: usize = bindings::PAGE_SIZE;
 
@@ -46,6 +52,9 @@ pub(crate) struct SwapArea {
     slots: SpinLock<SlotMap<KVVec<u64>>>,
     /// Set by swapoff: swap-out stops taking slots.
     draining: AtomicBool,
+    /// When a write last failed, for [`SwapArea::writes_resting`].
+    #[pin]
+    write_failed: SpinLock<Option<Instant<Monotonic>>>,
     /// What `/proc/mounts` shows.
     path: SwapPath,
 }
@@ -97,6 +106,7 @@ impl SwapArea {
                 dev,
                 slots <- new_spinlock!(map, "rust_pagecache::SwapArea::slots"),
                 draining: AtomicBool::new(false),
+                write_failed <- new_spinlock!(None, "rust_pagecache::SwapArea::write_failed"),
                 path: *path,
             }),
             GFP_KERNEL,
@@ -121,6 +131,19 @@ impl SwapArea {
     pub(crate) fn free(&self, slot: u64) {
         let freed = self.slots.lock().free(slot);
         kernel::warn_on!(!freed);
+    }
+
+    /// A write to the device failed: swap-out rests for a while.
+    pub(crate) fn note_write_error(&self) {
+        *self.write_failed.lock() = Some(Instant::now());
+    }
+
+    /// Whether swap-out rests after a recent failed write.
+    pub(crate) fn writes_resting(&self) -> bool {
+        match *self.write_failed.lock() {
+            Some(t) => t.elapsed().as_millis() < WRITE_BACKOFF_MS,
+            None => false,
+        }
     }
 
     /// Slots in use, slots usable.

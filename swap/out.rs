@@ -39,6 +39,14 @@
 //! folio before the freeze, or sees the record after it; a pinner's folio
 //! is never freed; and a freed folio is no longer anywhere.
 //!
+//! # Write errors
+//!
+//! A failed write leaves its folios as they were (dirty, in the cache, the
+//! slots freed, counted in `swap_write_errors`), and swap-out rests for a
+//! second (`SwapArea::writes_resting`: the count is 0, a scan in progress
+//! stops), so that a failing disk costs reclaim one bio, not one per call;
+//! after it the same folios are tried again.
+//!
 //! # Locks
 //!
 //! Reclaim can enter with any lock of ours held by the allocating task, so
@@ -80,7 +88,7 @@ impl ShrinkerOps for SbInfo {
         let Some(area) = self.swap_area() else {
             return 0;
         };
-        if area.draining() {
+        if area.draining() || area.writes_resting() {
             return 0;
         }
         let free = area.free_count();
@@ -105,7 +113,7 @@ impl ShrinkerOps for SbInfo {
         let mut freed = 0u64;
         let inodes = self.reclaim_list().collect::<INODES_PER_SCAN>(sc.nid(), sc.memcg(), LIST_WALK);
         for inode in inodes.iter() {
-            if budget == 0 || area.draining() {
+            if budget == 0 || area.draining() || area.writes_resting() {
                 break;
             }
             freed += swap_out_inode(inode, &area, sc, &mut budget);
@@ -187,7 +195,7 @@ fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &m
                 let n = write_out(inode, &cache, area, &mut run);
                 freed += n;
                 *budget = budget.saturating_sub(n.max(1));
-                if *budget == 0 {
+                if *budget == 0 || area.writes_resting() {
                     break 'walk;
                 }
             }
@@ -222,12 +230,14 @@ fn write_out(inode: &Inode, cache: &PageCache<'_>, area: &SwapArea, run: &mut KV
         stats.slots_taken(n as u64);
         let part = &run[start..start + n];
         if area.write(first, part).is_err() {
-            // The folios stay, dirty; the shrinker tries them again later.
+            // The folios stay, dirty; swap-out rests, then tries again.
             stats.swap_write_error(n as u64);
+            area.note_write_error();
             for i in 0..n as u64 {
                 area.free(first + i);
             }
             stats.slots_freed(n as u64);
+            break;
         } else {
             for (i, folio) in part.iter().enumerate() {
                 if finish(inode, cache, area, folio, first + i as u64) {
