@@ -60,6 +60,9 @@ pub(crate) struct Stats {
     /// [`MAX_SWAPOFF_DELAY_US`]) with each inode held, before it swaps the
     /// inode's pages in: the window of seed 003's swapoff-vs-eviction race.
     swapoff_delay_us: AtomicU32,
+    /// The inode number swapoff holds in that window (0: none), so a test
+    /// can unlink and close exactly that file.
+    swapoff_holding: AtomicU64,
     /// The superblock's debugfs directory.
     dir: AtomicPtr<bindings::dentry>,
 }
@@ -94,6 +97,7 @@ impl Stats {
             slots_total: AtomicU64::new(0),
             swapoff_pages: AtomicU64::new(0),
             swapoff_delay_us: AtomicU32::new(0),
+            swapoff_holding: AtomicU64::new(0),
             dir: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
@@ -194,12 +198,15 @@ impl Stats {
     }
 
     /// The swapoff test knob (see `swapoff_delay_us`): called by swapoff
-    /// with an inode held; returns at once when the knob is 0.
-    pub(crate) fn swapoff_window(&self) {
+    /// with inode `ino` held; returns at once when the knob is 0. While it
+    /// sleeps, `swapoff_holding` shows `ino`.
+    pub(crate) fn swapoff_window(&self, ino: u64) {
         let us = self.swapoff_delay_us.load(Relaxed).min(MAX_SWAPOFF_DELAY_US);
         if us != 0 {
+            self.swapoff_holding.store(ino, Relaxed);
             // SAFETY: swapoff may sleep here; it holds no spinlock.
             unsafe { ffi::rpc_fsleep(us) };
+            self.swapoff_holding.store(0, Relaxed);
         }
     }
 
@@ -244,7 +251,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
     let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 17] = [
+    let lines: [(&str, u64); 18] = [
         ("folios_cached", inserted.saturating_sub(removed)),
         ("bytes_cached", pages << bindings::PAGE_SHIFT),
         ("folios_inserted", inserted),
@@ -262,6 +269,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
         ("swap_slots_used", s.slots_used.load(Relaxed).max(0) as u64),
         ("swap_slots_total", s.slots_total.load(Relaxed)),
         ("swapoff_pages", s.swapoff_pages.load(Relaxed)),
+        ("swapoff_holding", s.swapoff_holding.load(Relaxed)),
     ];
     for (name, v) in lines {
         seq_print!(m, "{} {}\n", name, v);

@@ -53,6 +53,13 @@ impl Inode {
         self.0.get()
     }
 
+    /// The inode number (`i_ino`, fixed at creation).
+    pub(crate) fn ino(&self) -> u64 {
+        // SAFETY: live inode (type invariant); `i_ino` is set before the
+        // inode is visible and never changes.
+        unsafe { (*self.as_raw()).i_ino as u64 }
+    }
+
     /// `i_size_read()`: safe without locks (the VFS's seqcount/word read).
     pub(crate) fn size(&self) -> u64 {
         // SAFETY: live inode (type invariant).

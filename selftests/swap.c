@@ -457,49 +457,76 @@ TEST_F_TIMEOUT(swap, swapoff_brings_everything_back, 300)
 
 /*
  * Seed 003, second race: swapoff walks the inodes while other tasks unlink
- * and close them. swapoff_delay_us holds each inode 100 ms before its pages
- * come back; meanwhile this task unlinks and closes half of the files. With
- * the reference swapoff takes (helpers.c rpc_sb_for_each_regular) the final
- * iput is swapoff's own; without it, the inode is freed under swapoff
- * (KASAN: use-after-free, which fails the run).
+ * and close them. swapoff_delay_us holds each inode 300 ms before its pages
+ * come back, and the stats show which (swapoff_holding); this task unlinks
+ * and closes exactly the file swapoff holds, three times over. With the
+ * reference swapoff takes (helpers.c rpc_sb_for_each_regular) the final
+ * iput is swapoff's own, and swapoff ends cleanly with every slot freed and
+ * the other files intact.
+ *
+ * Open (see the issue): the mutation run, with __iget/iput removed from
+ * that walk, still passes this test without a KASAN report, so it does not
+ * yet prove the reference is needed; why the evicted inode is not seen
+ * freed (eviction timing, RCU-delayed free_inode) is not known yet.
  */
 TEST_F_TIMEOUT(swap, swapoff_vs_unlink_and_close, 240)
 {
-	enum { N = 8 };
+	enum { N = 8, VICTIMS = 3 };
 	const size_t each = 2 * MIB;
 	char p[PATH_MAX], msg[512];
-	int fds[N], status;
+	int fds[N], status, hit = 0;
+	ino_t inos[N];
 	pid_t pid;
 
 	if (!self->have_cg)
 		SKIP(return, "needs cgroup v2");
 	fill_through_memcg(_metadata, self, N, each, 256 * MIB);
 	for (int i = 0; i < N; i++) {
+		struct stat st;
+
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
 		fds[i] = open(p, O_RDONLY | O_CLOEXEC);
 		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, fstat(fds[i], &st));
+		inos[i] = st.st_ino;
 	}
 	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
 	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), 0);
-	ASSERT_EQ(0, rpc_pc_set_knob(self->dir, "swapoff_delay_us", 100000));
+	ASSERT_EQ(0, rpc_pc_set_knob(self->dir, "swapoff_delay_us", 300000));
 	fflush(stdout);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
 		_exit(reconfigure(self->dir, "noswap", msg, sizeof(msg)) ? 1 : 0);
-	/* While swapoff holds inodes one after the other: unlink + close. */
-	for (int i = 0; i < N; i += 2) {
-		usleep(30000);
-		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
-		EXPECT_EQ(0, unlink(p));
-		close(fds[i]);
-		fds[i] = -1;
+	/* Each time swapoff holds a file of ours: unlink + close that one. */
+	for (int tries = 0; tries < 3000 && hit < VICTIMS; tries++) {
+		long long held = stat_of(self->dir, "swapoff_holding");
+
+		for (int i = 0; held > 0 && i < N; i++) {
+			if (fds[i] < 0 || (long long)inos[i] != held)
+				continue;
+			snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
+			EXPECT_EQ(0, unlink(p));
+			close(fds[i]);
+			fds[i] = -1;
+			hit++;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			pid = -1;
+			break;
+		}
+		usleep(10000);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	TH_LOG("unlinked and closed %d files while swapoff held them", hit);
+	EXPECT_EQ(VICTIMS, hit);
+	if (pid > 0)
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	rpc_pc_set_knob(self->dir, "swapoff_delay_us", 0);
 	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
-	for (int i = 1; i < N; i += 2) {
+	for (int i = 0; i < N; i++) {
+		if (fds[i] < 0)
+			continue;
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
 		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
 		close(fds[i]);

@@ -99,7 +99,7 @@ fn swap_in_all(info: &SbInfo, inode: &Inode) -> Result {
     if !has_swapped(inode) {
         return Ok(());
     }
-    info.stats().swapoff_window();
+    info.stats().swapoff_window(inode.ino());
     let cache = cache_of(inode);
     // Keeps truncate and punch out while we swap in (swap_in.rs).
     let inval = inode.mapping().invalidate_lock_shared();
