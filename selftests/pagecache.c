@@ -818,32 +818,6 @@ static bool holds_pattern(int dfd, const char *name, size_t len, uint32_t seed)
 	return ok;
 }
 
-/* A child maps a hole of fd shared and writes to it: the signal it got, or 0. */
-static int fault_in_hole(int fd, off_t off)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		long ps = rpc_page_size();
-		char *m = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
-
-		if (m == MAP_FAILED)
-			_exit(2);
-		alarm(60);
-		*(volatile char *)m = 'x';
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? WTERMSIG(status) : -WEXITSTATUS(status);
-}
-
 TEST_F(small, enospc_keeps_data_and_fallocate_changes_nothing)
 {
 	long ps = rpc_page_size();
@@ -905,7 +879,7 @@ TEST_F(small, enospc_keeps_data_and_fallocate_changes_nothing)
 	EXPECT_TRUE(holds_pattern(self->dfd, "fill", total, 72));
 	/* a shared write fault on a hole cannot get a page: SIGBUS */
 	ASSERT_EQ(0, ftruncate(fa, 4 * ps));
-	EXPECT_EQ(SIGBUS, fault_in_hole(fa, 2 * ps));
+	EXPECT_EQ(SIGBUS, rpc_fault_in_child(fa, 2 * ps, true));
 	EXPECT_EQ(0, rpc_file_blocks(fa));
 	ASSERT_EQ(0, rpc_statfs(self->dir, &s));
 	EXPECT_EQ(0, s.f_bfree);

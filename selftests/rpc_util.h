@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -605,6 +606,51 @@ static inline int rpc_statfs(const char *dir, struct rpc_sfs *s)
 	return 0;
 }
 
+/* ---- children ---- */
+
+/* fork() after flushing stdio, so the child does not print the parent's
+ * buffered output again. */
+static inline pid_t rpc_fork(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	return fork();
+}
+
+/* ---- a fault in a child ---- */
+
+/*
+ * A child maps the page of fd at off (page-aligned) shared and reads it, or
+ * writes a byte to it: the signal that killed the child (SIGBUS, ...), 0 if
+ * the access went through, or a negative number if the child could not
+ * map (-2) or fork failed (-1). The child gives up after 60 s (SIGALRM).
+ */
+static inline int rpc_fault_in_child(int fd, off_t off, bool write)
+{
+	int status;
+	pid_t pid;
+
+	pid = rpc_fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int prot = write ? PROT_READ | PROT_WRITE : PROT_READ;
+		volatile char *m = mmap(NULL, rpc_page_size(), prot, MAP_SHARED, fd, off);
+
+		if (m == MAP_FAILED)
+			_exit(2);
+		alarm(60);
+		if (write)
+			*m = 'x';
+		else
+			(void)*m;
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : -WEXITSTATUS(status);
+}
+
 /* ---- unprivileged helper ---- */
 
 /*
@@ -617,9 +663,7 @@ static inline int rpc_run_as(uid_t uid, gid_t gid, int (*fn)(void *), void *arg)
 	int status;
 	pid_t pid;
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = rpc_fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
@@ -1183,9 +1227,7 @@ static inline int rpc_memcg_write_file(const struct rpc_memcg *cg, const char *p
 	int status;
 	pid_t pid;
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	pid = rpc_fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {

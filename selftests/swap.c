@@ -12,7 +12,6 @@
  * it, or on tmpfs (which has the kernel's swap, not swap=), the tests skip.
  */
 #include "rpc_util.h"
-#include <sys/mman.h>
 #include "kselftest_harness.h"
 
 #define MIB (1024UL * 1024UL)
@@ -608,31 +607,6 @@ TEST_F_TIMEOUT(swap, write_error_keeps_pages_in_memory, 240)
 	EXPECT_EQ(VERIFIED, verify(p, len, 100));
 }
 
-/* Reads a byte of fd's page at off through a shared mapping in a child:
- * the signal that killed it, or 0 if it read fine. */
-static int fault_in_child(int fd, size_t len, size_t off)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		volatile char *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-
-		if (m == MAP_FAILED)
-			_exit(2);
-		(void)m[off];
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-
 /*
  * A failed swap read is EIO for read() and SIGBUS for a fault, with no
  * splat; the record stays, so once the disk works again every page of the
@@ -665,12 +639,12 @@ TEST_F_TIMEOUT(swap, read_error_is_eio_and_sigbus_and_loses_nothing, 240)
 	r = pread(fd, buf, rpc_page_size(), len / 2);
 	EXPECT_EQ(-1, r);
 	EXPECT_EQ(EIO, errno);
-	EXPECT_EQ(SIGBUS, fault_in_child(fd, len, len / 2 + 3 * rpc_page_size()));
+	EXPECT_EQ(SIGBUS, rpc_fault_in_child(fd, len / 2 + 3 * rpc_page_size(), false));
 	ASSERT_EQ(0, disk_fail(self->dev, false));
 	EXPECT_GT(stat_of(self->dir, "swap_read_errors"), errs0);
 	/* The records stayed: nothing was lost. */
 	EXPECT_EQ(used, stat_of(self->dir, "swap_slots_used"));
-	EXPECT_EQ(0, fault_in_child(fd, len, len / 2 + 3 * rpc_page_size()));
+	EXPECT_EQ(0, rpc_fault_in_child(fd, len / 2 + 3 * rpc_page_size(), false));
 	EXPECT_EQ(VERIFIED, verify(p, len, 100));
 	free(buf);
 	close(fd);
