@@ -463,10 +463,12 @@ TEST_F_TIMEOUT(swap, swapoff_brings_everything_back, 300)
  * iput is swapoff's own, and swapoff ends cleanly with every slot freed and
  * the other files intact.
  *
- * Open (see the issue): the mutation run, with __iget/iput removed from
- * that walk, still passes this test without a KASAN report, so it does not
- * yet prove the reference is needed; why the evicted inode is not seen
- * freed (eviction timing, RCU-delayed free_inode) is not known yet.
+ * Mutation proof (2026-12-02): with __iget/iput removed from that walk,
+ * the parent's close() evicts the inode inside the window and swapoff then
+ * reads the freed inode: "BUG: KASAN: slab-use-after-free in ...swapoff",
+ * followed by a soft lockup on the freed list. That needs the forked
+ * remounting child to close its copies of the files first (it did not,
+ * and so kept every victim open: the earlier mutation run passed).
  */
 TEST_F_TIMEOUT(swap, swapoff_vs_unlink_and_close, 240)
 {
@@ -495,8 +497,13 @@ TEST_F_TIMEOUT(swap, swapoff_vs_unlink_and_close, 240)
 	fflush(stdout);
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (pid == 0)
+	if (pid == 0) {
+		/* The child's copies of the files would keep them open past
+		 * the parent's close(): only swapoff may hold them. */
+		for (int i = 0; i < N; i++)
+			close(fds[i]);
 		_exit(reconfigure(self->dir, "noswap", msg, sizeof(msg)) ? 1 : 0);
+	}
 	/* Each time swapoff holds a file of ours: unlink + close that one. */
 	for (int tries = 0; tries < 3000 && hit < VICTIMS; tries++) {
 		long long held = stat_of(self->dir, "swapoff_holding");
