@@ -518,7 +518,7 @@ impl<'a> PageCache<'a> {
             // interrupts off, as `__remove_mapping()` does it.
             let frozen = folio.freeze(expected, &xa_lock);
             if frozen.is_some() {
-                self.stats.hold_frozen_window();
+                self.stats.hold_frozen_window(folio.index());
             } else if must_freeze {
                 // Someone holds a reference: the folio stays, dirty again.
                 drop(xa_lock);

@@ -33,6 +33,9 @@ pub(crate) struct Stats {
     /// in normal use; written by debugfs as a plain `u32`, read here with
     /// relaxed atomics.
     remove_delay_us: AtomicU32,
+    /// The page index + 1 a removal holds frozen in that window (0: none),
+    /// so a test can read exactly that page (swap-out's removal).
+    frozen_holding: AtomicU64,
     /// Faults that found their folio gone from the file once they had
     /// locked it (a truncate, punch or eviction removed it in between) and
     /// looked again: seed 004's race, caught by the re-check.
@@ -84,6 +87,7 @@ impl Stats {
             removed_frozen: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             remove_delay_us: AtomicU32::new(0),
+            frozen_holding: AtomicU64::new(0),
             fault_retries: AtomicU64::new(0),
             fault_delay_us: AtomicU32::new(0),
             swapped_out: AtomicU64::new(0),
@@ -133,13 +137,15 @@ impl Stats {
         }
     }
 
-    /// The test knob (see `remove_delay_us`): called inside a removal's
-    /// frozen window; returns at once when the knob is 0.
-    pub(crate) fn hold_frozen_window(&self) {
+    /// The test knob (see `remove_delay_us`): called inside the frozen
+    /// window of a removal of the page at `index`; returns at once when the
+    /// knob is 0. `frozen_holding` shows the index meanwhile.
+    pub(crate) fn hold_frozen_window(&self, index: u64) {
         let us = self.remove_delay_us.load(Relaxed).min(MAX_REMOVE_DELAY_US);
         if us == 0 {
             return;
         }
+        self.frozen_holding.store(index + 1, Relaxed);
         let before = self.retries.load(Relaxed);
         // Counted in 1 us steps of the calibrated delay loop, not against a
         // clock: with interrupts off the clock may be jiffies, which this
@@ -151,6 +157,7 @@ impl Stats {
             // SAFETY: a 1 us busy wait has no preconditions.
             unsafe { ffi::rpc_udelay(1) };
         }
+        self.frozen_holding.store(0, Relaxed);
     }
 
     pub(crate) fn swapped_out(&self, pages: u64) {
@@ -251,7 +258,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
     let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 18] = [
+    let lines: [(&str, u64); 19] = [
         ("folios_cached", inserted.saturating_sub(removed)),
         ("bytes_cached", pages << bindings::PAGE_SHIFT),
         ("folios_inserted", inserted),
@@ -270,6 +277,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
         ("swap_slots_total", s.slots_total.load(Relaxed)),
         ("swapoff_pages", s.swapoff_pages.load(Relaxed)),
         ("swapoff_holding", s.swapoff_holding.load(Relaxed)),
+        ("frozen_holding", s.frozen_holding.load(Relaxed)),
     ];
     for (name, v) in lines {
         seq_print!(m, "{} {}\n", name, v);

@@ -12,6 +12,7 @@
  * it, or on tmpfs (which has the kernel's swap, not swap=), the tests skip.
  */
 #include "rpc_util.h"
+#include <sys/prctl.h>
 #include "kselftest_harness.h"
 
 #define MIB (1024UL * 1024UL)
@@ -452,6 +453,117 @@ TEST_F_TIMEOUT(swap, swapoff_brings_everything_back, 300)
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
 		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
 	}
+}
+
+/*
+ * Seed 002 extended to swap: swap-out records the slot before it freezes
+ * and removes the folio, so a lockless reader either gets the folio or
+ * finds the record, never a hole that reads as zeros. remove_delay_us
+ * holds every frozen removal open (interrupts off, up to 1 ms) until a
+ * reader has run into it, and the stats show which page is held
+ * (frozen_holding); a reader on the other CPU polls that and preads
+ * exactly that page while memory.reclaim pushes the file out again and
+ * again. Every page read must match the pattern, and lookup_retries shows
+ * the readers did hit frozen folios.
+ *
+ * Mutation proof (2026-12-02): with the record stored after the removal
+ * (swap/out.rs finish), this test fails (readers see zeros).
+ */
+static long long frozen_holding(int fd)
+{
+	char buf[2048];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	char *at;
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	at = strstr(buf, "\nfrozen_holding ");
+	return at ? atoll(at + strlen("\nfrozen_holding ")) : -1;
+}
+
+TEST_F_TIMEOUT(swap, lockless_readers_never_see_a_hole_during_swap_out, 240)
+{
+	enum { READERS = 2, ROUNDS = 30 };
+	const size_t len = 4 * MIB;
+	struct shared { long reads, targeted, bad, first_bad; } *sh;
+	long long retries0, out0, in0;
+	char p[PATH_MAX], sp[PATH_MAX + 8], dir[PATH_MAX];
+	pid_t pids[READERS];
+	int status;
+	time_t t0;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	ASSERT_EQ(0, rpc_pc_debugfs_dir(self->dir, dir, sizeof(dir)));
+	snprintf(sp, sizeof(sp), "%s/stats", dir);
+	sh = mmap(NULL, sizeof(*sh) * READERS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh);
+	memset(sh, 0, sizeof(*sh) * READERS);
+	retries0 = stat_of(self->dir, "lookup_retries");
+	out0 = stat_of(self->dir, "swapped_out");
+	in0 = stat_of(self->dir, "swapped_in");
+	ASSERT_EQ(0, rpc_pc_set_knob(self->dir, "remove_delay_us", 1000));
+	for (int r = 0; r < READERS; r++) {
+		pids[r] = rpc_fork();
+		ASSERT_LE(0, pids[r]);
+		if (pids[r] == 0) {
+			char buf[4096];
+			int fd = open(p, O_RDONLY | O_CLOEXEC);
+			int sfd = open(sp, O_RDONLY | O_CLOEXEC);
+
+			/* Dies with the test, even one the harness kills; in
+			 * the memcg, so the pages it swaps in go out again. */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) || fd < 0 || sfd < 0 ||
+			    rpc_memcg_enter(&self->cg, 0))
+				_exit(2);
+			for (;;) {
+				long long held = frozen_holding(sfd);
+				off_t off;
+
+				if (held <= 0)
+					continue;
+				off = (off_t)(held - 1) * 4096;
+				if (off >= (off_t)len)
+					continue;
+				sh[r].targeted++;
+				if (pread(fd, buf, sizeof(buf), off) != sizeof(buf) ||
+				    rpc_check_pattern(buf, sizeof(buf), 100, off) >= 0) {
+					if (!sh[r].bad++)
+						sh[r].first_bad = off;
+				}
+				sh[r].reads++;
+			}
+		}
+	}
+	t0 = time(NULL);
+	for (int i = 0; i < ROUNDS && time(NULL) - t0 < 60; i++) {
+		/* All of it out (the readers bring pages back in between). */
+		EXPECT_EQ(0, reclaim(self->cg.path, "8M"));
+		usleep(10000);
+	}
+	for (int r = 0; r < READERS; r++) {
+		kill(pids[r], SIGKILL);
+		ASSERT_EQ(pids[r], waitpid(pids[r], &status, 0));
+		EXPECT_TRUE(WIFSIGNALED(status));	/* not an early exit(2) */
+	}
+	rpc_pc_set_knob(self->dir, "remove_delay_us", 0);
+	TH_LOG("%ld s: reads %ld + %ld, swapped out %lld, in %lld, lookup retries %lld",
+	       (long)(time(NULL) - t0), sh[0].reads, sh[1].reads,
+	       stat_of(self->dir, "swapped_out") - out0, stat_of(self->dir, "swapped_in") - in0,
+	       stat_of(self->dir, "lookup_retries") - retries0);
+	for (int r = 0; r < READERS; r++) {
+		EXPECT_EQ(0, sh[r].bad)
+			TH_LOG("reader %d: %ld bad pages, first at %ld", r, sh[r].bad, sh[r].first_bad);
+	}
+	EXPECT_GT(sh[0].reads + sh[1].reads, 0);
+	EXPECT_GE(stat_of(self->dir, "swapped_out") - out0, (long long)(len / 4096));
+	EXPECT_GT(stat_of(self->dir, "swapped_in") - in0, 0);
+	EXPECT_GT(stat_of(self->dir, "lookup_retries") - retries0, 0);
+	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	munmap(sh, sizeof(*sh) * READERS);
 }
 
 /*
