@@ -1217,8 +1217,8 @@ static inline int rpc_memcg_destroy(struct rpc_memcg *cg)
 
 /*
  * Fork a child that joins cg, writes len bytes of pattern seed to path
- * (created or truncated) and exits, so the file's pages are charged to cg.
- * Returns the child's exit status (0: written), 128 + signal, or -errno.
+ * (created or truncated) and exits, so the file's pages are charged to cg
+ * (cg NULL: to the caller's memcg). Returns the child's exit status (0: written), 128 + signal, or -errno.
  */
 static inline int rpc_memcg_write_file(const struct rpc_memcg *cg, const char *path, size_t len,
 				       uint32_t seed)
@@ -1234,7 +1234,7 @@ static inline int rpc_memcg_write_file(const struct rpc_memcg *cg, const char *p
 		char *buf = malloc(chunk);
 		int fd;
 
-		if (!buf || rpc_memcg_enter(cg, 0))
+		if (!buf || (cg && rpc_memcg_enter(cg, 0)))
 			_exit(2);
 		fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
 		if (fd < 0)

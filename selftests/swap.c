@@ -232,6 +232,53 @@ TEST_F_TIMEOUT(swap, memcg_holds_more_than_its_limit_through_swap, 280)
 	EXPECT_GT(in, 0);
 }
 
+/*
+ * Global pressure, no memcg limit: a file of 256 MiB, then an anonymous hog
+ * (the OOM killer's first choice) touches MemAvailable + 96 MiB. The
+ * module's pages are unevictable to the VM's LRU scan, so the memory can
+ * only come from the shrinker writing them to swap; the hog stops once
+ * 32 MiB of them went out. Then the file reads back byte-exact.
+ */
+TEST_F_TIMEOUT(swap, global_pressure_swaps_out_without_a_memcg, 280)
+{
+	const size_t len = 256 * MIB;
+	long long out0, avail, out;
+	char p[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	ASSERT_EQ(0, rpc_memcg_write_file(NULL, p, len, 100));
+	out0 = stat_of(self->dir, "swapped_out");
+	avail = rpc_meminfo_kb("MemAvailable");
+	ASSERT_GT(avail, 0);
+	pid = rpc_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		size_t want = (size_t)avail * 1024 + 96 * MIB, step = 16 * MIB, done = 0;
+		char *m;
+
+		if (rpc_write_str("/proc/self/oom_score_adj", "1000"))
+			_exit(2);
+		m = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m == MAP_FAILED)
+			_exit(3);
+		for (; done < want; done += step) {
+			for (size_t o = 0; o < step && done + o < want; o += 4096)
+				m[done + o] = 1;
+			if (stat_of(self->dir, "swapped_out") - out0 >= (long long)(32 * MIB / 4096))
+				_exit(0);
+		}
+		_exit(4);	/* all touched, nothing went out: not pressure on us */
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	out = stat_of(self->dir, "swapped_out") - out0;
+	TH_LOG("hog: MemAvailable was %lld MiB; status %#x; swapped out %lld MiB", avail / 1024, status, out * 4096 / MIB);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_GE(out, (long long)(32 * MIB / 4096));
+	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+}
+
 /* The kernel's cache droppers delete value entries of non-shmem mappings:
  * the records must not be there. */
 TEST_F_TIMEOUT(swap, drop_caches_fadvise_madvise_lose_nothing, 200)
@@ -401,6 +448,92 @@ TEST_F_TIMEOUT(swap, truncate_punch_unlink_free_slots, 200)
 	ASSERT_EQ(0, rpc_statfs(self->dir, &s1));
 	EXPECT_EQ(s0.f_bfree, s1.f_bfree);
 	TH_LOG("slots used %lld -> %lld (truncate) -> %lld (punch) -> 0 (unlink)", used0, used1, used2);
+}
+
+/*
+ * Charges follow the pages: memory.current falls as they go out, and after
+ * unlink the memcg is back at its baseline (no charge leaked by swap-out,
+ * swap-in inside the memcg, or eviction), with no slot in use.
+ */
+TEST_F_TIMEOUT(swap, unlink_returns_the_memcg_to_its_baseline, 240)
+{
+	const size_t each = 24 * MIB;
+	long long base, full, out, back, after;
+	char p[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 256 * MIB));
+	base = rpc_memcg_current(&self->cg);
+	fill_through_memcg(_metadata, self, 2, each, 256 * MIB);
+	full = rpc_memcg_current(&self->cg);
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	out = rpc_memcg_current(&self->cg);
+	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), (long long)(each / 4096));
+	/* Half of it back in, read from inside the memcg. */
+	pid = rpc_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		snprintf(p, sizeof(p), "%s/f0", self->dir);
+		_exit(rpc_memcg_enter(&self->cg, 0) ? 2 : verify(p, each, 100) == VERIFIED ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	back = rpc_memcg_current(&self->cg);
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
+		ASSERT_EQ(0, unlink(p));
+	}
+	after = rpc_memcg_current(&self->cg);
+	TH_LOG("memory.current KiB: baseline %lld, written %lld, swapped out %lld, f0 read back %lld, unlinked %lld (file %lld, slab %lld)",
+	       base / 1024, full / 1024, out / 1024, back / 1024, after / 1024,
+	       rpc_memcg_stat(&self->cg, "file") / 1024, rpc_memcg_stat(&self->cg, "slab") / 1024);
+	/* Not one page-cache page stays charged. */
+	EXPECT_EQ(0, rpc_memcg_stat(&self->cg, "file"));
+	EXPECT_GE(full - base, (long long)(2 * each) - 4 * (long long)MIB);
+	EXPECT_LT(out, full - (long long)each);
+	EXPECT_GE(back - out, (long long)each - 4 * (long long)MIB);
+	/* Slack for slab and per-cpu charges that are freed lazily. */
+	EXPECT_LE(after, base + 512 * 1024);
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, stat_of(self->dir, "folios_cached"));
+}
+
+/*
+ * Swap full: an 8 MiB area (mkswap with a size) and 24 MiB to push out.
+ * What fits goes out, the rest stays in memory (swap_full counted), nothing
+ * is lost, and the slots come back as the pages are read in.
+ */
+TEST_F_TIMEOUT(swap, swap_full_keeps_the_rest_in_memory, 240)
+{
+	const size_t each = 24 * MIB;
+	char p[PATH_MAX], opts[256], msg[512], cmd[256];
+	long long total, used, cached;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	ASSERT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg))) TH_LOG("%s", msg);
+	snprintf(cmd, sizeof(cmd), "mkswap -f %s 8192 >/dev/null 2>&1", self->dev);
+	ASSERT_EQ(0, run(cmd));
+	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
+	ASSERT_EQ(0, reconfigure(self->dir, opts, msg, sizeof(msg))) TH_LOG("%s", msg);
+	total = stat_of(self->dir, "swap_slots_total");
+	EXPECT_GE(total, 2000);
+	EXPECT_LE(total, 2048);
+	fill_through_memcg(_metadata, self, 1, each, 256 * MIB);
+	EXPECT_EQ(0, reclaim(self->cg.path, "64M"));
+	used = stat_of(self->dir, "swap_slots_used");
+	cached = stat_of(self->dir, "folios_cached");
+	TH_LOG("slots %lld of %lld used, %lld folios still cached, swap_full %lld",
+	       used, total, cached, stat_of(self->dir, "swap_full"));
+	EXPECT_GE(used, total - 64);
+	EXPECT_GT(stat_of(self->dir, "swap_full"), 0);
+	EXPECT_GE(cached + used, (long long)(each / 4096));
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	EXPECT_EQ(VERIFIED, verify(p, each, 100));
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
 }
 
 /* remount,noswap brings everything back and releases the device; swap= on
