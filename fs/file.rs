@@ -150,8 +150,14 @@ fn read(iocb: &Kiocb, to: &mut IovIterDest<'_>) -> isize {
                         err = Some(EAGAIN);
                         break 'outer;
                     }
-                    let inval = cache.mapping().invalidate_lock_shared();
-                    if let Err(e) = swap_in::swap_in(inode, &cache, index, Gfp::Normal, &inval) {
+                    let swapped = {
+                        let inval = cache.mapping().invalidate_lock_shared();
+                        swap_in::swap_in(inode, &cache, index, Gfp::Normal, &inval).map(|f| f.is_some())
+                    };
+                    // Nothing is copied to user memory under invalidate_lock:
+                    // a fault on the destination takes mmap_lock, and faults
+                    // take invalidate_lock under it (mmap.rs).
+                    if let Err(e) = swapped {
                         err = Some(e);
                         break 'outer;
                     }
@@ -561,14 +567,20 @@ unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i
     if ret != 0 {
         return ret;
     }
+    // A zero range keeps swap-out away from the file until its pages are
+    // zeroed: a page swapped out between `allocate` and `zero_range` would
+    // keep its old bytes in swap (found by fsx with swap churn). Swap-out
+    // only ever try-locks it (swap/out.rs); faults wait (hole path only).
+    let cache = cache_of(inode);
+    let _inval = (mode & FALLOC_FL_ZERO_RANGE != 0).then(|| cache.mapping().invalidate_lock());
     // Allocate first: if that fails (ENOSPC), `allocate` has undone its
     // own pages that nobody has used since, and nothing else has changed.
     if let Err(e) = allocate(inode, &guard, start, end) {
         return e.to_errno() as c_long;
     }
     if mode & FALLOC_FL_ZERO_RANGE != 0 {
-        // Every page of the range is cached now: zero them in place (shared
-        // mappings see the zeros; nothing leaves the cache).
+        // Every page of the range is cached now, and stays (above): zero
+        // them in place (shared mappings see the zeros).
         zero_range(inode, &guard, start, end);
     }
     if mode & FALLOC_FL_KEEP_SIZE == 0 && end > inode.size() {
