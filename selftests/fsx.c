@@ -41,6 +41,11 @@
  * the model takes exactly the bytes the call reports as written; a fault on
  * an unallocated page may then raise SIGBUS (caught, the model takes the
  * pages copied before it). Everything written before must stay intact.
+ * "fsx.swap.run" (rust_pagecache with $RPC_SWAP_DEV only) runs the enospc
+ * run's number of operations without limits on a mount with its own swap,
+ * inside a memcg whose memory.reclaim a churner hits every 2 ms: every
+ * operation meets pages that are in swap or being swapped out, and the
+ * stats must show pages going out and coming back.
  *
  * On a mismatch the offset, the expected and the read bytes and the last 32
  * operations are printed, and the test fails. Data written by operation N
@@ -68,6 +73,7 @@
  */
 #include "rpc_util.h"
 #include <setjmp.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -1142,20 +1148,61 @@ out:
 
 FIXTURE(fsx) {
 	char dir[64];
+	struct rpc_memcg cg;
 };
 
 FIXTURE_VARIANT(fsx) {
 	bool limited;
+	bool swap;
 };
 
 FIXTURE_VARIANT_ADD(fsx, unlimited) { .limited = false };
 FIXTURE_VARIANT_ADD(fsx, enospc) { .limited = true };
+FIXTURE_VARIANT_ADD(fsx, swap) { .swap = true };
+
+/*
+ * The swap variant: the mount's own swap on $RPC_SWAP_DEV, the test in a
+ * memcg, and a churner in it that asks memory.reclaim for 1 MiB every 2 ms,
+ * so pages the operations left alone go out and come back all the time.
+ */
+static void start_swap_churn(struct __test_metadata *_metadata, FIXTURE_DATA(fsx) *self)
+{
+	const char *dev = getenv("RPC_SWAP_DEV");
+	char cmd[256], why[256], opts[160], p[PATH_MAX + 32];
+	pid_t pid;
+
+	if (!rpc_is_module_fs())
+		SKIP(return, "swap= is rust_pagecache's own");
+	if (!dev || !*dev)
+		SKIP(return, "no swap disk (RPC_SWAP_DEV)");
+	snprintf(cmd, sizeof(cmd), "swapoff %s 2>/dev/null; mkswap -f %s >/dev/null 2>&1", dev, dev);
+	ASSERT_EQ(0, system(cmd));
+	snprintf(opts, sizeof(opts), "swap=%s", dev);
+	ASSERT_EQ(0, rpc_mount_opts(self->dir, opts));
+	if (rpc_memcg_create(&self->cg, why, sizeof(why)) || self->cg.v != 2)
+		SKIP(return, "needs cgroup v2: %s", why);
+	ASSERT_EQ(0, rpc_memcg_enter(&self->cg, 0));
+	snprintf(p, sizeof(p), "%s/memory.reclaim", self->cg.path);
+	pid = rpc_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;) {
+			rpc_write_str(p, "1M");
+			usleep(2000);
+		}
+	}
+}
 
 FIXTURE_SETUP(fsx)
 {
 	char opts[64] = "";
 	int r;
 
+	if (variant->swap) {
+		start_swap_churn(_metadata, self);
+		return;
+	}
 	/* size= a quarter of the maximum file size: ENOSPC is frequent */
 	if (variant->limited)
 		snprintf(opts, sizeof(opts), "size=%zuk", cfg.maxlen / 4 / 1024);
@@ -1165,14 +1212,35 @@ FIXTURE_SETUP(fsx)
 
 FIXTURE_TEARDOWN_PARENT(fsx)
 {
+	/* Kills the churner (and the test, if it is still there). */
+	rpc_memcg_destroy(&self->cg);
 	rpc_umount(self->dir);
+}
+
+static long long swap_stat(const char *mnt, const char *key)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 16];
+	long long v = -1;
+
+	if (rpc_pc_debugfs_dir(mnt, dir, sizeof(dir)))
+		return -1;
+	snprintf(p, sizeof(p), "%s/stats", dir);
+	return rpc_keyed_value(p, key, &v) ? -1 : v;
 }
 
 TEST_F_TIMEOUT(fsx, run, FSX_DEFAULT_TIMEOUT)
 {
-	long n = variant->limited ? cfg.enospc_ops : cfg.ops;
+	long n = variant->limited || variant->swap ? cfg.enospc_ops : cfg.ops;
 
 	ASSERT_EQ(0, fsx_exec(self->dir, variant->limited, n));
+	if (variant->swap) {
+		long long out = swap_stat(self->dir, "swapped_out"), in = swap_stat(self->dir, "swapped_in");
+
+		TH_LOG("swap churn: %lld pages swapped out, %lld swapped in", out, in);
+		/* The churn happened: pages went out and the operations read them back. */
+		EXPECT_GT(out, 0);
+		EXPECT_GT(in, 0);
+	}
 }
 
 static void usage(const char *argv0)
