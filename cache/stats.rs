@@ -9,6 +9,7 @@
 //! swapoff-vs-eviction race, see [`Stats::swapoff_window`]).
 
 use crate::glue::ffi;
+use crate::glue::folio::Folio;
 use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::bindings;
 use kernel::prelude::*;
@@ -55,6 +56,11 @@ pub(crate) struct Stats {
     swap_full: AtomicU64,
     /// Pages read with a swap-in beyond the one asked for (read-around).
     swap_readahead: AtomicU64,
+    /// Of those, pages that were then used (read, written, faulted).
+    swap_readahead_hits: AtomicU64,
+    /// Swap-ins that found the page already coming back (another
+    /// swap-in's folio at its index: the swap cache).
+    swap_cache_hits: AtomicU64,
     slots_used: AtomicI64,
     slots_total: AtomicU64,
     /// Pages swapoff has brought back (since mount).
@@ -97,6 +103,8 @@ impl Stats {
             swap_read_errors: AtomicU64::new(0),
             swap_full: AtomicU64::new(0),
             swap_readahead: AtomicU64::new(0),
+            swap_readahead_hits: AtomicU64::new(0),
+            swap_cache_hits: AtomicU64::new(0),
             slots_used: AtomicI64::new(0),
             slots_total: AtomicU64::new(0),
             swapoff_pages: AtomicU64::new(0),
@@ -188,6 +196,19 @@ impl Stats {
         self.swap_readahead.fetch_add(pages, Relaxed);
     }
 
+    /// `folio` was found by a read, write or fault: a readahead hit if
+    /// swap-in had read it around another page.
+    #[inline]
+    pub(crate) fn used(&self, folio: &Folio) {
+        if folio.take_readahead() {
+            self.swap_readahead_hits.fetch_add(1, Relaxed);
+        }
+    }
+
+    pub(crate) fn swap_cache_hit(&self) {
+        self.swap_cache_hits.fetch_add(1, Relaxed);
+    }
+
     pub(crate) fn slots_taken(&self, n: u64) {
         self.slots_used.fetch_add(n as i64, Relaxed);
     }
@@ -258,7 +279,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
     let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 19] = [
+    let lines: [(&str, u64); 21] = [
         ("folios_cached", inserted.saturating_sub(removed)),
         ("bytes_cached", pages << bindings::PAGE_SHIFT),
         ("folios_inserted", inserted),
@@ -273,6 +294,8 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
         ("swap_read_errors", s.swap_read_errors.load(Relaxed)),
         ("swap_full", s.swap_full.load(Relaxed)),
         ("swap_readahead", s.swap_readahead.load(Relaxed)),
+        ("swap_readahead_hits", s.swap_readahead_hits.load(Relaxed)),
+        ("swap_cache_hits", s.swap_cache_hits.load(Relaxed)),
         ("swap_slots_used", s.slots_used.load(Relaxed).max(0) as u64),
         ("swap_slots_total", s.slots_total.load(Relaxed)),
         ("swapoff_pages", s.swapoff_pages.load(Relaxed)),

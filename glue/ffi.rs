@@ -187,6 +187,8 @@ extern "C" {
     pub(crate) fn rpc_folio_trylock(folio: *mut bindings::folio) -> bool;
     pub(crate) fn rpc_folio_test_writeback(folio: *const bindings::folio) -> bool;
     pub(crate) fn rpc_folio_ref_count(folio: *const bindings::folio) -> c_int;
+    pub(crate) fn rpc_folio_set_readahead(folio: *mut bindings::folio);
+    pub(crate) fn rpc_folio_test_clear_readahead(folio: *mut bindings::folio) -> bool;
     pub(crate) fn rpc_invalidate_trylock_shared(mapping: *mut bindings::address_space) -> bool;
     pub(crate) fn rpc_smp_rmb();
     pub(crate) fn rpc_smp_mb();

@@ -154,6 +154,16 @@ impl Folio {
         }
     }
 
+    /// Whether swap-in read this folio around another page and nobody has
+    /// used it since (helpers.c: PG_readahead); clears the mark. One test
+    /// of the flags word when it is clear (the hot read path).
+    pub(crate) fn take_readahead(&self) -> bool {
+        self.flags() & (1 << bindings::pageflags_PG_readahead) != 0
+            // SAFETY: we hold a reference; the bit is set and cleared
+            // atomically, so of two racing users one gets `true`.
+            && unsafe { ffi::rpc_folio_test_clear_readahead(self.as_ptr()) }
+    }
+
     /// Tells the LRU the folio was used.
     pub(crate) fn mark_accessed(&self) {
         // SAFETY: we hold a reference.
@@ -358,6 +368,13 @@ impl LockedFolio {
         let ptr = self.as_ptr();
         core::mem::forget(self);
         ptr
+    }
+
+    /// Marks a folio read around another page by swap-in, until its first
+    /// use ([`Folio::take_readahead`]).
+    pub(crate) fn mark_readahead(&self) {
+        // SAFETY: locked, just filled; an atomic bit operation.
+        unsafe { ffi::rpc_folio_set_readahead(self.as_ptr()) }
     }
 
     /// Marks the contents valid (after they were written or zeroed).

@@ -900,6 +900,24 @@ bool rpc_folio_test_writeback(const struct folio *folio)
 	return folio_test_writeback(folio);
 }
 
+/*
+ * PG_readahead marks a folio swap-in read around the page asked for
+ * (swap/swap_in.rs) until its first use (a readahead hit) or its next
+ * swap-out (a miss). It is PG_reclaim's bit: these folios are on the
+ * unevictable LRU and never under the kernel's reclaim writeback, and
+ * swap-out clears it before it writes (folio_end_writeback() would take it
+ * for PG_reclaim).
+ */
+void rpc_folio_set_readahead(struct folio *folio)
+{
+	folio_set_readahead(folio);
+}
+
+bool rpc_folio_test_clear_readahead(struct folio *folio)
+{
+	return folio_test_clear_readahead(folio);
+}
+
 int rpc_folio_ref_count(const struct folio *folio)
 {
 	return folio_ref_count(folio);

@@ -105,6 +105,8 @@ bool rpc_folio_test_private(const struct folio *folio);
 void rpc_folio_cancel_dirty(struct folio *folio);
 struct page *rpc_folio_file_page(struct folio *folio, pgoff_t index);
 void rpc_folio_detach(struct address_space *mapping, struct folio *folio);
+void rpc_folio_set_readahead(struct folio *folio);
+bool rpc_folio_test_clear_readahead(struct folio *folio);
 void rpc_xa_lock_irq(struct xarray *xa);
 void rpc_xa_unlock_irq(struct xarray *xa);
 void *rpc_xas_reload(struct xa_state *xas);

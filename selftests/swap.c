@@ -228,8 +228,12 @@ TEST_F_TIMEOUT(swap, memcg_holds_more_than_its_limit_through_swap, 280)
 		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
 	}
 	in = stat_of(self->dir, "swapped_in");
-	TH_LOG("read back byte-exact; swapped in %lld pages", in);
+	TH_LOG("read back byte-exact; swapped in %lld pages, %lld read around, %lld of those used, %lld swap cache hits",
+	       in, stat_of(self->dir, "swap_readahead"), stat_of(self->dir, "swap_readahead_hits"),
+	       stat_of(self->dir, "swap_cache_hits"));
 	EXPECT_GT(in, 0);
+	/* A sequential read uses what swap-in read around. */
+	EXPECT_GT(stat_of(self->dir, "swap_readahead_hits"), stat_of(self->dir, "swap_readahead") / 2);
 }
 
 /*

@@ -186,6 +186,10 @@ fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &m
                         && locked.is_uptodate()
                         && !locked.is_writeback()
                     {
+                        // Read around and never used: a readahead miss;
+                        // the mark must not meet folio_end_writeback()
+                        // (it is PG_reclaim's bit).
+                        let _ = locked.take_readahead();
                         // Capacity reserved above: cannot fail.
                         let _ = run.push(locked, GFP_NOWAIT);
                     }

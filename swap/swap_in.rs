@@ -100,7 +100,10 @@ pub(crate) fn swap_in(
             Ok(f) => f,
             // Someone else's folio is there (another swap-in, or a write that
             // got in first): the caller finds it when it looks again.
-            Err(e) if e == EEXIST && i == 0 => return Ok(None),
+            Err(e) if e == EEXIST && i == 0 => {
+                cache.stats().swap_cache_hit();
+                return Ok(None);
+            }
             Err(e) if i == 0 => return Err(e),
             // Read-around is best effort.
             Err(_) => break,
@@ -126,6 +129,10 @@ pub(crate) fn swap_in(
     for (i, folio) in run.iter().enumerate() {
         folio.mark_uptodate();
         folio.mark_dirty();
+        // After mark_dirty: folio_mark_dirty() clears PG_reclaim, its bit.
+        if i > 0 {
+            folio.mark_readahead();
+        }
         // The page is in the cache now, dirty: its slot is no longer needed
         // (the swap cache keeps no clean copies).
         if rpc.swap.take(index + i as u64, slot + i as u64) {
