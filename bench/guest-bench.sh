@@ -100,3 +100,85 @@ done
 r=${result[rust_pagecache,seqread-1M]}
 printf '%-22s %14s\n' "memcpy (MB/s)" "$mc"
 printf 'seqread-1M of rust_pagecache = %s%% of memcpy\n' "$(awk -v a="$r" -v b="$mc" 'BEGIN{printf "%.0f", (b>0)?100*a/b:0}')"
+
+# ---------------------------------------------------------------------------
+# Swap rows: a memcg of LIMIT MiB writes a file of 4x LIMIT and reads it back
+# (sequentially, then 4 KiB at random places), on rust_pagecache with its own
+# swap (swap=) and on tmpfs with the kernel's swap (swapon), both on the same
+# virtio disk (mkswap before every run), interleaved rounds, medians. Beside
+# each figure: pages written to swap per MiB the row moved (the module's
+# swapped_out, the kernel's pswpout), i.e. the write amplification.
+swap_rows() {
+	local dev=${RPC_SWAP_DEV:-} limit=${RPC_BENCH_SWAP_LIMIT_MB:-32} cg=/sys/fs/cgroup/rpc-bench
+	local file_mb dir fs r k row
+	file_mb=$((4 * limit))
+	if [ -z "$dev" ]; then
+		echo "no swap disk (RPC_SWAP_DEV): swap rows skipped"
+		return
+	fi
+	echo +memory > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+	mkdir -p "$cg" && echo "${limit}M" > "$cg/memory.max" || { echo "no memcg: swap rows skipped"; return; }
+	# name rw bs; the write row creates the file the read rows read.
+	local srows=("swap-seqwrite-1M write 1m" "swap-seqread-1M read 1m" "swap-randread-4k randread 4k")
+	local sfss=(rust_pagecache tmpfs)
+	declare -A ssamples samp
+	pages_out() { # fs dir: pages written to swap so far
+		if [ "$1" = tmpfs ]; then
+			awk '$1 == "pswpout" {print $2}' /proc/vmstat
+		else
+			awk '$1 == "swapped_out" {print $2}' "/sys/kernel/debug/rust_pagecache/$(mountpoint -d "$2")/stats"
+		fi
+	}
+	for ((r = 0; r < ROUNDS; r++)); do
+		for ((k = 0; k < ${#sfss[@]}; k++)); do
+			fs=${sfss[$(((k + r) % ${#sfss[@]}))]}
+			dir=/tmp/bench/swap-$fs
+			mkdir -p "$dir"
+			mkswap -f "$dev" >/dev/null || { echo "mkswap failed"; return; }
+			if [ "$fs" = tmpfs ]; then
+				swapon "$dev" && mount -t tmpfs -o size=1g none "$dir"
+			else
+				mount -t rust_pagecache -o "size=1g,swap=$dev" none "$dir"
+			fi || { echo "swap setup for $fs failed"; return; }
+			for row in "${srows[@]}"; do
+				set -- $row
+				local before after out v moved length="--size=${file_mb}m"
+				[ "$2" = randread ] && length="--size=${file_mb}m --time_based --runtime=$RUNTIME"
+				before=$(pages_out "$fs" "$dir")
+				# The job runs inside the memcg; fio's own memory is small.
+				out=$(bash -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' _ "$cg" \
+					fio --name="$1" --filename="$dir/data" $length --rw="$2" --bs="$3" \
+					--ioengine=psync --output-format=json 2>/dev/null)
+				after=$(pages_out "$fs" "$dir")
+				v=$(printf '%s' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["jobs"][0]
+s = d["write" if sys.argv[1] == "write" else "read"]
+mib = s["io_bytes"] / 1048576
+v = s["bw_bytes"] / 1e6 if sys.argv[2] == "1m" else s["iops"] / 1e3
+print("%.1f %.1f" % (v, mib))' "$2" "$3") || v="0 0"
+				set -- $1 $v
+				ssamples[$fs,$1]+="$2 "
+				samp[$fs,$1]+="$(awk -v p=$((after - before)) -v m="$3" 'BEGIN{printf "%.0f", (m>0)?p/m:0}') "
+			done
+			umount "$dir"
+			[ "$fs" = tmpfs ] && swapoff "$dev"
+		done
+	done
+	rmdir "$cg"
+	printf '\nswap: a %d MiB memcg, a %d MiB file, the same swap disk; %d rounds, medians; pg/MiB = pages written to swap per MiB moved.\n' \
+		"$limit" "$file_mb" "$ROUNDS"
+	printf '%-26s %14s %14s %10s %12s %12s\n' "swap job" rust_pagecache tmpfs "rpc/tmpfs" "rpc pg/MiB" "tmpfs pg/MiB"
+	for row in "${srows[@]}"; do
+		set -- $row
+		local unit=kIOPS rm tm
+		[ "$3" = 1m ] && unit=MB/s
+		rm=$(median "${ssamples[rust_pagecache,$1]}") tm=$(median "${ssamples[tmpfs,$1]}")
+		printf '%-26s %14s %14s %9.2fx %12s %12s\n' "$1 ($unit)" "$rm" "$tm" \
+			"$(awk -v a="$rm" -v b="$tm" 'BEGIN{print (b>0)?a/b:0}')" \
+			"$(median "${samp[rust_pagecache,$1]}")" "$(median "${samp[tmpfs,$1]}")"
+		printf '%-26s %14s %14s\n' "  samples" "${ssamples[rust_pagecache,$1]}" "${ssamples[tmpfs,$1]}"
+	done
+	echo "end of swap rows"
+}
+swap_rows

@@ -61,6 +61,9 @@ pub(crate) struct Stats {
     /// Swap-ins that found the page already coming back (another
     /// swap-in's folio at its index: the swap cache).
     swap_cache_hits: AtomicU64,
+    /// Files whose reclaim-list track moved to the memcg their new pages
+    /// are charged to (`inode::follow_memcg`).
+    track_moves: AtomicU64,
     slots_used: AtomicI64,
     slots_total: AtomicU64,
     /// Pages swapoff has brought back (since mount).
@@ -105,6 +108,7 @@ impl Stats {
             swap_readahead: AtomicU64::new(0),
             swap_readahead_hits: AtomicU64::new(0),
             swap_cache_hits: AtomicU64::new(0),
+            track_moves: AtomicU64::new(0),
             slots_used: AtomicI64::new(0),
             slots_total: AtomicU64::new(0),
             swapoff_pages: AtomicU64::new(0),
@@ -209,6 +213,10 @@ impl Stats {
         self.swap_cache_hits.fetch_add(1, Relaxed);
     }
 
+    pub(crate) fn track_moved(&self) {
+        self.track_moves.fetch_add(1, Relaxed);
+    }
+
     pub(crate) fn slots_taken(&self, n: u64) {
         self.slots_used.fetch_add(n as i64, Relaxed);
     }
@@ -279,7 +287,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
     let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 21] = [
+    let lines: [(&str, u64); 22] = [
         ("folios_cached", inserted.saturating_sub(removed)),
         ("bytes_cached", pages << bindings::PAGE_SHIFT),
         ("folios_inserted", inserted),
@@ -296,6 +304,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
         ("swap_readahead", s.swap_readahead.load(Relaxed)),
         ("swap_readahead_hits", s.swap_readahead_hits.load(Relaxed)),
         ("swap_cache_hits", s.swap_cache_hits.load(Relaxed)),
+        ("track_moves", s.track_moves.load(Relaxed)),
         ("swap_slots_used", s.slots_used.load(Relaxed).max(0) as u64),
         ("swap_slots_total", s.slots_total.load(Relaxed)),
         ("swapoff_pages", s.swapoff_pages.load(Relaxed)),

@@ -225,7 +225,10 @@ fn get_or_create(
         }
         inode::charge(inode, 1)?;
         match cache.insert(index, zeroed) {
-            Ok(folio) => return Ok((folio, true)),
+            Ok(folio) => {
+                inode::follow_memcg(inode, &folio);
+                return Ok((folio, true));
+            }
             Err(e) => {
                 // Charged just above.
                 inode::uncharge(inode, 1);

@@ -18,6 +18,7 @@ use crate::glue::ffi::{self, OpsTable};
 use crate::fs::file;
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::RpcSwapTrack;
+use crate::glue::folio::LockedFolio;
 use crate::glue::reclaim::Track;
 use crate::glue::vfs::{Inode, NewInode, NewSuperBlock};
 use crate::glue::xarray::SwapIndex;
@@ -48,6 +49,9 @@ pub(crate) struct RpcInode {
     /// A regular file's track on its superblock's reclaim list (null for
     /// other inodes and until it is added).
     track: AtomicPtr<RpcSwapTrack>,
+    /// The memcg whose list `track` is on, as a key to compare (see
+    /// [`follow_memcg`]); never dereferenced.
+    track_memcg: AtomicPtr<c_void>,
 }
 
 const _: () = assert!(core::mem::offset_of!(RpcInode, vfs_inode) == 0);
@@ -152,8 +156,43 @@ pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *
         (&raw mut (*obj).swapped).write(AtomicU64::new(0));
         (&raw mut (*obj).swap_hand).write(AtomicU64::new(0));
         (&raw mut (*obj).track).write(AtomicPtr::new(core::ptr::null_mut()));
+        (&raw mut (*obj).track_memcg).write(AtomicPtr::new(core::ptr::null_mut()));
         &raw mut (*obj).vfs_inode
     }
+}
+
+/// Keeps a regular file reachable by the reclaim of the memcg its pages are
+/// charged to. The track goes on the creator's list (`new_inode`), but the
+/// pages are charged to whoever brings them in: a file made by a shell in
+/// the root cgroup and filled by a job in a memcg at its `memory.max` would
+/// be out of that memcg's reach (its reclaim walks only its own lists), and
+/// the job would be OOM-killed where tmpfs swaps. So each caller that added
+/// a folio to the cache (write, fault, swap-in) calls this with it, still
+/// locked: when the folio is charged elsewhere than the track's memcg, the
+/// file gets a new track on that memcg's list and the old one goes. A
+/// pointer compare when nothing moves; a file written from two memcgs in
+/// turn moves at each switch, and is on one list at a time (the one that
+/// charged last). Callers hold a reference on the inode, so eviction (which
+/// takes the track for good) cannot run meanwhile; two callers at once each
+/// swap in their own new track and delete the one they took out.
+pub(crate) fn follow_memcg(inode: &Inode, folio: &LockedFolio) {
+    let rpc = inode.rpc();
+    // SAFETY: the folio is locked, as the helper needs.
+    let key = unsafe { ffi::rpc_folio_memcg_key(folio.as_ptr()) };
+    if key.is_null() || key == rpc.track_memcg.load(Ordering::Relaxed) || rpc.track.load(Ordering::Acquire).is_null() {
+        return;
+    }
+    let list = inode.sb_info().reclaim_list();
+    let Some(new) = list.add_like(inode, folio) else {
+        return;
+    };
+    rpc.track_memcg.store(key, Ordering::Relaxed);
+    // SAFETY: the pointer was stored from `Track::into_raw` (here or by
+    // `new_inode`) and whoever swaps it out takes it back, once.
+    if let Some(old) = unsafe { Track::from_raw(rpc.track.swap(new.into_raw(), Ordering::AcqRel)) } {
+        list.del(old);
+    }
+    inode.sb_info().stats().track_moved();
 }
 
 /// `super_operations.free_inode` (after an RCU grace period).
@@ -273,9 +312,12 @@ unsafe fn new_inode(
         // evicts the inode again.
         let new = NewInode::from_raw(inode);
         if regular {
-            // On the reclaim list of the creating task's memcg (swap/out.rs).
+            // On the reclaim list of the creating task's memcg (swap/out.rs),
+            // until pages charged elsewhere move it (`follow_memcg`).
             let track = info.reclaim_list().add(Inode::from_raw(inode))?;
-            RpcInode::from_vfs(inode).track.store(track.into_raw(), Ordering::Release);
+            let rpc = RpcInode::from_vfs(inode);
+            rpc.track_memcg.store(ffi::rpc_current_memcg_key(), Ordering::Relaxed);
+            rpc.track.store(track.into_raw(), Ordering::Release);
         }
         Ok(new)
     }

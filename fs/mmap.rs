@@ -156,6 +156,7 @@ fn fault_locked(inode: &Inode, index: u64) -> core::result::Result<LockedFolio, 
             Ok(folio) => {
                 folio.mark_uptodate();
                 folio.mark_dirty();
+                inode::follow_memcg(inode, &folio);
                 break folio;
             }
             Err(e) => {

@@ -44,8 +44,8 @@ pub(crate) struct SbInfo {
     /// The swap area, while the mount has one (swap/area.rs).
     #[pin]
     swap: SpinLock<Option<Arc<SwapArea>>>,
-    /// The mount's regular files, on the lists of the memcgs that created
-    /// them, for the shrinker (glue/reclaim.rs, swap/out.rs).
+    /// The mount's regular files, on the lists of the memcgs their pages
+    /// are charged to (`inode::follow_memcg`), for the shrinker (glue/reclaim.rs, swap/out.rs).
     #[pin]
     lru: ListLru,
     lru_ready: AtomicBool,

@@ -160,6 +160,13 @@ extern "C" {
     pub(crate) fn rpc_track_cache_destroy();
     pub(crate) fn rpc_track_add(lru: *mut bindings::list_lru, inode: *mut bindings::inode) -> *mut RpcSwapTrack;
     pub(crate) fn rpc_track_del(lru: *mut bindings::list_lru, t: *mut RpcSwapTrack);
+    pub(crate) fn rpc_current_memcg_key() -> *mut c_void;
+    pub(crate) fn rpc_folio_memcg_key(folio: *mut bindings::folio) -> *mut c_void;
+    pub(crate) fn rpc_track_add_like(
+        lru: *mut bindings::list_lru,
+        inode: *mut bindings::inode,
+        folio: *mut bindings::folio,
+    ) -> *mut RpcSwapTrack;
     pub(crate) fn rpc_lru_count_pages(lru: *mut bindings::list_lru, nid: c_int, memcg: *mut bindings::mem_cgroup, max: c_ulong) -> c_ulong;
     pub(crate) fn rpc_lru_collect(
         lru: *mut bindings::list_lru,

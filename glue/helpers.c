@@ -15,6 +15,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/uio.h>
@@ -713,7 +714,8 @@ u64 rpc_swapidx_find(struct xarray *xa, pgoff_t *index, pgoff_t last)
  * kmem_cache_alloc_lru() so that the list of the creating task's memcg
  * exists (list_lru_add_obj() of an object whose memcg list is missing would
  * warn), and put on that memcg's list: memcg reclaim then calls the shrinker
- * for it.
+ * for it. A file whose new pages are charged to another memcg gets a new
+ * track on that one's list (rpc_track_add_like() below).
  */
 struct rpc_swap_track {
 	struct list_head lru;
@@ -735,9 +737,9 @@ void rpc_track_cache_destroy(void)
 	kmem_cache_destroy(rpc_track_cache);
 }
 
-struct rpc_swap_track *rpc_track_add(struct list_lru *lru, struct inode *inode)
+static struct rpc_swap_track *rpc_track_new(struct list_lru *lru, struct inode *inode, gfp_t gfp)
 {
-	struct rpc_swap_track *t = kmem_cache_alloc_lru(rpc_track_cache, lru, GFP_KERNEL);
+	struct rpc_swap_track *t = kmem_cache_alloc_lru(rpc_track_cache, lru, gfp);
 
 	if (!t)
 		return NULL;
@@ -747,10 +749,81 @@ struct rpc_swap_track *rpc_track_add(struct list_lru *lru, struct inode *inode)
 	return t;
 }
 
+struct rpc_swap_track *rpc_track_add(struct list_lru *lru, struct inode *inode)
+{
+	return rpc_track_new(lru, inode, GFP_KERNEL);
+}
+
 void rpc_track_del(struct list_lru *lru, struct rpc_swap_track *t)
 {
 	list_lru_del_obj(lru, &t->lru);
 	kmem_cache_free(rpc_track_cache, t);
+}
+
+/*
+ * Memcg keys (fs/inode.rs's follow_memcg): the memcg a task's accounted
+ * allocations go to, and the one a folio is charged to, as opaque values
+ * to compare, never dereferenced (a memcg that went away leaves a stale
+ * key, whose worst effect is one needless move). NULL: no memcg.
+ */
+void *rpc_current_memcg_key(void)
+{
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *m;
+
+	if (mem_cgroup_disabled())
+		return NULL;
+	rcu_read_lock();
+	m = current->active_memcg ?: mem_cgroup_from_task(current);
+	rcu_read_unlock();
+	return m;
+#else
+	return NULL;
+#endif
+}
+
+/* The folio is locked (its memcg binding is stable). */
+void *rpc_folio_memcg_key(struct folio *folio)
+{
+	void *m;
+
+	if (mem_cgroup_disabled() || !folio_memcg_charged(folio))
+		return NULL;
+	rcu_read_lock();
+	m = folio_memcg(folio);
+	rcu_read_unlock();
+	return m;
+}
+
+/*
+ * A new track for inode, on the list of the memcg the locked folio is
+ * charged to: allocated with that memcg as the remote-charging target
+ * (set_active_memcg()), so kmem_cache_alloc_lru() creates its list and
+ * list_lru_add_obj() puts it there. NULL on ENOMEM (or no memcg).
+ */
+struct rpc_swap_track *rpc_track_add_like(struct list_lru *lru, struct inode *inode,
+					  struct folio *folio)
+{
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *memcg, *old;
+	struct rpc_swap_track *t;
+
+	if (mem_cgroup_disabled() || !folio_memcg_charged(folio))
+		return NULL;
+	rcu_read_lock();
+	do {
+		memcg = folio_memcg(folio);
+	} while (!css_tryget(&memcg->css));
+	rcu_read_unlock();
+	/* The reference keeps memcg alive over the remote-charging scope. */
+	old = set_active_memcg(memcg);
+	t = rpc_track_new(lru, inode, GFP_KERNEL | __GFP_NOWARN);
+	set_active_memcg(old);
+	css_put(&memcg->css);
+	return t;
+#else
+	return NULL;
+#endif
 }
 
 struct rpc_lru_count {

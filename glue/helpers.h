@@ -148,6 +148,10 @@ int rpc_track_cache_create(void);
 void rpc_track_cache_destroy(void);
 struct rpc_swap_track *rpc_track_add(struct list_lru *lru, struct inode *inode);
 void rpc_track_del(struct list_lru *lru, struct rpc_swap_track *t);
+void *rpc_current_memcg_key(void);
+void *rpc_folio_memcg_key(struct folio *folio);
+struct rpc_swap_track *rpc_track_add_like(struct list_lru *lru, struct inode *inode,
+					  struct folio *folio);
 unsigned long rpc_lru_count_pages(struct list_lru *lru, int nid,
 				  struct mem_cgroup *memcg, unsigned long max);
 unsigned int rpc_lru_collect(struct list_lru *lru, int nid, struct mem_cgroup *memcg,

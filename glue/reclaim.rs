@@ -16,11 +16,13 @@
 //! LRU, migration's isolation lists), so a folio cannot sit on a list of
 //! ours without a node allocated per page. Each regular file instead has a
 //! small track object on the list of the memcg that created it (allocated
-//! with `kmem_cache_alloc_lru()`, which creates that memcg's list); the
-//! shrinker visits a memcg's inodes round robin and ages their folios
+//! with `kmem_cache_alloc_lru()`, which creates that memcg's list), moved
+//! to the list of the memcg its new pages are charged to when that is
+//! another (`inode::follow_memcg`); the shrinker visits a memcg's inodes round robin and ages their folios
 //! itself (swap/out.rs).
 
 use crate::glue::ffi::{self, RpcSwapTrack};
+use crate::glue::folio::LockedFolio;
 use crate::glue::vfs::Inode;
 use core::ptr::NonNull;
 use kernel::bindings;
@@ -238,6 +240,15 @@ impl ListLru {
         // inode is freed (`del`, from eviction).
         let t = unsafe { ffi::rpc_track_add(self.as_ptr(), inode.as_raw()) };
         NonNull::new(t).map(Track).ok_or(ENOMEM)
+    }
+
+    /// A new track for `inode` on the list of the memcg `folio` is charged
+    /// to (`None`: not charged, or no memory; see `inode::follow_memcg`).
+    pub(crate) fn add_like(&self, inode: &Inode, folio: &LockedFolio) -> Option<Track> {
+        // SAFETY: as in `add`; the folio is locked, so its memcg binding
+        // holds while the helper reads it.
+        let t = unsafe { ffi::rpc_track_add_like(self.as_ptr(), inode.as_raw(), folio.as_ptr()) };
+        NonNull::new(t).map(Track)
     }
 
     /// Takes an inode's track off the list and frees it.

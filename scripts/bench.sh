@@ -2,7 +2,9 @@
 # make bench: the benchmark kernel (kernel/bench.config: the test kernel
 # without debug options, cached like it), the module built against it, one
 # VM boot running bench/guest-bench.sh (fio on rust_pagecache, tmpfs and
-# ramfs; memcpy as the ceiling). Prints the table.
+# ramfs; memcpy as the ceiling; then the swap rows: a memcg writing 4x its
+# limit, own swap against tmpfs + the kernel's swap on the same disk).
+# Prints the tables.
 #
 # Under TCG the guest's clock is QEMU's instruction counter (icount, 4 ns
 # per guest instruction) unless RPC_BENCH_CLOCK=host: then each figure is
@@ -22,6 +24,7 @@ icount=2
 RPC_FLAVOUR=bench RPC_VM_MEM=${RPC_VM_MEM:-2G} RPC_VM_ICOUNT=$icount bash "$REPO/scripts/vm.sh" bench
 rc=$?
 echo
-sed -n '/^job /,/of memcpy$/p' "$RPC_CACHE/vm/out/bench.txt" 2>/dev/null || { echo "no benchmark table (see $RPC_CACHE/vm/console.log)"; exit 1; }
+grep -q '^job ' "$RPC_CACHE/vm/out/bench.txt" 2>/dev/null || { echo "no benchmark table (see $RPC_CACHE/vm/console.log)"; exit 1; }
+sed -n '/^job /,/of memcpy$/p; /^swap: /,/^end of swap rows$/p; /swap rows skipped/p' "$RPC_CACHE/vm/out/bench.txt"
 echo "guest clock: $(cat "$RPC_CACHE/vm/clock")"
 exit $rc

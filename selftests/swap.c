@@ -223,6 +223,8 @@ TEST_F_TIMEOUT(swap, memcg_holds_more_than_its_limit_through_swap, 280)
 	EXPECT_LE(cur, 32 * (long long)MIB);
 	EXPECT_GE(out, (long long)(96 * MIB / rpc_page_size()) - 512);
 	EXPECT_GT(used, 0);
+	/* Made and filled in the same memcg: the track stays where it is. */
+	EXPECT_EQ(0, stat_of(self->dir, "track_moves"));
 	for (int i = 0; i < 4; i++) {
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
 		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
@@ -234,6 +236,45 @@ TEST_F_TIMEOUT(swap, memcg_holds_more_than_its_limit_through_swap, 280)
 	EXPECT_GT(in, 0);
 	/* A sequential read uses what swap-in read around. */
 	EXPECT_GT(stat_of(self->dir, "swap_readahead_hits"), stat_of(self->dir, "swap_readahead") / 2);
+}
+
+/*
+ * The file is made outside the memcg (by the test, in the root cgroup) and
+ * filled by a job inside it: its pages are charged to the job's memcg, so
+ * that memcg's reclaim must find the file although its creator was
+ * elsewhere. The module moves the file's reclaim-list track to the memcg
+ * its pages are charged to (track_moves); without that the job's reclaim
+ * walks an empty list and the OOM killer takes the writer.
+ */
+TEST_F_TIMEOUT(swap, memcg_job_fills_a_file_made_outside_it, 280)
+{
+	const size_t len = 128 * MIB;
+	long long moves0, cur, out;
+	char p[PATH_MAX];
+	int fd, rc;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	snprintf(p, sizeof(p), "%s/made-outside", self->dir);
+	fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, close(fd));
+	moves0 = stat_of(self->dir, "track_moves");
+	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 32 * MIB));
+	rc = rpc_memcg_write_file(&self->cg, p, len, 300);
+	cur = rpc_memcg_current(&self->cg);
+	out = stat_of(self->dir, "swapped_out");
+	TH_LOG("128 MiB into a file made outside a 32 MiB memcg: writer status %d, track moves %lld, memory.current %lld KiB, swapped out %lld pages, oom kills %lld",
+	       rc, stat_of(self->dir, "track_moves") - moves0, cur / 1024, out,
+	       rpc_memcg_oom_kills(&self->cg));
+	ASSERT_EQ(0, rc);
+	EXPECT_GE(stat_of(self->dir, "track_moves"), moves0 + 1);
+	EXPECT_EQ(0, rpc_memcg_oom_kills(&self->cg));
+	EXPECT_LE(cur, 32 * (long long)MIB);
+	EXPECT_GE(out, (long long)(96 * MIB / rpc_page_size()) - 512);
+	EXPECT_EQ(VERIFIED, verify(p, len, 300));
+	EXPECT_EQ(0, unlink(p));
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
 }
 
 /*
@@ -538,6 +579,94 @@ TEST_F_TIMEOUT(swap, swap_full_keeps_the_rest_in_memory, 240)
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
 	EXPECT_EQ(VERIFIED, verify(p, each, 100));
 	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+}
+
+/*
+ * Past swap full: a writer in a 16 MiB memcg on an 8 MiB swap area. What
+ * fits in memory and swap is written; then the next page cannot be
+ * charged and write() fails with ENOMEM, as on tmpfs. The writer is not
+ * killable (oom_score_adj -1000, alone in its memcg), so the memcg's OOM
+ * killer finds no victim and the charge fails instead: no kill, no splat.
+ * Everything written before, and a file written earlier outside the
+ * memcg, reads back byte-exact, the file's size is what write() reported,
+ * and after unlink the slots are free again.
+ */
+TEST_F_TIMEOUT(swap, past_swap_full_writes_fail_with_enomem_and_lose_nothing, 240)
+{
+	const size_t keep_len = 4 * MIB, most = 64 * MIB;
+	char p[PATH_MAX], keep[PATH_MAX], opts[256], msg[512], cmd[256];
+	struct { long long written; int err; } *res;
+	long long total;
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	ASSERT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg))) TH_LOG("%s", msg);
+	snprintf(cmd, sizeof(cmd), "mkswap -f %s 8192 >/dev/null 2>&1", self->dev);
+	ASSERT_EQ(0, run(cmd));
+	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
+	ASSERT_EQ(0, reconfigure(self->dir, opts, msg, sizeof(msg))) TH_LOG("%s", msg);
+	total = stat_of(self->dir, "swap_slots_total");
+	snprintf(keep, sizeof(keep), "%s/keep", self->dir);
+	ASSERT_EQ(0, rpc_memcg_write_file(NULL, keep, keep_len, 7));
+	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 16 * MIB));
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	res->written = 0;
+	res->err = 0;
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	pid = rpc_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char *buf = malloc(MIB);
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (!buf || rpc_write_str("/proc/self/oom_score_adj", "-1000") ||
+		    rpc_memcg_enter(&self->cg, 0))
+			_exit(2);
+		fd = open(p, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd < 0)
+			_exit(3);
+		for (size_t off = 0; off < most;) {
+			ssize_t w;
+
+			rpc_fill_pattern(buf, MIB, 200, off);
+			w = write(fd, buf, MIB);
+			if (w < 0) {
+				res->err = errno;
+				break;
+			}
+			off += w;
+			res->written = off;
+		}
+		close(fd);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("writer killed by signal %d", WTERMSIG(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	TH_LOG("16 MiB memcg, %lld slots: %lld KiB written, then %s; slots used %lld, swap_full %lld, oom kills %lld",
+	       total, res->written / 1024, strerror(res->err), stat_of(self->dir, "swap_slots_used"),
+	       stat_of(self->dir, "swap_full"), rpc_memcg_oom_kills(&self->cg));
+	EXPECT_EQ(ENOMEM, res->err);
+	/* At least the swap area's worth went out; less than memory + swap fit. */
+	EXPECT_GE(res->written, 8 * (long long)MIB);
+	EXPECT_LT(res->written, 32 * (long long)MIB);
+	EXPECT_GE(stat_of(self->dir, "swap_slots_used"), total - 64);
+	EXPECT_GT(stat_of(self->dir, "swap_full"), 0);
+	EXPECT_EQ(0, rpc_memcg_oom_kills(&self->cg));
+	/* Read back from outside the memcg (its limit holds no more). */
+	ASSERT_EQ(0, stat(p, &st));
+	EXPECT_EQ(res->written, (long long)st.st_size);
+	EXPECT_EQ(VERIFIED, verify(p, res->written, 200));
+	EXPECT_EQ(VERIFIED, verify(keep, keep_len, 7));
+	EXPECT_EQ(0, unlink(p));
+	EXPECT_EQ(0, unlink(keep));
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	munmap(res, sizeof(*res));
 }
 
 /* remount,noswap brings everything back and releases the device; swap= on

@@ -29,6 +29,7 @@
 //! cannot be taken and its slot reused while the read is in flight.
 
 use crate::cache::page_cache::{PageCache, MAX_INDEX};
+use crate::fs::inode;
 use crate::glue::ffi;
 use crate::glue::folio::LockedFolio;
 use crate::glue::vfs::{ExcludesTruncate, Inode};
@@ -125,6 +126,10 @@ pub(crate) fn swap_in(
             cache.remove(folio);
         }
         return Err(EIO);
+    }
+    // Charged to this task's memcg: keep the file on its reclaim list.
+    if let Some(first) = run.first() {
+        inode::follow_memcg(inode, first);
     }
     for (i, folio) in run.iter().enumerate() {
         folio.mark_uptodate();
