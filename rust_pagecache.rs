@@ -93,6 +93,7 @@ mod glue {
     pub(crate) mod block;
     pub(crate) mod ffi;
     pub(crate) mod folio;
+    pub(crate) mod memcg;
     pub(crate) mod reclaim;
     pub(crate) mod vfs;
     pub(crate) mod xarray;

@@ -162,6 +162,11 @@ extern "C" {
     pub(crate) fn rpc_track_del(lru: *mut bindings::list_lru, t: *mut RpcSwapTrack);
     pub(crate) fn rpc_current_memcg_key() -> *mut c_void;
     pub(crate) fn rpc_folio_memcg_key(folio: *mut bindings::folio) -> *mut c_void;
+    pub(crate) fn rpc_folio_memcg_get(folio: *mut bindings::folio) -> *mut bindings::mem_cgroup;
+    pub(crate) fn rpc_memcg_get(memcg: *mut bindings::mem_cgroup);
+    pub(crate) fn rpc_memcg_put(memcg: *mut bindings::mem_cgroup);
+    pub(crate) fn rpc_memcg_scope_begin(memcg: *mut bindings::mem_cgroup, old: *mut *mut bindings::mem_cgroup) -> bool;
+    pub(crate) fn rpc_memcg_scope_end(memcg: *mut bindings::mem_cgroup, old: *mut bindings::mem_cgroup);
     pub(crate) fn rpc_track_add_like(
         lru: *mut bindings::list_lru,
         inode: *mut bindings::inode,

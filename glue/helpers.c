@@ -796,6 +796,70 @@ void *rpc_folio_memcg_key(struct folio *folio)
 }
 
 /*
+ * Memcg references for glue/memcg.rs. The locked folio's charge holds a
+ * reference on its memcg, so one more can be taken (css_get) without a
+ * tryget. NULL: not charged, or memcgs disabled.
+ */
+struct mem_cgroup *rpc_folio_memcg_get(struct folio *folio)
+{
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *m;
+
+	if (mem_cgroup_disabled() || !folio_memcg_charged(folio))
+		return NULL;
+	rcu_read_lock();
+	m = folio_memcg(folio);
+	css_get(&m->css);
+	rcu_read_unlock();
+	return m;
+#else
+	return NULL;
+#endif
+}
+
+/* Without CONFIG_MEMCG no reference is ever handed out: no-ops. */
+void rpc_memcg_get(struct mem_cgroup *memcg)
+{
+#ifdef CONFIG_MEMCG
+	css_get(&memcg->css);
+#endif
+}
+
+void rpc_memcg_put(struct mem_cgroup *memcg)
+{
+#ifdef CONFIG_MEMCG
+	css_put(&memcg->css);
+#endif
+}
+
+/*
+ * Charge this task's page-cache insertions to memcg (set_active_memcg(),
+ * which filemap_add_folio()'s charge honours) if it is online, holding an
+ * online reference until rpc_memcg_scope_end(); false, nothing set, if it
+ * went offline (the task's own memcg is charged then, as in
+ * mem_cgroup_swapin_charge_folio()).
+ */
+bool rpc_memcg_scope_begin(struct mem_cgroup *memcg, struct mem_cgroup **old)
+{
+#ifdef CONFIG_MEMCG
+	if (!css_tryget_online(&memcg->css))
+		return false;
+	*old = set_active_memcg(memcg);
+	return true;
+#else
+	return false;
+#endif
+}
+
+void rpc_memcg_scope_end(struct mem_cgroup *memcg, struct mem_cgroup *old)
+{
+#ifdef CONFIG_MEMCG
+	set_active_memcg(old);
+	css_put(&memcg->css);
+#endif
+}
+
+/*
  * A new track for inode, on the list of the memcg the locked folio is
  * charged to: allocated with that memcg as the remote-charging target
  * (set_active_memcg()), so kmem_cache_alloc_lru() creates its list and

@@ -150,6 +150,11 @@ struct rpc_swap_track *rpc_track_add(struct list_lru *lru, struct inode *inode);
 void rpc_track_del(struct list_lru *lru, struct rpc_swap_track *t);
 void *rpc_current_memcg_key(void);
 void *rpc_folio_memcg_key(struct folio *folio);
+struct mem_cgroup *rpc_folio_memcg_get(struct folio *folio);
+void rpc_memcg_get(struct mem_cgroup *memcg);
+void rpc_memcg_put(struct mem_cgroup *memcg);
+bool rpc_memcg_scope_begin(struct mem_cgroup *memcg, struct mem_cgroup **old);
+void rpc_memcg_scope_end(struct mem_cgroup *memcg, struct mem_cgroup *old);
 struct rpc_swap_track *rpc_track_add_like(struct list_lru *lru, struct inode *inode,
 					  struct folio *folio);
 unsigned long rpc_lru_count_pages(struct list_lru *lru, int nid,

@@ -278,6 +278,41 @@ TEST_F_TIMEOUT(swap, memcg_job_fills_a_file_made_outside_it, 280)
 }
 
 /*
+ * A page brought back from swap is charged to the memcg it was swapped out
+ * of, whoever reads it (as shmem charges the swap entry's memcg): the test
+ * reads from the root cgroup, and the cgroup's memory.current rises by the
+ * file; the cgroup's own reclaim can push the pages out again, and the
+ * file stays on that cgroup's reclaim list (no track move).
+ */
+TEST_F_TIMEOUT(swap, swap_in_charges_the_memcg_the_pages_left, 240)
+{
+	const size_t len = 32 * MIB;
+	long long out, back, again, out0;
+	char p[PATH_MAX];
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	out = rpc_memcg_current(&self->cg);
+	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), (long long)(len / rpc_page_size()) - 512);
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	back = rpc_memcg_current(&self->cg);
+	out0 = stat_of(self->dir, "swapped_out");
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	again = rpc_memcg_current(&self->cg);
+	TH_LOG("cgroup's memory.current KiB: %lld swapped out, %lld read back from outside, %lld after its reclaim (%lld pages out); track moves %lld",
+	       out / 1024, back / 1024, again / 1024, stat_of(self->dir, "swapped_out") - out0,
+	       stat_of(self->dir, "track_moves"));
+	EXPECT_GE(back - out, (long long)len - 4 * (long long)MIB);
+	EXPECT_GE(stat_of(self->dir, "swapped_out") - out0, (long long)(len / rpc_page_size()) - 512);
+	EXPECT_LT(again, back - (long long)len / 2);
+	EXPECT_EQ(0, stat_of(self->dir, "track_moves"));
+	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+}
+
+/*
  * Global pressure, no memcg limit: a file of 256 MiB, then an anonymous hog
  * (the OOM killer's first choice) touches MemAvailable + 96 MiB. The
  * module's pages are unevictable to the VM's LRU scan, so the memory can
@@ -658,7 +693,11 @@ TEST_F_TIMEOUT(swap, past_swap_full_writes_fail_with_enomem_and_lose_nothing, 24
 	EXPECT_GE(stat_of(self->dir, "swap_slots_used"), total - 64);
 	EXPECT_GT(stat_of(self->dir, "swap_full"), 0);
 	EXPECT_EQ(0, rpc_memcg_oom_kills(&self->cg));
-	/* Read back from outside the memcg (its limit holds no more). */
+	/*
+	 * Read back from outside the memcg: swap-in charges the memcg the
+	 * pages left (as on tmpfs), whose limit holds no more, so raise it.
+	 */
+	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 256 * MIB));
 	ASSERT_EQ(0, stat(p, &st));
 	EXPECT_EQ(res->written, (long long)st.st_size);
 	EXPECT_EQ(VERIFIED, verify(p, res->written, 200));
@@ -675,6 +714,7 @@ TEST_F_TIMEOUT(swap, swapoff_brings_everything_back, 300)
 {
 	const size_t each = 8 * MIB;
 	char p[PATH_MAX], opts[512], msg[512], want[160], other[64];
+	long long out, back;
 
 	if (!self->have_cg)
 		SKIP(return, "needs cgroup v2");
@@ -684,7 +724,12 @@ TEST_F_TIMEOUT(swap, swapoff_brings_everything_back, 300)
 	fill_through_memcg(_metadata, self, 3, each, 256 * MIB);
 	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
 	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), 0);
+	out = rpc_memcg_current(&self->cg);
 	ASSERT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg)));
+	back = rpc_memcg_current(&self->cg);
+	TH_LOG("cgroup's memory.current: %lld KiB swapped out, %lld KiB after swapoff", out / 1024, back / 1024);
+	/* What swapoff brought back is charged to the cgroup the pages left. */
+	EXPECT_GE(back - out, (long long)(3 * each) - 4 * (long long)MIB);
 	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
 	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_total"));
 	EXPECT_GT(stat_of(self->dir, "swapoff_pages"), 0);
@@ -700,12 +745,8 @@ TEST_F_TIMEOUT(swap, swapoff_brings_everything_back, 300)
 		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
 	}
 	/*
-	 * Swap on again at remount, and it works. What swapoff brought back is
-	 * charged to this task's memcg (the remount's), not the cgroup's, so
-	 * the cgroup writes a fourth file for its reclaim to push out; its
-	 * reclaim must also come back quickly from files whose pages are no
-	 * longer its own (the shrinker's count is bounded by the memcg's own
-	 * LRU: without that bound this reclaim walked them for minutes).
+	 * Swap on again at remount, and it works: the cgroup writes a fourth
+	 * file and its reclaim pushes pages out again.
 	 */
 	ASSERT_EQ(0, mkswap(self->dev));
 	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
@@ -947,7 +988,11 @@ TEST_F_TIMEOUT(swap, swapoff_without_memory_is_enomem_and_keeps_data, 240)
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
 		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
 	}
-	/* And with memory, it goes. */
+	/*
+	 * And with memory, it goes: from outside the cgroup too, swapoff
+	 * charges the cgroup the pages left, so its limit must allow them.
+	 */
+	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 256 * MIB));
 	EXPECT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg)));
 	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
 }

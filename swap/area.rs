@@ -8,6 +8,12 @@
 //! slot under a spinlock; runs of contiguous slots are handed out so that a
 //! batch of one file's pages goes to the device as one bio.
 //!
+//! Each slot in use also records the memcg its page was charged to when it
+//! went out (a [`MemcgRef`], the counterpart of the kernel's
+//! `swap_cgroup`): swap-in charges that memcg again (swap/swap_in.rs), as
+//! shmem does. The record goes when the slot is freed. That is one pointer
+//! per slot, 1 MiB for a 512 MiB area, under the same lock as the bitmap.
+//!
 //! Lifetime: the area is reference counted. `SbInfo` holds one reference
 //! while the mount has swap; swap-in and swap-out take their own for the
 //! length of their I/O, so swapoff (swap/swapoff.rs), which drops the
@@ -17,6 +23,7 @@
 use crate::fs::options::SwapPath;
 use crate::glue::block::BlockDevice;
 use crate::glue::folio::{Folio, LockedFolio};
+use crate::glue::memcg::MemcgRef;
 use crate::swap::header::{self, HeaderError};
 use crate::swap::slots::{words_for, SlotMap};
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -44,12 +51,18 @@ fn refuse(errno: Error, msg: &'static CStr) -> SwapError {
     SwapError { errno, msg }
 }
 
+/// The slot bitmap and, for each slot in use, its page's memcg.
+struct Slots {
+    map: SlotMap<KVVec<u64>>,
+    owners: KVVec<Option<MemcgRef>>,
+}
+
 /// An open, checked swap area.
 #[pin_data]
 pub(crate) struct SwapArea {
     dev: BlockDevice,
     #[pin]
-    slots: SpinLock<SlotMap<KVVec<u64>>>,
+    slots: SpinLock<Slots>,
     /// Set by swapoff: swap-out stops taking slots.
     draining: AtomicBool,
     /// When a write last failed, for [`SwapArea::writes_resting`].
@@ -101,10 +114,11 @@ impl SwapArea {
         let words = KVVec::from_elem(0u64, words_for(nr_slots), GFP_KERNEL).map_err(|_| refuse(ENOMEM, c"swap: out of memory"))?;
         let reserved = Iterator::chain(core::iter::once(0u64), h.bad_pages().map(u64::from));
         let map = SlotMap::new(words, nr_slots, reserved);
+        let owners = KVVec::from_elem(None, nr_slots as usize, GFP_KERNEL).map_err(|_| refuse(ENOMEM, c"swap: out of memory"))?;
         Arc::pin_init(
             pin_init!(SwapArea {
                 dev,
-                slots <- new_spinlock!(map, "rust_pagecache::SwapArea::slots"),
+                slots <- new_spinlock!(Slots { map, owners }, "rust_pagecache::SwapArea::slots"),
                 draining: AtomicBool::new(false),
                 write_failed <- new_spinlock!(None, "rust_pagecache::SwapArea::write_failed"),
                 path: *path,
@@ -124,12 +138,53 @@ impl SwapArea {
         if self.draining() {
             return None;
         }
-        self.slots.lock().alloc_run(want)
+        self.slots.lock().map.alloc_run(want)
     }
 
-    /// Gives a slot back.
+    /// Records, for the slots from `first` on (just handed out by
+    /// [`SwapArea::alloc_run`], not yet published in any inode's index),
+    /// the memcg each of `folios` is charged to.
+    pub(crate) fn set_owners(&self, first: u64, folios: &[LockedFolio]) {
+        let mut s = self.slots.lock();
+        for (i, folio) in folios.iter().enumerate() {
+            let slot = first as usize + i;
+            kernel::warn_on!(s.owners[slot].is_some());
+            // Taking a css reference does not sleep.
+            s.owners[slot] = MemcgRef::of_folio(folio);
+        }
+    }
+
+    /// The memcg recorded for `slot` and how many slots from `slot` on (at
+    /// most `max`) have that same one: a swap-in's read-around stays within
+    /// one memcg.
+    pub(crate) fn owner_run(&self, slot: u64, max: usize) -> (Option<MemcgRef>, usize) {
+        let s = self.slots.lock();
+        let first = slot as usize;
+        let end = s.owners.len().min(first + max);
+        let owner = s.owners.get(first).and_then(|o| o.clone());
+        let mut n = 1;
+        while first + n < end {
+            let same = match (&owner, &s.owners[first + n]) {
+                (Some(a), Some(b)) => a.same(b),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                break;
+            }
+            n += 1;
+        }
+        (owner, n)
+    }
+
+    /// Gives a slot back (and its memcg record).
     pub(crate) fn free(&self, slot: u64) {
-        let freed = self.slots.lock().free(slot);
+        let mut s = self.slots.lock();
+        let freed = s.map.free(slot);
+        let owner = s.owners.get_mut(slot as usize).and_then(Option::take);
+        drop(s);
+        // The css reference goes outside the lock.
+        drop(owner);
         kernel::warn_on!(!freed);
     }
 
@@ -149,11 +204,11 @@ impl SwapArea {
     /// Slots in use, slots usable.
     pub(crate) fn usage(&self) -> (u64, u64) {
         let s = self.slots.lock();
-        (s.used(), s.usable())
+        (s.map.used(), s.map.usable())
     }
 
     pub(crate) fn free_count(&self) -> u64 {
-        self.slots.lock().free_count()
+        self.slots.lock().map.free_count()
     }
 
     pub(crate) fn set_draining(&self, on: bool) {

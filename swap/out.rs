@@ -233,6 +233,8 @@ fn write_out(inode: &Inode, cache: &PageCache<'_>, area: &SwapArea, run: &mut KV
         };
         stats.slots_taken(n as u64);
         let part = &run[start..start + n];
+        // Swap-in charges these memcgs again (swap/area.rs).
+        area.set_owners(first, part);
         if area.write(first, part).is_err() {
             // The folios stay, dirty; swap-out rests, then tries again.
             stats.swap_write_error(n as u64);

@@ -32,6 +32,7 @@ use crate::cache::page_cache::{PageCache, MAX_INDEX};
 use crate::fs::inode;
 use crate::glue::ffi;
 use crate::glue::folio::LockedFolio;
+use crate::glue::memcg::MemcgRef;
 use crate::glue::vfs::{ExcludesTruncate, Inode};
 use crate::swap::area::SwapArea;
 use core::sync::atomic::Ordering;
@@ -92,9 +93,13 @@ pub(crate) fn swap_in(
         Gfp::MayFail => unsafe { ffi::rpc_gfp_mayfail() },
     };
     let mut run: KVec<LockedFolio> = KVec::with_capacity(READ_AROUND, GFP_KERNEL)?;
+    // Charged to the memcg the page was swapped out of, as shmem does
+    // (glue/memcg.rs), and read around only within that memcg's slots.
+    let (owner, same) = area.owner_run(slot, READ_AROUND);
+    let charge = owner.as_ref().and_then(MemcgRef::charge_here);
     while run.len() < READ_AROUND {
         let i = run.len() as u64;
-        if i > 0 && (index + i > MAX_INDEX || rpc.swap.load(index + i) != Some(slot + i)) {
+        if i > 0 && (i >= same as u64 || index + i > MAX_INDEX || rpc.swap.load(index + i) != Some(slot + i)) {
             break;
         }
         let folio = match cache.insert_gfp(index + i, false, extra) {
@@ -120,6 +125,7 @@ pub(crate) fn swap_in(
         // Capacity reserved above: cannot fail.
         let _ = run.push(folio, GFP_KERNEL);
     }
+    drop(charge);
     if area.read_run(slot, &run).is_err() {
         cache.stats().swap_read_error();
         for folio in run.drain_all() {
@@ -127,7 +133,7 @@ pub(crate) fn swap_in(
         }
         return Err(EIO);
     }
-    // Charged to this task's memcg: keep the file on its reclaim list.
+    // Keep the file on the reclaim list of the memcg just charged.
     if let Some(first) = run.first() {
         inode::follow_memcg(inode, first);
     }
