@@ -202,13 +202,21 @@ fn read(iocb: &Kiocb, to: &mut IovIterDest<'_>) -> isize {
 /// signal comes while it waits for the folio lock.
 ///
 /// The caller holds `i_rwsem` (the guard), so only faults race it.
+/// `gfp`: [`Gfp::MayFail`] for fallocate, which gets ENOMEM where a write
+/// would have the OOM killer (or memcg reclaim) make room.
 fn get_or_create(
     inode: &Inode,
     _guard: &InodeGuard<'_>,
     cache: &PageCache<'_>,
     index: u64,
     zeroed: bool,
+    gfp: Gfp,
 ) -> Result<(LockedFolio, bool)> {
+    let extra = match gfp {
+        Gfp::Normal => 0,
+        // SAFETY: returns a constant.
+        Gfp::MayFail => unsafe { ffi::rpc_gfp_mayfail() },
+    };
     loop {
         if let Some(folio) = cache.lookup_locked_killable(index)? {
             cache.stats().used(&folio);
@@ -216,7 +224,7 @@ fn get_or_create(
         }
         if swap_in::has_swapped(inode) {
             // A page in swap keeps its block: no charge.
-            if let Some(folio) = swap_in::swap_in(inode, cache, index, Gfp::Normal, _guard)? {
+            if let Some(folio) = swap_in::swap_in(inode, cache, index, gfp, _guard)? {
                 return Ok((folio, false));
             }
             if inode.rpc().swap.load(index).is_some() || cache.lookup(index).is_some() {
@@ -224,7 +232,7 @@ fn get_or_create(
             }
         }
         inode::charge(inode, 1)?;
-        match cache.insert(index, zeroed) {
+        match cache.insert_gfp(index, zeroed, extra) {
             Ok(folio) => {
                 inode::follow_memcg(inode, &folio);
                 return Ok((folio, true));
@@ -265,7 +273,7 @@ fn perform_write(inode: &Inode, guard: &InodeGuard<'_>, from: &mut IovIterSource
         if fatal_signal_pending() {
             return (pos - start, Some(EINTR));
         }
-        let (folio, new) = match get_or_create(inode, guard, &cache, index, false) {
+        let (folio, new) = match get_or_create(inode, guard, &cache, index, false, Gfp::Normal) {
             Ok(found) => found,
             Err(e) => return (pos - start, Some(e)),
         };
@@ -484,7 +492,11 @@ fn allocate(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64) -> Resu
             result = Err(EINTR);
             break;
         }
-        match get_or_create(inode, guard, &cache, index, true) {
+        // As shmem_fallocate(): pages that never were written cannot be
+        // swapped out while the call runs, so at a memcg's limit (or out
+        // of memory) the call fails with ENOMEM, undone, instead of the
+        // OOM killer taking the caller (fio preallocates its files so).
+        match get_or_create(inode, guard, &cache, index, true, Gfp::MayFail) {
             Ok((folio, new)) => {
                 if new {
                     folio.mark_dirty();

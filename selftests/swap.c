@@ -278,6 +278,68 @@ TEST_F_TIMEOUT(swap, memcg_job_fills_a_file_made_outside_it, 280)
 }
 
 /*
+ * fallocate past a memcg's limit: the pages it makes hold no data yet, so
+ * swap-out leaves them while the call runs and the memcg fills up; the
+ * call fails with ENOMEM and undoes its pages (as shmem_fallocate() does),
+ * the caller is not OOM-killed, and writing the same amount afterwards
+ * works through swap. fio preallocates its files this way (found by the
+ * swap rows of make bench: fio was OOM-killed).
+ */
+TEST_F_TIMEOUT(swap, fallocate_past_the_memcg_limit_is_enomem_not_oom, 240)
+{
+	const size_t len = 128 * MIB;
+	struct { int ret, err; long long size, blocks; } *res;
+	char p[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 32 * MIB));
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	snprintf(p, sizeof(p), "%s/prealloc", self->dir);
+	pid = rpc_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct stat st;
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (rpc_memcg_enter(&self->cg, 0))
+			_exit(2);
+		fd = open(p, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+		if (fd < 0)
+			_exit(3);
+		res->ret = fallocate(fd, 0, 0, len);
+		res->err = errno;
+		if (fstat(fd, &st))
+			_exit(4);
+		res->size = st.st_size;
+		res->blocks = st.st_blocks;
+		close(fd);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	TH_LOG("fallocate of 128 MiB in a 32 MiB memcg: %d (%s), size %lld, blocks %lld, oom kills %lld",
+	       res->ret, res->ret ? strerror(res->err) : "ok", res->size, res->blocks,
+	       rpc_memcg_oom_kills(&self->cg));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("killed by signal %d", WTERMSIG(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(-1, res->ret);
+	EXPECT_EQ(ENOMEM, res->err);
+	EXPECT_EQ(0, res->size);
+	EXPECT_EQ(0, res->blocks);
+	EXPECT_EQ(0, rpc_memcg_oom_kills(&self->cg));
+	/* The same amount, written, goes through swap. */
+	ASSERT_EQ(0, rpc_memcg_write_file(&self->cg, p, len, 400));
+	EXPECT_EQ(VERIFIED, verify(p, len, 400));
+	EXPECT_EQ(0, unlink(p));
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	munmap(res, sizeof(*res));
+}
+
+/*
  * A page brought back from swap is charged to the memcg it was swapped out
  * of, whoever reads it (as shmem charges the swap entry's memcg): the test
  * reads from the root cgroup, and the cgroup's memory.current rises by the

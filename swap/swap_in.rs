@@ -52,7 +52,8 @@ pub(crate) fn has_swapped(inode: &Inode) -> bool {
 pub(crate) enum Gfp {
     /// The mapping's gfp: a system call or fault, which may wait and OOM.
     Normal,
-    /// Swapoff: fail with ENOMEM rather than OOM-kill (`__GFP_RETRY_MAYFAIL`).
+    /// Swapoff and fallocate: fail with ENOMEM rather than OOM-kill
+    /// (`__GFP_RETRY_MAYFAIL`).
     MayFail,
 }
 
