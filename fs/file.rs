@@ -42,6 +42,7 @@ use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::{self, OpsTable};
 use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, InodeGuard, IovDestExt, IovSourceExt, Kiocb, Mapping};
 use crate::swap::swap_in::{self, Gfp};
+use core::sync::atomic::Ordering;
 use kernel::bindings;
 use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::prelude::*;
@@ -485,6 +486,12 @@ fn allocate(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64) -> Resu
     let (first, last) = (start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT);
     // Runs of indices this call added, for the undo.
     let mut added: KVec<(u64, u64)> = KVec::new();
+    // Swap-out leaves never-written pages alone until this is done, so the
+    // undo below finds every page it made still not up to date. SeqCst:
+    // swap-out reads the count after it found (and locked) a page inserted
+    // after this increment.
+    let rpc = inode.rpc();
+    rpc.fallocating.fetch_add(1, Ordering::SeqCst);
     let mut result = Ok(());
     let mut index = first;
     while index <= last {
@@ -529,6 +536,7 @@ fn allocate(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64) -> Resu
             }
         }
     }
+    rpc.fallocating.fetch_sub(1, Ordering::SeqCst);
     result
 }
 

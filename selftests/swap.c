@@ -340,6 +340,69 @@ TEST_F_TIMEOUT(swap, fallocate_past_the_memcg_limit_is_enomem_not_oom, 240)
 }
 
 /*
+ * Pages a finished fallocate made and nobody wrote go to swap like any
+ * other (as on tmpfs: zeroed, made up to date, written out): the memcg's
+ * reclaim empties it, the file still reads as zeros, keeps its blocks, and
+ * a write into the middle then reads back among the zeros.
+ */
+TEST_F_TIMEOUT(swap, fallocated_pages_go_to_swap_once_the_call_is_over, 240)
+{
+	const size_t len = 32 * MIB;
+	long long cur, cur0;
+	unsigned char *b;
+	char p[PATH_MAX];
+	int status, fd;
+	pid_t pid;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 256 * MIB));
+	snprintf(p, sizeof(p), "%s/prealloc", self->dir);
+	pid = rpc_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (rpc_memcg_enter(&self->cg, 0))
+			_exit(2);
+		fd = open(p, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+		_exit(fd < 0 ? 3 : fallocate(fd, 0, 0, len) ? 4 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cur0 = rpc_memcg_current(&self->cg);
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	cur = rpc_memcg_current(&self->cg);
+	TH_LOG("32 MiB fallocated: memory.current %lld KiB, %lld KiB after the memcg's reclaim; %lld slots used",
+	       cur0 / 1024, cur / 1024, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_GE(cur0, (long long)len);
+	EXPECT_LT(cur, 8 * (long long)MIB);
+	EXPECT_GE(stat_of(self->dir, "swap_slots_used"), (long long)(len / rpc_page_size()) - 512);
+	fd = open(p, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ((long long)(len / 512), rpc_file_blocks(fd));
+	b = malloc(len);
+	ASSERT_NE(NULL, b);
+	memset(b, 0x5a, len);
+	ASSERT_EQ((ssize_t)len, rpc_pread_full(fd, b, len, 0));
+	for (size_t i = 0; i < len; i++) {
+		if (b[i]) {
+			EXPECT_EQ(0, b[i]) TH_LOG("byte %zu is %#x, not 0", i, b[i]);
+			break;
+		}
+	}
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	ASSERT_EQ(5, pwrite(fd, "hello", 5, len / 2 + 100));
+	ASSERT_EQ((ssize_t)len, rpc_pread_full(fd, b, len, 0));
+	EXPECT_EQ(0, memcmp(b + len / 2 + 100, "hello", 5));
+	EXPECT_EQ(0, b[len / 2 + 99]);
+	EXPECT_EQ(0, b[len / 2 + 105]);
+	EXPECT_EQ(0, b[len - 1]);
+	free(b);
+	close(fd);
+	EXPECT_EQ(0, unlink(p));
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+}
+
+/*
  * A page brought back from swap is charged to the memcg it was swapped out
  * of, whoever reads it (as shmem charges the swap entry's memcg): the test
  * reads from the root cgroup, and the cgroup's memory.current rises by the

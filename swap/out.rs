@@ -131,7 +131,8 @@ impl ShrinkerOps for SbInfo {
 
 /// Whether `folio` can go now, before locking it (see the top of the file).
 fn cold_candidate(folio: &Folio, sc: &ShrinkControl) -> bool {
-    if !folio.is_uptodate() || folio.is_hwpoison() || folio.is_mapped() {
+    // Not up to date: fallocated, never written; decided under the lock.
+    if folio.is_hwpoison() || folio.is_mapped() {
         return false;
     }
     if folio.ref_count() > IDLE_REFS {
@@ -183,9 +184,18 @@ fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &m
                     if cache.is_ours(&locked)
                         && locked.mapping() == mapping.as_raw()
                         && !locked.is_mapped()
-                        && locked.is_uptodate()
+                        && (locked.is_uptodate() || rpc.fallocating.load(Ordering::SeqCst) == 0)
                         && !locked.is_writeback()
                     {
+                        // A fallocated page nobody wrote reads as zeros:
+                        // make it so and up to date, and it goes out like
+                        // any other (shmem_writeout() does the same). Not
+                        // while a fallocate runs, whose undo removes the
+                        // pages it made that are still not up to date.
+                        if !locked.is_uptodate() {
+                            locked.zero(0, locked.size());
+                            locked.mark_uptodate();
+                        }
                         // Read around and never used: a readahead miss;
                         // the mark must not meet folio_end_writeback()
                         // (it is PG_reclaim's bit).
