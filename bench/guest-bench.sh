@@ -117,13 +117,15 @@ swap_rows() {
 		return
 	fi
 	echo +memory > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
-	# memory.high, not memory.max: under the instruction counter the
+	# memory.max. Known (2026-12-03): under the instruction counter the
 	# kernel's swap-out of tmpfs pages (asynchronous writeback, waited for
-	# by guest-time throttling) falls behind a memcg at memory.max, which
-	# then OOM-kills fio within 2 s of swapon (measured 2026-12-03: 7.5 MiB
-	# in swap, 32 MiB of active shmem). At memory.high both filesystems'
-	# writers are throttled and reclaimed, never killed.
-	mkdir -p "$cg" && echo "${limit}M" > "$cg/memory.high" || { echo "no memcg: swap rows skipped"; return; }
+	# by guest-time reclaim throttling) falls behind, and the memcg
+	# OOM-kills fio within 2 s of swapon (7.5 MiB in swap, 32 MiB of active
+	# shmem): the tmpfs column then reads 0 with "fio failed". At
+	# memory.high instead, rust_pagecache's writer was throttled so hard
+	# that one round did not end in 20 minutes (over-high reclaim does not
+	# get it below the limit): the next thing to look at.
+	mkdir -p "$cg" && echo "${limit}M" > "$cg/memory.max" || { echo "no memcg: swap rows skipped"; return; }
 	# name rw bs; the write row creates the file the read rows read.
 	local srows=("swap-seqwrite-1M write 1m" "swap-seqread-1M read 1m" "swap-randread-4k randread 4k")
 	local sfss=(rust_pagecache tmpfs)
@@ -172,7 +174,7 @@ print("%.1f %.1f" % (v, mib))' "$2" "$3" 2>/dev/null) || { v="0 0"; echo "swap r
 		done
 	done
 	rmdir "$cg"
-	printf '\nswap: a memcg at memory.high=%d MiB, a %d MiB file, the same swap disk; %d rounds, medians; pg/MiB = pages written to swap per MiB moved.\n' \
+	printf '\nswap: a memcg at memory.max=%d MiB, a %d MiB file, the same swap disk; %d rounds, medians; pg/MiB = pages written to swap per MiB moved.\n' \
 		"$limit" "$file_mb" "$ROUNDS"
 	printf '%-26s %14s %14s %10s %12s %12s\n' "swap job" rust_pagecache tmpfs "rpc/tmpfs" "rpc pg/MiB" "tmpfs pg/MiB"
 	for row in "${srows[@]}"; do
