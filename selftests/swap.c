@@ -205,6 +205,22 @@ static void fill_through_memcg(struct __test_metadata *_metadata, FIXTURE_DATA(s
 	}
 }
 
+/*
+ * Swap off, then on again with an 8 MiB area (mkswap with a size) on the
+ * same disk: the slots it has, for the swap-full tests.
+ */
+static long long small_swap_area(struct __test_metadata *_metadata, FIXTURE_DATA(swap) *self)
+{
+	char opts[256], msg[512], cmd[256];
+
+	EXPECT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg))) TH_LOG("%s", msg);
+	snprintf(cmd, sizeof(cmd), "mkswap -f %s 8192 >/dev/null 2>&1", self->dev);
+	EXPECT_EQ(0, run(cmd));
+	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
+	EXPECT_EQ(0, reconfigure(self->dir, opts, msg, sizeof(msg))) TH_LOG("%s", msg);
+	return stat_of(self->dir, "swap_slots_total");
+}
+
 /* A memcg at 32 MiB writes 128 MiB: the file lives through swap. */
 TEST_F_TIMEOUT(swap, memcg_holds_more_than_its_limit_through_swap, 280)
 {
@@ -714,17 +730,12 @@ TEST_F_TIMEOUT(swap, unlink_returns_the_memcg_to_its_baseline, 240)
 TEST_F_TIMEOUT(swap, swap_full_keeps_the_rest_in_memory, 240)
 {
 	const size_t each = 24 * MIB;
-	char p[PATH_MAX], opts[256], msg[512], cmd[256];
+	char p[PATH_MAX];
 	long long total, used, cached;
 
 	if (!self->have_cg)
 		SKIP(return, "needs cgroup v2");
-	ASSERT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg))) TH_LOG("%s", msg);
-	snprintf(cmd, sizeof(cmd), "mkswap -f %s 8192 >/dev/null 2>&1", self->dev);
-	ASSERT_EQ(0, run(cmd));
-	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
-	ASSERT_EQ(0, reconfigure(self->dir, opts, msg, sizeof(msg))) TH_LOG("%s", msg);
-	total = stat_of(self->dir, "swap_slots_total");
+	total = small_swap_area(_metadata, self);
 	EXPECT_GE(total, 2000);
 	EXPECT_LE(total, 2048);
 	fill_through_memcg(_metadata, self, 1, each, 256 * MIB);
@@ -754,7 +765,7 @@ TEST_F_TIMEOUT(swap, swap_full_keeps_the_rest_in_memory, 240)
 TEST_F_TIMEOUT(swap, past_swap_full_writes_fail_with_enomem_and_lose_nothing, 240)
 {
 	const size_t keep_len = 4 * MIB, most = 64 * MIB;
-	char p[PATH_MAX], keep[PATH_MAX], opts[256], msg[512], cmd[256];
+	char p[PATH_MAX], keep[PATH_MAX];
 	struct { long long written; int err; } *res;
 	long long total;
 	struct stat st;
@@ -763,12 +774,8 @@ TEST_F_TIMEOUT(swap, past_swap_full_writes_fail_with_enomem_and_lose_nothing, 24
 
 	if (!self->have_cg)
 		SKIP(return, "needs cgroup v2");
-	ASSERT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg))) TH_LOG("%s", msg);
-	snprintf(cmd, sizeof(cmd), "mkswap -f %s 8192 >/dev/null 2>&1", self->dev);
-	ASSERT_EQ(0, run(cmd));
-	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
-	ASSERT_EQ(0, reconfigure(self->dir, opts, msg, sizeof(msg))) TH_LOG("%s", msg);
-	total = stat_of(self->dir, "swap_slots_total");
+	total = small_swap_area(_metadata, self);
+	ASSERT_GT(total, 2000);
 	snprintf(keep, sizeof(keep), "%s/keep", self->dir);
 	ASSERT_EQ(0, rpc_memcg_write_file(NULL, keep, keep_len, 7));
 	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 16 * MIB));
