@@ -1157,6 +1157,29 @@ static inline int rpc_memcg_set_limit(const struct rpc_memcg *cg, long long byte
 	return r == -ENOENT ? 0 : r;
 }
 
+/*
+ * Give back the charges the per-cpu stocks hold for the cgroup. A charge
+ * takes MEMCG_CHARGE_BATCH (64) pages at a time and keeps what is left over
+ * in the charging CPU's stock, counted in memory.current until drained: up
+ * to 256 KiB per CPU after the cgroup's tasks are gone. memory.high set
+ * below the usage drains all stocks first (memory_high_write ->
+ * drain_all_stock, asynchronous for the other CPUs) and reclaims only what
+ * stays above keep bytes; memory.high goes back to max after. v2 only
+ * (-ENOENT on v1); 0 or -errno.
+ */
+static inline int rpc_memcg_drain_stock(const struct rpc_memcg *cg, long long keep)
+{
+	char p[PATH_MAX + 32], v[32];
+	int r;
+
+	if (cg->v != 2)
+		return -ENOENT;
+	snprintf(p, sizeof(p), "%s/memory.high", cg->path);
+	snprintf(v, sizeof(v), "%lld\n", keep);
+	r = rpc_write_str(p, v);
+	return rpc_write_str(p, "max\n") ?: r;
+}
+
 /* Number of OOM kills in the cgroup (memory.events / memory.oom_control), or -1. */
 static inline long long rpc_memcg_oom_kills(const struct rpc_memcg *cg)
 {
