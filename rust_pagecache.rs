@@ -34,6 +34,8 @@
 //!     pressure (seed 002's frozen removal)
 //!   - [`swap::swap_in`]: bringing pages back on every path, and dropping
 //!     the records of truncated ranges
+//!   - [`swap::readahead`]: how far a swap-in reads around: each file's
+//!     window, as the kernel's `swapin_nr_pages()` (pure, host-tested)
 //!   - [`swap::swapoff`]: swapon and swapoff, safe against concurrent
 //!     eviction (seed 003)
 //! - `glue/`: where the module meets the kernel's C.
@@ -83,6 +85,8 @@ mod swap {
     #[allow(unreachable_pub, dead_code)]
     pub(crate) mod header;
     pub(crate) mod out;
+    #[allow(unreachable_pub)]
+    pub(crate) mod readahead;
     #[allow(unreachable_pub, dead_code)]
     pub(crate) mod slots;
     pub(crate) mod swap_in;

@@ -9,7 +9,6 @@
 //! swapoff-vs-eviction race, see [`Stats::swapoff_window`]).
 
 use crate::glue::ffi;
-use crate::glue::folio::Folio;
 use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::bindings;
 use kernel::prelude::*;
@@ -200,13 +199,10 @@ impl Stats {
         self.swap_readahead.fetch_add(pages, Relaxed);
     }
 
-    /// `folio` was found by a read, write or fault: a readahead hit if
-    /// swap-in had read it around another page.
-    #[inline]
-    pub(crate) fn used(&self, folio: &Folio) {
-        if folio.take_readahead() {
-            self.swap_readahead_hits.fetch_add(1, Relaxed);
-        }
+    /// A read, write or fault used a page swap-in had read around another
+    /// (swap/swap_in.rs: `used`).
+    pub(crate) fn swap_readahead_hit(&self) {
+        self.swap_readahead_hits.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn swap_cache_hit(&self) {

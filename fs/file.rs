@@ -141,7 +141,7 @@ fn read(iocb: &Kiocb, to: &mut IovIterDest<'_>) -> isize {
                     if index == first {
                         folio.mark_accessed();
                     }
-                    cache.stats().used(folio);
+                    swap_in::used(inode, &cache, folio);
                     // Up to date (before `ready`); offset + want is within it.
                     folio.copy_to_iter(offset, want, to)
                 }
@@ -220,7 +220,7 @@ fn get_or_create(
     };
     loop {
         if let Some(folio) = cache.lookup_locked_killable(index)? {
-            cache.stats().used(&folio);
+            swap_in::used(inode, &cache, &folio);
             return Ok((folio, false));
         }
         if swap_in::has_swapped(inode) {

@@ -22,6 +22,7 @@ use crate::glue::folio::LockedFolio;
 use crate::glue::reclaim::Track;
 use crate::glue::vfs::{Inode, NewInode, NewSuperBlock};
 use crate::glue::xarray::SwapIndex;
+use crate::swap::readahead::Readahead;
 use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
@@ -46,6 +47,8 @@ pub(crate) struct RpcInode {
     pub(crate) swapped: AtomicU64,
     /// Where swap-out's clock hand stands in this file (a page index).
     pub(crate) swap_hand: AtomicU64,
+    /// The window of this file's swap read-around (swap/readahead.rs).
+    pub(crate) readahead: Readahead,
     /// `fallocate` calls running on this file: while there is one,
     /// swap-out leaves pages that were never written (a failing call
     /// removes exactly those it made; swap/out.rs).
@@ -159,6 +162,7 @@ pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *
         SwapIndex::init(&raw mut (*obj).swap);
         (&raw mut (*obj).swapped).write(AtomicU64::new(0));
         (&raw mut (*obj).swap_hand).write(AtomicU64::new(0));
+        (&raw mut (*obj).readahead).write(Readahead::new());
         (&raw mut (*obj).fallocating).write(AtomicU32::new(0));
         (&raw mut (*obj).track).write(AtomicPtr::new(core::ptr::null_mut()));
         (&raw mut (*obj).track_memcg).write(AtomicPtr::new(core::ptr::null_mut()));

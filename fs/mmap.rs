@@ -121,7 +121,7 @@ fn fault_locked(inode: &Inode, index: u64) -> core::result::Result<LockedFolio, 
             // Seed 004: removed between the lookup and the lock? Then it
             // must not be mapped: look again.
             if folio.mapping() == cache.mapping().as_raw() {
-                cache.stats().used(&folio);
+                swap_in::used(inode, &cache, &folio);
                 break folio;
             }
             cache.stats().fault_retried();

@@ -672,6 +672,70 @@ TEST_F_TIMEOUT(swap, truncate_punch_unlink_free_slots, 200)
 }
 
 /*
+ * Swap-in's read-around adapts to the reader (swap/readahead.rs, as the
+ * kernel's swapin_nr_pages()): 4 KiB reads at random places of a swapped
+ * file read (almost) only the pages asked for, where a fixed window of 32
+ * read 31 pages for nobody with each, charged to a memcg short of memory;
+ * a sequential read of the same file then widens the window again and
+ * uses what was read around. Data byte-exact throughout.
+ */
+TEST_F_TIMEOUT(swap, random_reads_read_around_little_sequential_reads_much, 240)
+{
+	const size_t len = 32 * MIB;
+	const size_t pages = len / rpc_page_size(), reads = 1500;
+	long long in0, ra0, hits0, in1, ra1, hits1, ra2, hits2, asked;
+	char p[PATH_MAX];
+	unsigned char *b;
+	uint64_t x = 88172645463325252ull;
+	long bad = -1;
+	int fd;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
+	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), (long long)pages * 3 / 4);
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	b = malloc(rpc_page_size());
+	ASSERT_NE(NULL, b);
+	in0 = stat_of(self->dir, "swapped_in");
+	ra0 = stat_of(self->dir, "swap_readahead");
+	hits0 = stat_of(self->dir, "swap_readahead_hits");
+	for (size_t i = 0; i < reads && bad < 0; i++) {
+		off_t off;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
+		off = (off_t)(x % pages) * rpc_page_size();
+		if (rpc_pread_full(fd, b, rpc_page_size(), off) != (ssize_t)rpc_page_size())
+			bad = off;
+		else if (rpc_check_pattern(b, rpc_page_size(), 100, off) >= 0)
+			bad = off;
+	}
+	free(b);
+	close(fd);
+	EXPECT_EQ(-1, bad);
+	in1 = stat_of(self->dir, "swapped_in");
+	ra1 = stat_of(self->dir, "swap_readahead");
+	hits1 = stat_of(self->dir, "swap_readahead_hits");
+	asked = (in1 - in0) - (ra1 - ra0);
+	TH_LOG("%zu random 4 KiB reads: %lld pages swapped in, %lld of them asked for, %lld read around, %lld of those used",
+	       reads, in1 - in0, asked, ra1 - ra0, hits1 - hits0);
+	EXPECT_GT(asked, (long long)reads / 2);
+	/* A fixed 32-page window: 31 around each page asked for. */
+	EXPECT_LE(ra1 - ra0, asked / 4);
+	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	ra2 = stat_of(self->dir, "swap_readahead");
+	hits2 = stat_of(self->dir, "swap_readahead_hits");
+	TH_LOG("then a sequential read: %lld swapped in, %lld read around, %lld of those used",
+	       stat_of(self->dir, "swapped_in") - in1, ra2 - ra1, hits2 - hits1);
+	/* The window grows back: most of what was left came by read-around. */
+	EXPECT_GT(ra2 - ra1, (stat_of(self->dir, "swapped_in") - in1) / 2);
+	EXPECT_GT(hits2 - hits1, (ra2 - ra1) * 3 / 4);
+}
+
+/*
  * Charges follow the pages: memory.current falls as they go out, and after
  * unlink the memcg is back at its baseline (no charge leaked by swap-out,
  * swap-in inside the memcg, or eviction), with no slot in use.

@@ -31,7 +31,7 @@
 use crate::cache::page_cache::{PageCache, MAX_INDEX};
 use crate::fs::inode;
 use crate::glue::ffi;
-use crate::glue::folio::LockedFolio;
+use crate::glue::folio::{Folio, LockedFolio};
 use crate::glue::memcg::MemcgRef;
 use crate::glue::vfs::{ExcludesTruncate, Inode};
 use crate::swap::area::SwapArea;
@@ -47,13 +47,15 @@ pub(crate) fn has_swapped(inode: &Inode) -> bool {
     inode.rpc().swapped.load(Ordering::Relaxed) != 0
 }
 
-/// How hard a swap-in tries to find memory.
+/// How hard a swap-in tries to find memory, and how far it reads around.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Gfp {
     /// The mapping's gfp: a system call or fault, which may wait and OOM.
+    /// Reads around as far as the file's window says (swap/readahead.rs).
     Normal,
     /// Swapoff and fallocate: fail with ENOMEM rather than OOM-kill
-    /// (`__GFP_RETRY_MAYFAIL`).
+    /// (`__GFP_RETRY_MAYFAIL`). Both bring back every page of a range in
+    /// index order, so they read around at full width.
     MayFail,
 }
 
@@ -62,14 +64,26 @@ pub(crate) enum Gfp {
 /// writes a file's pages in index order to contiguous slots), in one bio.
 const READ_AROUND: usize = 32;
 
+/// `folio` was found in the cache by a read, write or fault of `inode`:
+/// if swap-in had read it around another page, that was a readahead hit
+/// (counted, and widening the file's next window). One test of the folio's
+/// flags when it was not (the hot read path).
+#[inline]
+pub(crate) fn used(inode: &Inode, cache: &PageCache<'_>, folio: &Folio) {
+    if folio.take_readahead() {
+        cache.stats().swap_readahead_hit();
+        inode.rpc().readahead.hit();
+    }
+}
+
 /// Brings page `index` of `inode` back from swap: the folio, locked and up
 /// to date, or `None` if the index has no record (a hole, or the page is
 /// cached again: the caller looks again). `EIO` if the device read failed
 /// (the record stays), `ENOMEM` if no folio could be had.
 ///
 /// The pages after `index` whose records hold the slots after its slot
-/// come in with it, in the same bio (read-around, counted in the
-/// statistics as `swap_readahead`): each gets its own folio in the page
+/// come in with it, in the same bio, up to the file's read-around window
+/// (swap/readahead.rs; counted in the statistics as `swap_readahead`): each gets its own folio in the page
 /// cache, inserted, checked and filled exactly like the first, and left
 /// unlocked, up to date, for whoever reads it next.
 pub(crate) fn swap_in(
@@ -93,12 +107,16 @@ pub(crate) fn swap_in(
         // SAFETY: returns a constant.
         Gfp::MayFail => unsafe { ffi::rpc_gfp_mayfail() },
     };
-    let mut run: KVec<LockedFolio> = KVec::with_capacity(READ_AROUND, GFP_KERNEL)?;
+    let window = match gfp {
+        Gfp::Normal => rpc.readahead.window(index, READ_AROUND as u32) as usize,
+        Gfp::MayFail => READ_AROUND,
+    };
+    let mut run: KVec<LockedFolio> = KVec::with_capacity(window, GFP_KERNEL)?;
     // Charged to the memcg the page was swapped out of, as shmem does
     // (glue/memcg.rs), and read around only within that memcg's slots.
-    let (owner, same) = area.owner_run(slot, READ_AROUND);
+    let (owner, same) = area.owner_run(slot, window);
     let charge = owner.as_ref().and_then(MemcgRef::charge_here);
-    while run.len() < READ_AROUND {
+    while run.len() < window {
         let i = run.len() as u64;
         if i > 0 && (i >= same as u64 || index + i > MAX_INDEX || rpc.swap.load(index + i) != Some(slot + i)) {
             break;
