@@ -4,9 +4,11 @@
 # the ceiling (and the same reads through mmap, where fault-around counts).
 # Prints one table: each figure (MB/s for 1 MiB jobs, kIOPS for
 # 4 KiB jobs) and the ratio to tmpfs. Only ratios mean anything under TCG.
-#   guest-bench.sh MEMCPY_BINARY
+#   guest-bench.sh MEMCPY_BINARY [swap]
+# With "swap" (make bench RPC_BENCH_ROWS=swap) only the swap rows run.
 set -u
 memcpy=$1
+rows=${2:-all}
 SIZE_MB=${RPC_BENCH_SIZE_MB:-64}
 RUNTIME=${RPC_BENCH_RUNTIME:-3}
 ROUNDS=${RPC_BENCH_ROUNDS:-3}
@@ -22,6 +24,7 @@ jobs=(
 	"mmap-seqread-1M read 1m 1 mmap"
 	"mmap-randread-4k randread 4k 1 mmap"
 )
+[ "$rows" = swap ] && jobs=()
 
 # One fio run: prints MB/s (1 MiB blocks) or kIOPS (4 KiB blocks).
 run_job() {
@@ -97,7 +100,7 @@ for j in "${jobs[@]}"; do
 	printf '%-22s %14s %14s %14s\n' "  samples" "${samples[rust_pagecache,$1]}" \
 		"${samples[tmpfs,$1]}" "${samples[ramfs,$1]}"
 done
-r=${result[rust_pagecache,seqread-1M]}
+r=${result[rust_pagecache,seqread-1M]:-0}
 printf '%-22s %14s\n' "memcpy (MB/s)" "$mc"
 printf 'seqread-1M of rust_pagecache = %s%% of memcpy\n' "$(awk -v a="$r" -v b="$mc" 'BEGIN{printf "%.0f", (b>0)?100*a/b:0}')"
 
@@ -121,7 +124,12 @@ swap_rows() {
 	# kernel's swap-out of tmpfs pages (asynchronous writeback, waited for
 	# by guest-time reclaim throttling) falls behind, and the memcg
 	# OOM-kills fio within 2 s of swapon (7.5 MiB in swap, 32 MiB of active
-	# shmem): the tmpfs column then reads 0 with "fio failed". At
+	# shmem): the tmpfs column then reads 0 with "fio failed". The same
+	# happened to rust_pagecache's seqwrite in 3 rounds of 12 (2026-12-04;
+	# swapped_out 0, 24 MiB of never-written fallocated pages in the
+	# memcg): fio's main process faulted while its job's fallocate held
+	# memory swap-out may not take; fallocate now gives up with ENOMEM
+	# once reclaim keeps meeting its pages (0 of 6 rounds since). At
 	# memory.high instead, rust_pagecache's writer was throttled so hard
 	# that one round did not end in 20 minutes (over-high reclaim does not
 	# get it below the limit): the next thing to look at.
@@ -164,7 +172,12 @@ d = json.load(sys.stdin)["jobs"][0]
 s = d["write" if sys.argv[1] == "write" else "read"]
 mib = s["io_bytes"] / 1048576
 v = s["bw_bytes"] / 1e6 if sys.argv[2] == "1m" else s["iops"] / 1e3
-print("%.1f %.1f" % (v, mib))' "$2" "$3" 2>/dev/null) || { v="0 0"; echo "swap row $1 on $fs: fio failed (OOM-killed? see the console)"; }
+print("%.2f %.1f" % (v, mib))' "$2" "$3" 2>/dev/null) || {
+					v="0 0"
+					echo "swap row $1 on $fs: fio failed (OOM-killed? see the console)"
+					# What the module's swap saw (for the console).
+					[ "$fs" = tmpfs ] || sed 's/^/  /' "/sys/kernel/debug/rust_pagecache/$(mountpoint -d "$dir")/stats"
+				}
 				set -- $1 $v
 				ssamples[$fs,$1]+="$2 "
 				samp[$fs,$1]+="$(awk -v p=$((after - before)) -v m="$3" 'BEGIN{printf "%.0f", (m>0)?p/m:0}') "

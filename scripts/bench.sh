@@ -4,7 +4,7 @@
 # VM boot running bench/guest-bench.sh (fio on rust_pagecache, tmpfs and
 # ramfs; memcpy as the ceiling; then the swap rows: a memcg writing 4x its
 # limit, own swap against tmpfs + the kernel's swap on the same disk).
-# Prints the tables.
+# Prints the tables. RPC_BENCH_ROWS=swap: only the swap rows.
 #
 # Under TCG the guest's clock is QEMU's instruction counter (icount, 4 ns
 # per guest instruction) unless RPC_BENCH_CLOCK=host: then each figure is
@@ -21,7 +21,7 @@ mkdir -p "$RPC_CACHE/bench"
 in_root sh -ec "cc -O2 -Wall -o /cache/bench/memcpy /src/bench/memcpy.c" || die "memcpy build"
 icount=2
 [ "${RPC_BENCH_CLOCK:-icount}" = host ] && icount=
-RPC_FLAVOUR=bench RPC_VM_MEM=${RPC_VM_MEM:-2G} RPC_VM_ICOUNT=$icount bash "$REPO/scripts/vm.sh" bench
+RPC_FLAVOUR=bench RPC_VM_MEM=${RPC_VM_MEM:-2G} RPC_VM_ICOUNT=$icount bash "$REPO/scripts/vm.sh" bench ${RPC_BENCH_ROWS:+"$RPC_BENCH_ROWS"}
 rc=$?
 echo
 grep -q '^job ' "$RPC_CACHE/vm/out/bench.txt" 2>/dev/null || { echo "no benchmark table (see $RPC_CACHE/vm/console.log)"; exit 1; }

@@ -5,7 +5,8 @@
 #   guest.sh run [CMD...]   demo, or the shell command CMD run in /mnt, where
 #                           the module is mounted
 #   guest.sh check          every selftest
-#   guest.sh bench          bench/guest-bench.sh (fio against tmpfs and ramfs)
+#   guest.sh bench [swap]   bench/guest-bench.sh (fio against tmpfs and ramfs;
+#                           with swap, only its swap rows)
 set -u
 exec </dev/null
 mode=$1; shift
@@ -87,7 +88,7 @@ run)
 	echo "$status" > "$OUT/status"
 	;;
 bench)
-	bash /src/bench/guest-bench.sh /cache/bench/memcpy 2>&1 | tee "$OUT/bench.txt"
+	bash /src/bench/guest-bench.sh /cache/bench/memcpy "$@" 2>&1 | tee "$OUT/bench.txt"
 	echo "${PIPESTATUS[0]}" > "$OUT/status"
 	;;
 check)
