@@ -128,8 +128,10 @@ swap_rows() {
 	# happened to rust_pagecache's seqwrite in 3 rounds of 12 (2026-12-04;
 	# swapped_out 0, 24 MiB of never-written fallocated pages in the
 	# memcg): fio's main process faulted while its job's fallocate held
-	# memory swap-out may not take; fallocate now gives up with ENOMEM
-	# once reclaim keeps meeting its pages (0 of 6 rounds since). At
+	# memory swap-out may not take. shmem_fallocate() gives up with ENOMEM
+	# once reclaim keeps meeting its pages (nr_unswapped); a first copy of
+	# that counted pages of earlier fallocates too and failed fsx's small
+	# fallocates under swap churn, so it was taken back: still open. At
 	# memory.high instead, rust_pagecache's writer was throttled so hard
 	# that one round did not end in 20 minutes (over-high reclaim does not
 	# get it below the limit): the next thing to look at.

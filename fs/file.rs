@@ -491,25 +491,12 @@ fn allocate(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64) -> Resu
     // swap-out reads the count after it found (and locked) a page inserted
     // after this increment.
     let rpc = inode.rpc();
-    // Pages swap-out had to leave to this call: more of them than the call
-    // has made means reclaim keeps coming back to memory only this call
-    // holds, and every other task of the memcg would be OOM-killed before
-    // its charge fails (fio's main process was, while its job fallocated).
-    // So give up with ENOMEM then, as shmem_fallocate() does when
-    // `nr_unswapped > nr_falloced`. Reset here: `i_rwsem` keeps other
-    // fallocates of this file out.
-    rpc.falloc_unswapped.store(0, Ordering::Relaxed);
-    let mut made = 0u64;
     rpc.fallocating.fetch_add(1, Ordering::SeqCst);
     let mut result = Ok(());
     let mut index = first;
     while index <= last {
         if fatal_signal_pending() {
             result = Err(EINTR);
-            break;
-        }
-        if rpc.falloc_unswapped.load(Ordering::Relaxed) > made {
-            result = Err(ENOMEM);
             break;
         }
         // As shmem_fallocate(): pages that never were written cannot be
@@ -519,7 +506,6 @@ fn allocate(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64) -> Resu
         match get_or_create(inode, guard, &cache, index, true, Gfp::MayFail) {
             Ok((folio, new)) => {
                 if new {
-                    made += 1;
                     folio.mark_dirty();
                     match added.last_mut() {
                         Some(run) if run.1 + 1 == index => run.1 = index,

@@ -53,10 +53,6 @@ pub(crate) struct RpcInode {
     /// swap-out leaves pages that were never written (a failing call
     /// removes exactly those it made; swap/out.rs).
     pub(crate) fallocating: AtomicU32,
-    /// Pages swap-out left because a fallocate was running, since that
-    /// fallocate began; it fails with ENOMEM when they outnumber the pages
-    /// it made (fs/file.rs: `allocate`).
-    pub(crate) falloc_unswapped: AtomicU64,
     /// A regular file's track on its superblock's reclaim list (null for
     /// other inodes and until it is added).
     track: AtomicPtr<RpcSwapTrack>,
@@ -168,7 +164,6 @@ pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *
         (&raw mut (*obj).swap_hand).write(AtomicU64::new(0));
         (&raw mut (*obj).readahead).write(Readahead::new());
         (&raw mut (*obj).fallocating).write(AtomicU32::new(0));
-        (&raw mut (*obj).falloc_unswapped).write(AtomicU64::new(0));
         (&raw mut (*obj).track).write(AtomicPtr::new(core::ptr::null_mut()));
         (&raw mut (*obj).track_memcg).write(AtomicPtr::new(core::ptr::null_mut()));
         &raw mut (*obj).vfs_inode

@@ -180,19 +180,11 @@ fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &m
                 cache.stats().swap_rotated();
             } else if cold_candidate(&folio, sc) {
                 if let Some(locked) = folio.try_lock() {
-                    // A page a running fallocate made and nobody wrote stays
-                    // (see below); counted, so that the fallocate gives up
-                    // with ENOMEM once reclaim keeps finding its pages
-                    // (`shmem_falloc.nr_unswapped` in shmem_writeout()).
-                    let falloc_held = !locked.is_uptodate() && rpc.fallocating.load(Ordering::SeqCst) != 0;
-                    if falloc_held {
-                        rpc.falloc_unswapped.fetch_add(locked.nr_pages() as u64, Ordering::Relaxed);
-                    }
                     // Re-checked under the lock: still ours, unmapped, idle.
                     if cache.is_ours(&locked)
                         && locked.mapping() == mapping.as_raw()
                         && !locked.is_mapped()
-                        && !falloc_held
+                        && (locked.is_uptodate() || rpc.fallocating.load(Ordering::SeqCst) == 0)
                         && !locked.is_writeback()
                     {
                         // A fallocated page nobody wrote reads as zeros:
