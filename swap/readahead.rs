@@ -58,9 +58,6 @@ impl Readahead {
     /// The window of a swap-in at `index`: how many pages from `index` on
     /// (1 to `max`) to read, if their slots follow. Consumes the hits.
     pub fn window(&self, index: u64, max: u32) -> u32 {
-        if max <= 1 {
-            return 1;
-        }
         let hits = self.hits.swap(0, Relaxed);
         let prev = self.prev.load(Relaxed);
         let pages = window(prev, index, hits, max, self.win.load(Relaxed));
@@ -69,12 +66,6 @@ impl Readahead {
         }
         self.win.store(pages, Relaxed);
         pages
-    }
-}
-
-impl Default for Readahead {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -92,8 +83,8 @@ pub fn window(prev: u64, index: u64, hits: u32, max: u32, prev_win: u32) -> u32 
     } else {
         pages = pages.max(4).checked_next_power_of_two().unwrap_or(u32::MAX);
     }
-    // Do not shrink too fast.
-    pages.min(max).max(prev_win / 2).clamp(1, max.max(1))
+    // Do not shrink too fast; never more than `max`, never none.
+    pages.max(prev_win / 2).min(max).max(1)
 }
 
 #[cfg(test)]
