@@ -15,7 +15,7 @@
 
 use crate::fs::dir;
 use crate::glue::ffi::{self, OpsTable};
-use crate::fs::file;
+use crate::fs::file::{self, FallocProgress};
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::RpcSwapTrack;
 use crate::glue::folio::LockedFolio;
@@ -23,7 +23,7 @@ use crate::glue::reclaim::Track;
 use crate::glue::vfs::{Inode, NewInode, NewSuperBlock};
 use crate::glue::xarray::SwapIndex;
 use crate::swap::readahead::Readahead;
-use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -40,19 +40,19 @@ pub(crate) struct RpcInode {
     /// Pages of file data charged to the superblock for this inode: those
     /// in its page cache and those in swap.
     alloced: AtomicU64,
-    /// Swap records of a regular file: page index → slot (swap/).
+    /// Swap records of a regular file: page index → slot, or "unwritten"
+    /// (swap/).
     pub(crate) swap: SwapIndex,
-    /// Records in `swap`: pages of this file in the swap area now. Readers
+    /// Records in `swap`: pages of this file swapped out now. Readers
     /// that find a hole look at the index only when this is not zero.
     pub(crate) swapped: AtomicU64,
     /// Where swap-out's clock hand stands in this file (a page index).
     pub(crate) swap_hand: AtomicU64,
     /// The window of this file's swap read-around (swap/readahead.rs).
     pub(crate) readahead: Readahead,
-    /// `fallocate` calls running on this file: while there is one,
-    /// swap-out leaves pages that were never written (a failing call
-    /// removes exactly those it made; swap/out.rs).
-    pub(crate) fallocating: AtomicU32,
+    /// The range of the `fallocate` running on this file, if one is, and
+    /// how much of it swap-out took back (fs/file.rs, swap/out.rs).
+    pub(crate) falloc: FallocProgress,
     /// A regular file's track on its superblock's reclaim list (null for
     /// other inodes and until it is added).
     track: AtomicPtr<RpcSwapTrack>,
@@ -163,7 +163,7 @@ pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *
         (&raw mut (*obj).swapped).write(AtomicU64::new(0));
         (&raw mut (*obj).swap_hand).write(AtomicU64::new(0));
         (&raw mut (*obj).readahead).write(Readahead::new());
-        (&raw mut (*obj).fallocating).write(AtomicU32::new(0));
+        (&raw mut (*obj).falloc).write(FallocProgress::new());
         (&raw mut (*obj).track).write(AtomicPtr::new(core::ptr::null_mut()));
         (&raw mut (*obj).track_memcg).write(AtomicPtr::new(core::ptr::null_mut()));
         &raw mut (*obj).vfs_inode
