@@ -40,7 +40,7 @@ use crate::fs::inode::{self, RpcInode};
 use crate::fs::mmap;
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::{self, OpsTable};
-use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, InodeGuard, IovDestExt, IovSourceExt, Kiocb, Mapping};
+use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, InodeGuard, IovDestExt, IovSourceExt, Kiocb, Mapping, OpenFile};
 use crate::swap::swap_in::{self, Gfp};
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::bindings;
@@ -216,11 +216,7 @@ fn get_or_create(
     zeroed: bool,
     gfp: Gfp,
 ) -> Result<(LockedFolio, bool)> {
-    let extra = match gfp {
-        Gfp::Normal => 0,
-        // SAFETY: returns a constant.
-        Gfp::MayFail => unsafe { ffi::rpc_gfp_mayfail() },
-    };
+    let extra = gfp.extra();
     loop {
         if let Some(folio) = cache.lookup_locked_killable(index)? {
             swap_in::used(inode, &cache, &folio);
@@ -656,32 +652,30 @@ fn undo_one(inode: &Inode, cache: &PageCache<'_>, index: u64) {
 
 /// `file_operations.fallocate`: default, KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE.
 unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i64, len: i64) -> c_long {
-    if mode & !(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE) != 0 {
-        return EOPNOTSUPP.to_errno() as c_long;
+    // SAFETY: the VFS passes an open regular file of ours, for the call.
+    let file = unsafe { OpenFile::from_raw(file) };
+    match do_fallocate(file, mode, offset, len) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno() as c_long,
     }
-    // SAFETY: the VFS passes an open regular file of ours.
-    let inode = unsafe { Inode::of_file(file) };
+}
+
+fn do_fallocate(file: &OpenFile, mode: c_int, offset: i64, len: i64) -> Result {
+    if mode & !(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE) != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    let inode = file.inode();
     // vfs_fallocate() has checked offset >= 0, len > 0, no overflow.
     let (start, end) = (offset as u64, (offset + len) as u64);
     let guard = inode.lock();
-    // SAFETY: `file` is open and `i_rwsem` is held, as `file_modified()`
-    // wants (it strips setuid and updates the times).
-    let modified = || unsafe { bindings::file_modified(file) } as c_long;
     if mode & FALLOC_FL_PUNCH_HOLE != 0 {
         punch(inode, &guard, start, end);
-        return modified();
+        return file.modified(&guard);
     }
     if mode & FALLOC_FL_KEEP_SIZE == 0 {
-        // SAFETY: live inode, `i_rwsem` held.
-        let ret = unsafe { bindings::inode_newsize_ok(inode.as_raw(), end as i64) };
-        if ret != 0 {
-            return ret as c_long;
-        }
+        inode.newsize_ok(&guard, end)?;
     }
-    let ret = modified();
-    if ret != 0 {
-        return ret;
-    }
+    file.modified(&guard)?;
     // A zero range keeps swap-out away from the file until its pages are
     // zeroed: a page swapped out between `allocate` and `zero_range` would
     // keep its old bytes in swap (found by fsx with swap churn). Swap-out
@@ -690,9 +684,7 @@ unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i
     let _inval = (mode & FALLOC_FL_ZERO_RANGE != 0).then(|| cache.mapping().invalidate_lock());
     // Allocate first: if that fails (ENOSPC), `allocate` has undone its
     // own pages that nobody has used since, and nothing else has changed.
-    if let Err(e) = allocate(inode, &guard, start, end, mode & FALLOC_FL_ZERO_RANGE != 0) {
-        return e.to_errno() as c_long;
-    }
+    allocate(inode, &guard, start, end, mode & FALLOC_FL_ZERO_RANGE != 0)?;
     if mode & FALLOC_FL_ZERO_RANGE != 0 {
         // Every page of the range is cached now, and stays (above): zero
         // them in place (shared mappings see the zeros).
@@ -701,19 +693,22 @@ unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i
     if mode & FALLOC_FL_KEEP_SIZE == 0 && end > inode.size() {
         inode.set_size(&guard, end);
     }
-    0
+    Ok(())
 }
 
 /// `file_operations.llseek`: SEEK_DATA and SEEK_HOLE from the cache (every
 /// cached page is data), the rest generic.
 unsafe extern "C" fn llseek(file: *mut bindings::file, offset: i64, whence: c_int) -> i64 {
+    // SAFETY: the VFS passes an open regular file of ours, for the call.
+    seek(unsafe { OpenFile::from_raw(file) }, offset, whence)
+}
+
+fn seek(file: &OpenFile, offset: i64, whence: c_int) -> i64 {
     let whence_u = whence as u32;
-    // SAFETY: the VFS passes an open regular file of ours.
-    let inode = unsafe { Inode::of_file(file) };
     if whence_u != bindings::SEEK_DATA && whence_u != bindings::SEEK_HOLE {
-        // SAFETY: VFS arguments.
-        return unsafe { bindings::generic_file_llseek_size(file, offset, whence, i64::MAX, inode.size() as i64) };
+        return file.generic_llseek(offset, whence);
     }
+    let inode = file.inode();
     let _guard = inode.lock();
     let size = inode.size();
     if offset < 0 || offset as u64 >= size {
@@ -743,8 +738,7 @@ unsafe extern "C" fn llseek(file: *mut bindings::file, offset: i64, whence: c_in
         }
         (i << PAGE_SHIFT).max(off).min(size)
     };
-    // SAFETY: the file is open; lseek(2) holds its `f_pos_lock`.
-    unsafe { bindings::vfs_setpos(file, pos as i64, i64::MAX) }
+    file.set_pos(pos as i64)
 }
 
 unsafe extern "C" fn get_unmapped_area(

@@ -71,6 +71,17 @@ pub(crate) enum Gfp {
     MayFail,
 }
 
+impl Gfp {
+    /// The flags added to the mapping's gfp for an allocation.
+    pub(crate) fn extra(self) -> bindings::gfp_t {
+        match self {
+            Gfp::Normal => 0,
+            // SAFETY: returns a constant.
+            Gfp::MayFail => unsafe { ffi::rpc_gfp_mayfail() },
+        }
+    }
+}
+
 /// Pages one swap-in reads at most: the page asked for and the pages after
 /// it in the file whose slots follow its slot on the device (swap-out
 /// writes a file's pages in index order to contiguous slots), in one bio.
@@ -107,11 +118,7 @@ pub(crate) fn swap_in(
     _excl: &impl ExcludesTruncate,
 ) -> Result<Option<LockedFolio>> {
     let rpc = inode.rpc();
-    let extra = match gfp {
-        Gfp::Normal => 0,
-        // SAFETY: returns a constant.
-        Gfp::MayFail => unsafe { ffi::rpc_gfp_mayfail() },
-    };
+    let extra = gfp.extra();
     let slot = match rpc.swap.load(index) {
         None => return Ok(None),
         Some(Record::Unwritten) => return unwritten_in(inode, cache, index, extra),
