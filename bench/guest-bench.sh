@@ -128,10 +128,10 @@ swap_rows() {
 	# happened to rust_pagecache's seqwrite in 3 rounds of 12 (2026-12-04;
 	# swapped_out 0, 24 MiB of never-written fallocated pages in the
 	# memcg): fio's main process faulted while its job's fallocate held
-	# memory swap-out may not take. shmem_fallocate() gives up with ENOMEM
-	# once reclaim keeps meeting its pages (nr_unswapped); a first copy of
-	# that counted pages of earlier fallocates too and failed fsx's small
-	# fallocates under swap churn, so it was taken back: still open. At
+	# memory swap-out might not take. Since then swap-out takes a running
+	# fallocate's pages too (unwritten records, no I/O) and the fallocate
+	# gives up with ENOMEM when it fills memory (FallocProgress, fs/file.rs;
+	# test swap.fallocate_past_the_limit_lets_its_memcg_neighbours_live). At
 	# memory.high instead, rust_pagecache's writer was throttled so hard
 	# that one round did not end in 20 minutes (over-high reclaim does not
 	# get it below the limit): the next thing to look at.

@@ -53,6 +53,10 @@ pub(crate) struct Stats {
     swap_write_errors: AtomicU64,
     swap_read_errors: AtomicU64,
     swap_full: AtomicU64,
+    /// Fallocated pages nobody wrote that swap-out took from memory with
+    /// no slot and no I/O, and those that came back (swap/swap_in.rs).
+    unwritten_out: AtomicU64,
+    unwritten_in: AtomicU64,
     /// Pages read with a swap-in beyond the one asked for (read-around).
     swap_readahead: AtomicU64,
     /// Of those, pages that were then used (read, written, faulted).
@@ -104,6 +108,8 @@ impl Stats {
             swap_write_errors: AtomicU64::new(0),
             swap_read_errors: AtomicU64::new(0),
             swap_full: AtomicU64::new(0),
+            unwritten_out: AtomicU64::new(0),
+            unwritten_in: AtomicU64::new(0),
             swap_readahead: AtomicU64::new(0),
             swap_readahead_hits: AtomicU64::new(0),
             swap_cache_hits: AtomicU64::new(0),
@@ -195,6 +201,14 @@ impl Stats {
         self.swap_full.fetch_add(1, Relaxed);
     }
 
+    pub(crate) fn unwritten_out(&self) {
+        self.unwritten_out.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn unwritten_in(&self) {
+        self.unwritten_in.fetch_add(1, Relaxed);
+    }
+
     pub(crate) fn swap_readahead(&self, pages: u64) {
         self.swap_readahead.fetch_add(pages, Relaxed);
     }
@@ -283,7 +297,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
     let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 22] = [
+    let lines: [(&str, u64); 24] = [
         ("folios_cached", inserted.saturating_sub(removed)),
         ("bytes_cached", pages << bindings::PAGE_SHIFT),
         ("folios_inserted", inserted),
@@ -297,6 +311,8 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
         ("swap_write_errors", s.swap_write_errors.load(Relaxed)),
         ("swap_read_errors", s.swap_read_errors.load(Relaxed)),
         ("swap_full", s.swap_full.load(Relaxed)),
+        ("unwritten_out", s.unwritten_out.load(Relaxed)),
+        ("unwritten_in", s.unwritten_in.load(Relaxed)),
         ("swap_readahead", s.swap_readahead.load(Relaxed)),
         ("swap_readahead_hits", s.swap_readahead_hits.load(Relaxed)),
         ("swap_cache_hits", s.swap_cache_hits.load(Relaxed)),

@@ -40,9 +40,9 @@ use crate::fs::inode::{self, RpcInode};
 use crate::fs::mmap;
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::{self, OpsTable};
-use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, InodeGuard, IovDestExt, IovSourceExt, Kiocb, Mapping};
+use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, InodeGuard, IovDestExt, IovSourceExt, Kiocb, Mapping, OpenFile};
 use crate::swap::swap_in::{self, Gfp};
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::iov::{IovIterDest, IovIterSource};
 use kernel::prelude::*;
@@ -145,6 +145,9 @@ fn read(iocb: &Kiocb, to: &mut IovIterDest<'_>) -> isize {
                     // Up to date (before `ready`); offset + want is within it.
                     folio.copy_to_iter(offset, want, to)
                 }
+                // Fallocated, never written, taken from memory: zeros,
+                // nothing brought back.
+                None if swap_in::has_swapped(inode) && swap_in::is_unwritten(inode, index) => to.zero(want),
                 // A page in swap: bring it in (keeping truncate out), then
                 // look again from here.
                 None if swap_in::has_swapped(inode) => {
@@ -213,11 +216,7 @@ fn get_or_create(
     zeroed: bool,
     gfp: Gfp,
 ) -> Result<(LockedFolio, bool)> {
-    let extra = match gfp {
-        Gfp::Normal => 0,
-        // SAFETY: returns a constant.
-        Gfp::MayFail => unsafe { ffi::rpc_gfp_mayfail() },
-    };
+    let extra = gfp.extra();
     loop {
         if let Some(folio) = cache.lookup_locked_killable(index)? {
             swap_in::used(inode, &cache, &folio);
@@ -474,6 +473,66 @@ unsafe extern "C" fn setattr(idmap: *mut bindings::mnt_idmap, dentry: *mut bindi
     }
 }
 
+/// A running `fallocate`'s progress, shared with swap-out (one call at a
+/// time per file: `i_rwsem`). Swap-out takes never-written pages from
+/// memory with no I/O (swap/out.rs), those of a running call too, so that
+/// the call never holds memory its memcg's neighbours cannot get back (a
+/// neighbour's charge would otherwise end in the OOM killer). But a call
+/// that has had to give back more than half of the pages it made, and at
+/// least [`BAIL_MIN`], is filling memory faster than memory can hold it:
+/// it fails with ENOMEM and undoes itself, as `shmem_fallocate()` does once
+/// `nr_unswapped > nr_falloced` (tmpfs: "quit when fallocate fills
+/// memory"). The floor keeps proactive reclaim (`memory.reclaim`) racing a
+/// small call from failing it. A heuristic: relaxed atomics, one page off
+/// at the range's edge does not matter.
+pub(crate) struct FallocProgress {
+    /// `[start, next)`: the pages the running call has been through; empty
+    /// when none runs.
+    start: AtomicU64,
+    next: AtomicU64,
+    /// Pages of that range swap-out took while the call ran.
+    taken: AtomicU64,
+}
+
+/// Pages a fallocate must have given back to swap-out before it may fail
+/// (4 MiB with 4 KiB pages).
+const BAIL_MIN: u64 = 1024;
+
+impl FallocProgress {
+    pub(crate) const fn new() -> Self {
+        FallocProgress { start: AtomicU64::new(0), next: AtomicU64::new(0), taken: AtomicU64::new(0) }
+    }
+
+    fn begin(&self, first: u64) {
+        self.taken.store(0, Ordering::Relaxed);
+        self.start.store(first, Ordering::Relaxed);
+        self.next.store(first, Ordering::Relaxed);
+    }
+
+    fn advance(&self, next: u64) {
+        self.next.store(next, Ordering::Relaxed);
+    }
+
+    fn end(&self) {
+        self.start.store(0, Ordering::Relaxed);
+        self.next.store(0, Ordering::Relaxed);
+    }
+
+    /// Whether a call that made `made` pages should give up (see above).
+    fn should_bail(&self, made: u64) -> bool {
+        let taken = self.taken.load(Ordering::Relaxed);
+        taken >= BAIL_MIN && taken > made / 2
+    }
+
+    /// Swap-out took never-written page `index` of this file.
+    pub(crate) fn note_taken(&self, index: u64) {
+        let (start, next) = (self.start.load(Ordering::Relaxed), self.next.load(Ordering::Relaxed));
+        if (start..next).contains(&index) {
+            self.taken.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Allocates the pages of `start..end` that are not cached yet: zeroed,
 /// charged, dirty and *fallocated* (not up to date; see the top of this
 /// file). On failure the pages this call added are removed again unless a
@@ -481,17 +540,18 @@ unsafe extern "C" fn setattr(idmap: *mut bindings::mnt_idmap, dentry: *mut bindi
 /// so the file is as before except for what others wrote, which is kept
 /// (`shmem_fallocate()` undoes the same way, `unfalloc` in
 /// `shmem_undo_range()`). `i_rwsem` held (the guard).
-fn allocate(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64) -> Result {
+///
+/// A page in swap is allocated already (it keeps its block): it stays
+/// there, unless `bring_back` (a zero range, which zeroes the range's
+/// pages in the cache) wants it in memory.
+fn allocate(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64, bring_back: bool) -> Result {
     let cache = cache_of(inode);
     let (first, last) = (start >> PAGE_SHIFT, (end - 1) >> PAGE_SHIFT);
     // Runs of indices this call added, for the undo.
     let mut added: KVec<(u64, u64)> = KVec::new();
-    // Swap-out leaves never-written pages alone until this is done, so the
-    // undo below finds every page it made still not up to date. SeqCst:
-    // swap-out reads the count after it found (and locked) a page inserted
-    // after this increment.
-    let rpc = inode.rpc();
-    rpc.fallocating.fetch_add(1, Ordering::SeqCst);
+    let mut made = 0u64;
+    let progress = &inode.rpc().falloc;
+    progress.begin(first);
     let mut result = Ok(());
     let mut index = first;
     while index <= last {
@@ -499,13 +559,24 @@ fn allocate(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64) -> Resu
             result = Err(EINTR);
             break;
         }
-        // As shmem_fallocate(): pages that never were written cannot be
-        // swapped out while the call runs, so at a memcg's limit (or out
-        // of memory) the call fails with ENOMEM, undone, instead of the
-        // OOM killer taking the caller (fio preallocates its files so).
+        // Fills memory faster than memory holds it (see FallocProgress).
+        if progress.should_bail(made) {
+            result = Err(ENOMEM);
+            break;
+        }
+        if !bring_back && swap_in::has_swapped(inode) && inode.rpc().swap.load(index).is_some() {
+            index += 1;
+            progress.advance(index);
+            cond_resched();
+            continue;
+        }
+        // Allocations that fail rather than OOM-kill the caller: at a
+        // memcg's limit with nothing to reclaim the call fails with ENOMEM,
+        // undone (fio preallocates its files so).
         match get_or_create(inode, guard, &cache, index, true, Gfp::MayFail) {
             Ok((folio, new)) => {
                 if new {
+                    made += 1;
                     folio.mark_dirty();
                     match added.last_mut() {
                         Some(run) if run.1 + 1 == index => run.1 = index,
@@ -527,6 +598,7 @@ fn allocate(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64) -> Resu
             }
         }
         index += 1;
+        progress.advance(index);
         cond_resched();
     }
     if result.is_err() {
@@ -536,7 +608,7 @@ fn allocate(inode: &Inode, guard: &InodeGuard<'_>, start: u64, end: u64) -> Resu
             }
         }
     }
-    rpc.fallocating.fetch_sub(1, Ordering::SeqCst);
+    progress.end();
     result
 }
 
@@ -553,45 +625,57 @@ fn zero_range(inode: &Inode, _guard: &InodeGuard<'_>, start: u64, end: u64) {
     });
 }
 
-/// Removes the folio at `index` that [`allocate`] added, unless it is no
+/// Removes the page at `index` that [`allocate`] added, unless it is no
 /// longer fallocated: a fault made it up to date, and a mapping may have
-/// written to it since; that data stays.
+/// written to it since; that data stays. Swap-out may have taken the page
+/// (an unwritten record, the only kind a page this call made can have while
+/// still fallocated): then the record goes. A swap-in racing us (a read
+/// does not hold `i_rwsem`) inserts its folio before it takes the record,
+/// so one of the two looks finds the page.
 fn undo_one(inode: &Inode, cache: &PageCache<'_>, index: u64) {
-    if let Some(folio) = cache.lookup_locked(index) {
-        if !folio.is_uptodate() {
-            discard_new(inode, cache, folio);
+    loop {
+        if let Some(folio) = cache.lookup_locked(index) {
+            if !folio.is_uptodate() {
+                discard_new(inode, cache, folio);
+            }
+            return;
+        }
+        if swap_in::drop_unwritten(inode, index) {
+            inode::uncharge(inode, 1);
+            return;
+        }
+        if !swap_in::is_unwritten(inode, index) {
+            return;
         }
     }
 }
 
 /// `file_operations.fallocate`: default, KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE.
 unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i64, len: i64) -> c_long {
-    if mode & !(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE) != 0 {
-        return EOPNOTSUPP.to_errno() as c_long;
+    // SAFETY: the VFS passes an open regular file of ours, for the call.
+    let file = unsafe { OpenFile::from_raw(file) };
+    match do_fallocate(file, mode, offset, len) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno() as c_long,
     }
-    // SAFETY: the VFS passes an open regular file of ours.
-    let inode = unsafe { Inode::of_file(file) };
+}
+
+fn do_fallocate(file: &OpenFile, mode: c_int, offset: i64, len: i64) -> Result {
+    if mode & !(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE) != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    let inode = file.inode();
     // vfs_fallocate() has checked offset >= 0, len > 0, no overflow.
     let (start, end) = (offset as u64, (offset + len) as u64);
     let guard = inode.lock();
-    // SAFETY: `file` is open and `i_rwsem` is held, as `file_modified()`
-    // wants (it strips setuid and updates the times).
-    let modified = || unsafe { bindings::file_modified(file) } as c_long;
     if mode & FALLOC_FL_PUNCH_HOLE != 0 {
         punch(inode, &guard, start, end);
-        return modified();
+        return file.modified(&guard);
     }
     if mode & FALLOC_FL_KEEP_SIZE == 0 {
-        // SAFETY: live inode, `i_rwsem` held.
-        let ret = unsafe { bindings::inode_newsize_ok(inode.as_raw(), end as i64) };
-        if ret != 0 {
-            return ret as c_long;
-        }
+        inode.newsize_ok(&guard, end)?;
     }
-    let ret = modified();
-    if ret != 0 {
-        return ret;
-    }
+    file.modified(&guard)?;
     // A zero range keeps swap-out away from the file until its pages are
     // zeroed: a page swapped out between `allocate` and `zero_range` would
     // keep its old bytes in swap (found by fsx with swap churn). Swap-out
@@ -600,9 +684,7 @@ unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i
     let _inval = (mode & FALLOC_FL_ZERO_RANGE != 0).then(|| cache.mapping().invalidate_lock());
     // Allocate first: if that fails (ENOSPC), `allocate` has undone its
     // own pages that nobody has used since, and nothing else has changed.
-    if let Err(e) = allocate(inode, &guard, start, end) {
-        return e.to_errno() as c_long;
-    }
+    allocate(inode, &guard, start, end, mode & FALLOC_FL_ZERO_RANGE != 0)?;
     if mode & FALLOC_FL_ZERO_RANGE != 0 {
         // Every page of the range is cached now, and stays (above): zero
         // them in place (shared mappings see the zeros).
@@ -611,19 +693,22 @@ unsafe extern "C" fn fallocate(file: *mut bindings::file, mode: c_int, offset: i
     if mode & FALLOC_FL_KEEP_SIZE == 0 && end > inode.size() {
         inode.set_size(&guard, end);
     }
-    0
+    Ok(())
 }
 
 /// `file_operations.llseek`: SEEK_DATA and SEEK_HOLE from the cache (every
 /// cached page is data), the rest generic.
 unsafe extern "C" fn llseek(file: *mut bindings::file, offset: i64, whence: c_int) -> i64 {
+    // SAFETY: the VFS passes an open regular file of ours, for the call.
+    seek(unsafe { OpenFile::from_raw(file) }, offset, whence)
+}
+
+fn seek(file: &OpenFile, offset: i64, whence: c_int) -> i64 {
     let whence_u = whence as u32;
-    // SAFETY: the VFS passes an open regular file of ours.
-    let inode = unsafe { Inode::of_file(file) };
     if whence_u != bindings::SEEK_DATA && whence_u != bindings::SEEK_HOLE {
-        // SAFETY: VFS arguments.
-        return unsafe { bindings::generic_file_llseek_size(file, offset, whence, i64::MAX, inode.size() as i64) };
+        return file.generic_llseek(offset, whence);
     }
+    let inode = file.inode();
     let _guard = inode.lock();
     let size = inode.size();
     if offset < 0 || offset as u64 >= size {
@@ -653,8 +738,7 @@ unsafe extern "C" fn llseek(file: *mut bindings::file, offset: i64, whence: c_in
         }
         (i << PAGE_SHIFT).max(off).min(size)
     };
-    // SAFETY: the file is open; lseek(2) holds its `f_pos_lock`.
-    unsafe { bindings::vfs_setpos(file, pos as i64, i64::MAX) }
+    file.set_pos(pos as i64)
 }
 
 unsafe extern "C" fn get_unmapped_area(

@@ -15,15 +15,16 @@
 
 use crate::fs::dir;
 use crate::glue::ffi::{self, OpsTable};
-use crate::fs::file;
+use crate::fs::file::{self, FallocProgress};
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::RpcSwapTrack;
 use crate::glue::folio::LockedFolio;
 use crate::glue::reclaim::Track;
-use crate::glue::vfs::{Inode, NewInode, NewSuperBlock};
+use crate::glue::memcg::{current_memcg_key, folio_memcg_key};
+use crate::glue::vfs::{Inode, InodeKind, NewInode, NewSuperBlock, Parent};
 use crate::glue::xarray::SwapIndex;
 use crate::swap::readahead::Readahead;
-use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -40,19 +41,19 @@ pub(crate) struct RpcInode {
     /// Pages of file data charged to the superblock for this inode: those
     /// in its page cache and those in swap.
     alloced: AtomicU64,
-    /// Swap records of a regular file: page index → slot (swap/).
+    /// Swap records of a regular file: page index → slot, or "unwritten"
+    /// (swap/).
     pub(crate) swap: SwapIndex,
-    /// Records in `swap`: pages of this file in the swap area now. Readers
+    /// Records in `swap`: pages of this file swapped out now. Readers
     /// that find a hole look at the index only when this is not zero.
     pub(crate) swapped: AtomicU64,
     /// Where swap-out's clock hand stands in this file (a page index).
     pub(crate) swap_hand: AtomicU64,
     /// The window of this file's swap read-around (swap/readahead.rs).
     pub(crate) readahead: Readahead,
-    /// `fallocate` calls running on this file: while there is one,
-    /// swap-out leaves pages that were never written (a failing call
-    /// removes exactly those it made; swap/out.rs).
-    pub(crate) fallocating: AtomicU32,
+    /// The range of the `fallocate` running on this file, if one is, and
+    /// how much of it swap-out took back (fs/file.rs, swap/out.rs).
+    pub(crate) falloc: FallocProgress,
     /// A regular file's track on its superblock's reclaim list (null for
     /// other inodes and until it is added).
     track: AtomicPtr<RpcSwapTrack>,
@@ -163,7 +164,7 @@ pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *
         (&raw mut (*obj).swapped).write(AtomicU64::new(0));
         (&raw mut (*obj).swap_hand).write(AtomicU64::new(0));
         (&raw mut (*obj).readahead).write(Readahead::new());
-        (&raw mut (*obj).fallocating).write(AtomicU32::new(0));
+        (&raw mut (*obj).falloc).write(FallocProgress::new());
         (&raw mut (*obj).track).write(AtomicPtr::new(core::ptr::null_mut()));
         (&raw mut (*obj).track_memcg).write(AtomicPtr::new(core::ptr::null_mut()));
         &raw mut (*obj).vfs_inode
@@ -186,8 +187,7 @@ pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *
 /// swap in their own new track and delete the one they took out.
 pub(crate) fn follow_memcg(inode: &Inode, folio: &LockedFolio) {
     let rpc = inode.rpc();
-    // SAFETY: the folio is locked, as the helper needs.
-    let key = unsafe { ffi::rpc_folio_memcg_key(folio.as_ptr()) };
+    let key = folio_memcg_key(folio);
     if key.is_null() || key == rpc.track_memcg.load(Ordering::Relaxed) || rpc.track.load(Ordering::Acquire).is_null() {
         return;
     }
@@ -259,77 +259,40 @@ fn evict(inode: &Inode) {
 }
 
 /// Makes the root directory of a new superblock, charged against `nr_inodes=`.
-pub(crate) fn new_root(sb: &NewSuperBlock<'_>, mode: u16) -> Result<NewInode> {
-    // SAFETY: `fill_super` has set the `SbInfo` and the operations of `sb`
-    // before it makes the root; the root has no parent.
-    unsafe { new_inode(sb.as_raw(), core::ptr::null_mut(), mode, 0) }
+pub(crate) fn new_root(sb: &NewSuperBlock<'_>, info: &SbInfo, mode: u16) -> Result<NewInode> {
+    new_inode(info, Parent::Root(sb), mode, 0)
 }
 
 /// Makes a new inode in directory `dir`, charged against `nr_inodes=`.
 pub(crate) fn new_in_dir(dir: &Inode, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
-    // SAFETY: `dir` is a live directory of this filesystem, so its
-    // superblock is live with its `SbInfo` set.
-    unsafe { new_inode((*dir.as_raw()).i_sb, dir.as_raw(), mode, dev) }
+    new_inode(dir.sb_info(), Parent::Dir(dir), mode, dev)
 }
 
 /// Makes a new inode, charged against `nr_inodes=` (`shmem_get_inode`).
-///
-/// # Safety
-///
-/// `sb` is a live superblock of this filesystem whose `SbInfo` is set; `dir`
-/// is null (the root) or a directory inode of it.
-unsafe fn new_inode(
-    sb: *mut bindings::super_block,
-    dir: *mut bindings::inode,
-    mode: u16,
-    dev: bindings::dev_t,
-) -> Result<NewInode> {
-    // SAFETY: function contract.
-    let info = unsafe { SbInfo::of(sb) };
+fn new_inode(info: &SbInfo, parent: Parent<'_>, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
+    let kind = match u32::from(mode) & bindings::S_IFMT {
+        bindings::S_IFREG => InodeKind::Regular { iops: &file::INODE_OPS, fops: &file::FILE_OPS },
+        // tmpfs's directory size starts at 2 entries.
+        bindings::S_IFDIR => InodeKind::Dir { iops: &dir::DIR_INODE_OPS, size: 2 * BOGO_DIRENT_SIZE },
+        // The body (inline or page) is set by `dir::symlink`.
+        bindings::S_IFLNK => InodeKind::Symlink,
+        _ => InodeKind::Special { iops: &SPECIAL_INODE_OPS, dev },
+    };
+    let regular = matches!(kind, InodeKind::Regular { .. });
     info.take_inode()?;
-    // SAFETY: `sb` is live.
-    let inode = unsafe { bindings::new_inode(sb) };
-    if inode.is_null() {
-        info.put_inode();
-        return Err(ENOMEM);
+    let new = NewInode::create(parent, mode, kind).inspect_err(|_| info.put_inode())?;
+    // From here on, eviction gives the inode back (see `evict_inode`), also
+    // when an error below drops `new`.
+    if regular {
+        // On the reclaim list of the creating task's memcg (swap/out.rs),
+        // until pages charged elsewhere move it (`follow_memcg`).
+        let inode = new.inode();
+        let track = info.reclaim_list().add(inode)?;
+        let rpc = inode.rpc();
+        rpc.track_memcg.store(current_memcg_key(), Ordering::Relaxed);
+        rpc.track.store(track.into_raw(), Ordering::Release);
     }
-    // From here on, eviction gives the inode back (see `evict_inode`).
-    // SAFETY: `inode` is new and private to us; `dir` per the contract.
-    unsafe {
-        (*inode).i_ino = bindings::get_next_ino().into();
-        bindings::inode_init_owner(&raw mut bindings::nop_mnt_idmap, inode, dir, mode);
-        let regular = u32::from(mode) & bindings::S_IFMT == bindings::S_IFREG;
-        (*(*inode).i_mapping).a_ops = if regular { ffi::rpc_file_aops_ptr() } else { ffi::rpc_aops() };
-        ffi::rpc_mapping_init((*inode).i_mapping, regular);
-        bindings::simple_inode_init_ts(inode);
-        match u32::from(mode) & bindings::S_IFMT {
-            bindings::S_IFREG => ffi::rpc_inode_set_ops(inode, file::INODE_OPS.as_ptr(), file::FILE_OPS.as_ptr()),
-            bindings::S_IFDIR => {
-                ffi::rpc_inode_set_ops(inode, dir::DIR_INODE_OPS.as_ptr(), &raw const bindings::simple_dir_operations);
-                // "." counts as a link; tmpfs's directory size starts at 2 entries.
-                bindings::inc_nlink(inode);
-                ffi::rpc_i_size_write(inode, 2 * BOGO_DIRENT_SIZE);
-            }
-            // The body (inline or page) is set by `dir::symlink`.
-            bindings::S_IFLNK => {}
-            _ => {
-                bindings::init_special_inode(inode, mode, dev);
-                ffi::rpc_inode_set_ops(inode, SPECIAL_INODE_OPS.as_ptr(), core::ptr::null());
-            }
-        }
-        // The reference `new_inode()` gave us; on error below, dropping it
-        // evicts the inode again.
-        let new = NewInode::from_raw(inode);
-        if regular {
-            // On the reclaim list of the creating task's memcg (swap/out.rs),
-            // until pages charged elsewhere move it (`follow_memcg`).
-            let track = info.reclaim_list().add(Inode::from_raw(inode))?;
-            let rpc = RpcInode::from_vfs(inode);
-            rpc.track_memcg.store(ffi::rpc_current_memcg_key(), Ordering::Relaxed);
-            rpc.track.store(track.into_raw(), Ordering::Release);
-        }
-        Ok(new)
-    }
+    Ok(new)
 }
 
 /// `setattr` for inodes other than regular files (see `file::setattr`):

@@ -199,7 +199,7 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: *mut bindings::fs_
     // shrinker (waiting for its callbacks) before it frees `info`.
     unsafe { shrinker.start(info) };
     *info.shrinker.lock() = Some(shrinker);
-    let root = inode::new_root(sb, bindings::S_IFDIR as u16 | info.mode)?;
+    let root = inode::new_root(sb, info, bindings::S_IFDIR as u16 | info.mode)?;
     root.set_owner(info.uid, info.gid);
     sb.set_root(root)
 }

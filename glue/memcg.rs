@@ -17,6 +17,7 @@ use crate::glue::folio::LockedFolio;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::bindings;
+use kernel::ffi::c_void;
 
 /// A reference on a memcg's css: the memcg stays allocated (though it may
 /// go offline, when its cgroup is removed) until the reference is dropped.
@@ -87,4 +88,19 @@ impl Drop for ChargeScope<'_> {
         // back the active memcg it replaced and the online reference.
         unsafe { ffi::rpc_memcg_scope_end(self.memcg.0.as_ptr(), self.old) };
     }
+}
+
+/// The current task's memcg (its `active_memcg` if set) as a key to compare
+/// with [`folio_memcg_key`]; never dereferenced. Null without memcgs.
+pub(crate) fn current_memcg_key() -> *mut c_void {
+    // SAFETY: reads the current task's memcg under RCU; the pointer is
+    // only compared, never followed.
+    unsafe { ffi::rpc_current_memcg_key() }
+}
+
+/// The memcg `folio` is charged to, as such a key; null if none.
+pub(crate) fn folio_memcg_key(folio: &LockedFolio) -> *mut c_void {
+    // SAFETY: the folio is locked (its memcg cannot change), as the helper
+    // needs.
+    unsafe { ffi::rpc_folio_memcg_key(folio.as_ptr()) }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Typed handles on the VFS objects the module touches: [`Inode`],
-//! [`Mapping`], [`Kiocb`], [`Dentry`], [`NewInode`] (an inode reference
+//! [`Mapping`], [`Kiocb`], [`OpenFile`], [`Dentry`], [`NewInode`] (an inode reference
 //! not handed over yet), the VFS's `simple_*` namespace helpers on them
 //! ([`simple`]), and lock guards whose existence says the lock is held
 //! ([`InodeGuard`] for `i_rwsem`, [`InvalidateGuard`] for the mapping's
@@ -16,7 +16,10 @@
 //! everything above is safe Rust. The file I/O iterators are the `kernel`
 //! crate's [`kernel::iov::IovIterSource`] and [`kernel::iov::IovIterDest`];
 //! its `kernel::fs::Kiocb` is not used, as it is built for miscdevices
-//! (typed `private_data`), which regular files of a filesystem are not.
+//! (typed `private_data`), which regular files of a filesystem are not;
+//! nor is `kernel::fs::File` for [`OpenFile`]: its invariant says nothing
+//! about whose file it is, and the file operations here need the inode
+//! (ours) and the VFS helpers `file_modified()` and `vfs_setpos()`.
 
 use crate::cache::stats::Stats;
 use crate::fs::inode::RpcInode;
@@ -302,7 +305,69 @@ impl Kiocb {
     }
 }
 
+/// An open regular file of this filesystem, as a file operation
+/// (`fallocate`, `llseek`) gets it.
+///
+/// # Invariants
+///
+/// The wrapped `struct file` is open (referenced) and its inode is a
+/// regular file of this filesystem, for as long as the reference lives.
+#[repr(transparent)]
+pub(crate) struct OpenFile(Opaque<bindings::file>);
+
+impl OpenFile {
+    /// # Safety
+    ///
+    /// `ptr` is the file the VFS passed to a file operation of a regular
+    /// file of ours, and `'a` ends with that call.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::file) -> &'a OpenFile {
+        // SAFETY: transparent wrapper; the contract gives the invariant.
+        unsafe { &*ptr.cast::<OpenFile>() }
+    }
+
+    fn as_raw(&self) -> *mut bindings::file {
+        self.0.get()
+    }
+
+    /// The file's inode (`file_inode()`).
+    pub(crate) fn inode(&self) -> &Inode {
+        // SAFETY: open and ours (type invariant).
+        unsafe { Inode::of_file(self.as_raw()) }
+    }
+
+    /// `file_modified()`: strips setuid/setgid, updates mtime and ctime;
+    /// it wants `i_rwsem` held (the guard).
+    pub(crate) fn modified(&self, _guard: &InodeGuard<'_>) -> Result {
+        // SAFETY: the file is open and its inode's `i_rwsem` held.
+        let ret = unsafe { bindings::file_modified(self.as_raw()) };
+        if ret != 0 { Err(Error::from_errno(ret)) } else { Ok(()) }
+    }
+
+    /// `generic_file_llseek_size()` with `maxsize` `i64::MAX` and the
+    /// file's size as `eof`: every `whence` but SEEK_DATA and SEEK_HOLE.
+    pub(crate) fn generic_llseek(&self, offset: i64, whence: c_int) -> i64 {
+        let eof = self.inode().size() as i64;
+        // SAFETY: the file is open; the VFS's lseek holds `f_pos_lock`
+        // where the position is shared.
+        unsafe { bindings::generic_file_llseek_size(self.as_raw(), offset, whence, i64::MAX, eof) }
+    }
+
+    /// `vfs_setpos()` up to `i64::MAX`: the new position, or `-EINVAL`.
+    pub(crate) fn set_pos(&self, pos: i64) -> i64 {
+        // SAFETY: as for `generic_llseek`.
+        unsafe { bindings::vfs_setpos(self.as_raw(), pos, i64::MAX) }
+    }
+}
+
 impl Inode {
+    /// `inode_newsize_ok()`: `EFBIG` past the size limits (`RLIMIT_FSIZE`
+    /// sends SIGXFSZ), 0 otherwise; `i_rwsem` held (the guard).
+    pub(crate) fn newsize_ok(&self, _guard: &InodeGuard<'_>, size: u64) -> Result {
+        // SAFETY: live inode (type invariant), `i_rwsem` held.
+        let ret = unsafe { bindings::inode_newsize_ok(self.as_raw(), size as i64) };
+        if ret != 0 { Err(Error::from_errno(ret)) } else { Ok(()) }
+    }
+
     /// The inode an open file refers to (`file_inode()`).
     ///
     /// # Safety
@@ -463,6 +528,29 @@ impl Dentry {
 /// inode before it is published under a dentry. Dropping it is `iput()`.
 pub(crate) struct NewInode(core::ptr::NonNull<bindings::inode>);
 
+/// Where a new inode goes: the root of a superblock being set up, or a
+/// directory of a live one.
+pub(crate) enum Parent<'a> {
+    Root(&'a NewSuperBlock<'a>),
+    Dir(&'a Inode),
+}
+
+/// What a new inode is, with the operations this filesystem gives it.
+pub(crate) enum InodeKind {
+    /// A regular file: its data in the module's own page cache.
+    Regular {
+        iops: &'static OpsTable<bindings::inode_operations>,
+        fops: &'static OpsTable<bindings::file_operations>,
+    },
+    /// A directory of `size` bytes (`simple_dir_operations`), with "." as
+    /// its second link.
+    Dir { iops: &'static OpsTable<bindings::inode_operations>, size: i64 },
+    /// A symlink, whose body [`NewInode::set_symlink`] sets.
+    Symlink,
+    /// A device, FIFO or socket (`init_special_inode()`).
+    Special { iops: &'static OpsTable<bindings::inode_operations>, dev: bindings::dev_t },
+}
+
 impl NewInode {
     /// # Safety
     ///
@@ -471,6 +559,54 @@ impl NewInode {
     pub(crate) unsafe fn from_raw(ptr: *mut bindings::inode) -> Self {
         // SAFETY: a live inode is not null.
         NewInode(unsafe { core::ptr::NonNull::new_unchecked(ptr) })
+    }
+
+    /// `new_inode()` with the next inode number, owner and mode from
+    /// `inode_init_owner()` (the parent's setgid directory rules), current
+    /// timestamps, the address space operations of its kind (helpers.c)
+    /// and `kind`'s operations. `ENOMEM` if no inode could be had.
+    pub(crate) fn create(parent: Parent<'_>, mode: u16, kind: InodeKind) -> Result<NewInode> {
+        let (sb, dir) = match parent {
+            Parent::Root(sb) => (sb.as_raw(), core::ptr::null_mut()),
+            // SAFETY: a live inode's superblock is live.
+            Parent::Dir(dir) => (unsafe { (*dir.as_raw()).i_sb }, dir.as_raw()),
+        };
+        // SAFETY: `sb` is a live superblock of ours (a `Parent` says so).
+        let inode = unsafe { bindings::new_inode(sb) };
+        if inode.is_null() {
+            return Err(ENOMEM);
+        }
+        let regular = matches!(kind, InodeKind::Regular { .. });
+        // SAFETY: `inode` is new, ours alone; `dir` is null or the live
+        // parent directory; the operation tables are static.
+        unsafe {
+            (*inode).i_ino = bindings::get_next_ino().into();
+            bindings::inode_init_owner(&raw mut bindings::nop_mnt_idmap, inode, dir, mode);
+            (*(*inode).i_mapping).a_ops = if regular { ffi::rpc_file_aops_ptr() } else { ffi::rpc_aops() };
+            ffi::rpc_mapping_init((*inode).i_mapping, regular);
+            bindings::simple_inode_init_ts(inode);
+            match kind {
+                InodeKind::Regular { iops, fops } => ffi::rpc_inode_set_ops(inode, iops.as_ptr(), fops.as_ptr()),
+                InodeKind::Dir { iops, size } => {
+                    ffi::rpc_inode_set_ops(inode, iops.as_ptr(), &raw const bindings::simple_dir_operations);
+                    bindings::inc_nlink(inode);
+                    ffi::rpc_i_size_write(inode, size);
+                }
+                InodeKind::Symlink => {}
+                InodeKind::Special { iops, dev } => {
+                    bindings::init_special_inode(inode, mode, dev);
+                    ffi::rpc_inode_set_ops(inode, iops.as_ptr(), core::ptr::null());
+                }
+            }
+            // The reference `new_inode()` gave us.
+            Ok(NewInode::from_raw(inode))
+        }
+    }
+
+    /// The inode (we hold a reference).
+    pub(crate) fn inode(&self) -> &Inode {
+        // SAFETY: an inode of ours, live while we hold the reference.
+        unsafe { Inode::from_raw(self.0.as_ptr()) }
     }
 
     /// `security_inode_init_security()` for a new inode in `dir`.

@@ -181,7 +181,48 @@ pub(crate) fn is_value(entry: *const c_void) -> bool {
 }
 
 
-/// A regular file's swap index: page index → swap slot, as XArray value
+/// What a file's swap index records for a page that is not in its cache.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Record {
+    /// The page's data is in this slot of the mount's swap area.
+    Slot(u64),
+    /// The page was fallocated and never written (it reads as zeros):
+    /// swap-out took it from memory with no slot and no I/O (swap/out.rs),
+    /// and it comes back fallocated, so that a failing `fallocate` still
+    /// finds and undoes it (fs/file.rs).
+    Unwritten,
+}
+
+/// [`Record::Unwritten`]'s value in the XArray: above every slot (a swap
+/// area has fewer than 2^32 pages, swap/header.rs), below `LONG_MAX`.
+const UNWRITTEN: u64 = 1 << 48;
+
+impl Record {
+    fn encode(self) -> u64 {
+        match self {
+            Record::Slot(slot) => slot,
+            Record::Unwritten => UNWRITTEN,
+        }
+    }
+
+    /// From the helpers' "value + 1, 0 for none".
+    fn decode(v: u64) -> Option<Record> {
+        match v.checked_sub(1)? {
+            UNWRITTEN => Some(Record::Unwritten),
+            slot => Some(Record::Slot(slot)),
+        }
+    }
+
+    /// The slot, for a page whose data is in swap.
+    pub(crate) fn slot(self) -> Option<u64> {
+        match self {
+            Record::Slot(slot) => Some(slot),
+            Record::Unwritten => None,
+        }
+    }
+}
+
+/// A regular file's swap index: page index → [`Record`], as XArray value
 /// entries in an XArray of the inode's own (not `i_pages`, whose value
 /// entries the kernel's truncate and invalidate helpers delete for any
 /// mapping that is not shmem's). Its lock is the XArray's own spinlock,
@@ -207,34 +248,33 @@ impl SwapIndex {
         self.0.get()
     }
 
-    /// The slot recorded for `index`.
-    pub(crate) fn load(&self, index: u64) -> Option<u64> {
+    /// The record of `index`.
+    pub(crate) fn load(&self, index: u64) -> Option<Record> {
         // SAFETY: initialised (type invariant); `xa_load` takes the RCU
         // read lock itself.
-        let v = unsafe { ffi::rpc_swapidx_load(self.xa(), index as c_ulong) };
-        v.checked_sub(1)
+        Record::decode(unsafe { ffi::rpc_swapidx_load(self.xa(), index as c_ulong) })
     }
 
-    /// Records `slot` for `index`; the node allocation uses `gfp`.
-    pub(crate) fn store(&self, index: u64, slot: u64, gfp: bindings::gfp_t) -> Result {
+    /// Records `record` for `index`; the node allocation uses `gfp`.
+    pub(crate) fn store(&self, index: u64, record: Record, gfp: bindings::gfp_t) -> Result {
         // SAFETY: initialised; `xa_store` takes the XArray lock itself.
-        let ret = unsafe { ffi::rpc_swapidx_store(self.xa(), index as c_ulong, slot, gfp) };
+        let ret = unsafe { ffi::rpc_swapidx_store(self.xa(), index as c_ulong, record.encode(), gfp) };
         if ret != 0 { Err(Error::from_errno(ret)) } else { Ok(()) }
     }
 
-    /// Removes the record of `index` if it is still `slot`; whether it was.
-    pub(crate) fn take(&self, index: u64, slot: u64) -> bool {
+    /// Removes the record of `index` if it is still `record`; whether it was.
+    pub(crate) fn take(&self, index: u64, record: Record) -> bool {
         // SAFETY: initialised; `xa_cmpxchg` takes the XArray lock itself and
         // storing NULL allocates nothing.
-        unsafe { ffi::rpc_swapidx_take(self.xa(), index as c_ulong, slot) }
+        unsafe { ffi::rpc_swapidx_take(self.xa(), index as c_ulong, record.encode()) }
     }
 
-    /// The first recorded index in `start..=last`, with its slot.
-    pub(crate) fn find(&self, start: u64, last: u64) -> Option<(u64, u64)> {
+    /// The first recorded index in `start..=last`, with its record.
+    pub(crate) fn find(&self, start: u64, last: u64) -> Option<(u64, Record)> {
         let mut index = start as c_ulong;
         // SAFETY: initialised; `xa_find` takes the RCU read lock itself.
         let v = unsafe { ffi::rpc_swapidx_find(self.xa(), &mut index, last as c_ulong) };
-        v.checked_sub(1).map(|slot| (index as u64, slot))
+        Record::decode(v).map(|r| (index as u64, r))
     }
 
     /// Frees the XArray's nodes (`xa_destroy`); the index is empty after.

@@ -294,12 +294,14 @@ TEST_F_TIMEOUT(swap, memcg_job_fills_a_file_made_outside_it, 280)
 }
 
 /*
- * fallocate past a memcg's limit: the pages it makes hold no data yet, so
- * swap-out leaves them while the call runs and the memcg fills up; the
- * call fails with ENOMEM and undoes its pages (as shmem_fallocate() does),
- * the caller is not OOM-killed, and writing the same amount afterwards
- * works through swap. fio preallocates its files this way (found by the
- * swap rows of make bench: fio was OOM-killed).
+ * fallocate past a memcg's limit: swap-out takes the pages it makes back
+ * (they hold no data: no slot, no I/O) while the call runs, and the call,
+ * having given back more than half of what it made, fails with ENOMEM and
+ * undoes its pages, those in memory and those taken (as shmem_fallocate()
+ * gives up once its pages cannot be swapped out); the caller is not
+ * OOM-killed, and writing the same amount afterwards works through swap.
+ * fio preallocates its files this way (found by the swap rows of make
+ * bench: fio was OOM-killed).
  */
 TEST_F_TIMEOUT(swap, fallocate_past_the_memcg_limit_is_enomem_not_oom, 240)
 {
@@ -347,6 +349,7 @@ TEST_F_TIMEOUT(swap, fallocate_past_the_memcg_limit_is_enomem_not_oom, 240)
 	EXPECT_EQ(0, res->size);
 	EXPECT_EQ(0, res->blocks);
 	EXPECT_EQ(0, rpc_memcg_oom_kills(&self->cg));
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
 	/* The same amount, written, goes through swap. */
 	ASSERT_EQ(0, rpc_memcg_write_file(&self->cg, p, len, 400));
 	EXPECT_EQ(VERIFIED, verify(p, len, 400));
@@ -356,12 +359,113 @@ TEST_F_TIMEOUT(swap, fallocate_past_the_memcg_limit_is_enomem_not_oom, 240)
 }
 
 /*
- * Pages a finished fallocate made and nobody wrote go to swap like any
- * other (as on tmpfs: zeroed, made up to date, written out): the memcg's
- * reclaim empties it, the file still reads as zeros, keeps its blocks, and
- * a write into the middle then reads back among the zeros.
+ * The neighbours of a fallocate that does not fit: while one task of a
+ * 32 MiB memcg fallocates 128 MiB, another maps, touches and unmaps 4 MiB
+ * of anonymous memory in a loop (the kernel's swap is off: only the file's
+ * pages can make room). Swap-out must be able to take the running call's
+ * never-written pages, or the neighbour's charge finds the memcg full of
+ * memory nobody can reclaim and the OOM killer takes it: found by make
+ * bench's swap rows, where fio's main process was killed while its job
+ * preallocated. Three tries, since the window is timing: the neighbour
+ * lives every time, the fallocate fails with ENOMEM and leaves nothing
+ * (no size, no blocks, no slots), no OOM kill is counted.
  */
-TEST_F_TIMEOUT(swap, fallocated_pages_go_to_swap_once_the_call_is_over, 240)
+TEST_F_TIMEOUT(swap, fallocate_past_the_limit_lets_its_memcg_neighbours_live, 400)
+{
+	const size_t len = 128 * MIB, anon = 4 * MIB;
+	struct { int ret, err; long long size, blocks; volatile int stop, rounds; } *res;
+	char p[PATH_MAX];
+	long long taken0;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 32 * MIB));
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	snprintf(p, sizeof(p), "%s/prealloc", self->dir);
+	for (int t = 0; t < 3; t++) {
+		int sa, sb;
+		pid_t a, b;
+
+		memset(res, 0, sizeof(*res));
+		taken0 = stat_of(self->dir, "unwritten_out");
+		b = rpc_fork();
+		ASSERT_GE(b, 0);
+		if (b == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (rpc_memcg_enter(&self->cg, 0))
+				_exit(2);
+			while (!res->stop) {
+				char *m = mmap(NULL, anon, PROT_READ | PROT_WRITE,
+					       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+				if (m == MAP_FAILED)
+					_exit(3);
+				for (size_t o = 0; o < anon; o += 4096)
+					m[o] = 1;
+				munmap(m, anon);
+				res->rounds++;
+			}
+			_exit(0);
+		}
+		/* The neighbour runs before the fallocate starts. */
+		for (int w = 0; w < 1000 && !res->rounds; w++)
+			usleep(10000);
+		a = rpc_fork();
+		ASSERT_GE(a, 0);
+		if (a == 0) {
+			struct stat st;
+			int fd;
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (rpc_memcg_enter(&self->cg, 0))
+				_exit(2);
+			fd = open(p, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+			if (fd < 0)
+				_exit(3);
+			res->ret = fallocate(fd, 0, 0, len);
+			res->err = errno;
+			if (fstat(fd, &st))
+				_exit(4);
+			res->size = st.st_size;
+			res->blocks = st.st_blocks;
+			close(fd);
+			_exit(0);
+		}
+		ASSERT_EQ(a, waitpid(a, &sa, 0));
+		res->stop = 1;
+		ASSERT_EQ(b, waitpid(b, &sb, 0));
+		TH_LOG("try %d: fallocate %d (%s), size %lld, blocks %lld; %lld of its pages taken back; neighbour %s %d after %d rounds; oom kills %lld",
+		       t, res->ret, res->ret ? strerror(res->err) : "ok", res->size, res->blocks,
+		       stat_of(self->dir, "unwritten_out") - taken0,
+		       WIFEXITED(sb) ? "exited" : "killed by signal",
+		       WIFEXITED(sb) ? WEXITSTATUS(sb) : WTERMSIG(sb), res->rounds,
+		       rpc_memcg_oom_kills(&self->cg));
+		ASSERT_TRUE(WIFEXITED(sa) && WEXITSTATUS(sa) == 0);
+		EXPECT_TRUE(WIFEXITED(sb) && WEXITSTATUS(sb) == 0);
+		EXPECT_EQ(-1, res->ret);
+		EXPECT_EQ(ENOMEM, res->err);
+		EXPECT_EQ(0, res->size);
+		EXPECT_EQ(0, res->blocks);
+		EXPECT_GT(stat_of(self->dir, "unwritten_out"), taken0);
+		EXPECT_EQ(0, rpc_memcg_oom_kills(&self->cg));
+		EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+		EXPECT_EQ(0, unlink(p));
+		if (_metadata->exit_code)
+			break;
+	}
+	munmap(res, sizeof(*res));
+}
+
+/*
+ * Pages a finished fallocate made and nobody wrote hold no data: the
+ * memcg's reclaim takes them from memory with no slot and no I/O
+ * (unwritten records; tmpfs writes them to swap as zeros), the file still
+ * reads as zeros without bringing them back, keeps its blocks, and a
+ * write into the middle brings back the one page it writes, which then
+ * reads back among the zeros.
+ */
+TEST_F_TIMEOUT(swap, unwritten_fallocated_pages_leave_memory_with_no_slot_and_no_io, 240)
 {
 	const size_t len = 32 * MIB;
 	long long cur, cur0;
@@ -387,11 +491,14 @@ TEST_F_TIMEOUT(swap, fallocated_pages_go_to_swap_once_the_call_is_over, 240)
 	cur0 = rpc_memcg_current(&self->cg);
 	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
 	cur = rpc_memcg_current(&self->cg);
-	TH_LOG("32 MiB fallocated: memory.current %lld KiB, %lld KiB after the memcg's reclaim; %lld slots used",
-	       cur0 / 1024, cur / 1024, stat_of(self->dir, "swap_slots_used"));
+	TH_LOG("32 MiB fallocated: memory.current %lld KiB, %lld KiB after the memcg's reclaim; %lld pages taken unwritten, %lld slots used",
+	       cur0 / 1024, cur / 1024, stat_of(self->dir, "unwritten_out"),
+	       stat_of(self->dir, "swap_slots_used"));
 	EXPECT_GE(cur0, (long long)len);
 	EXPECT_LT(cur, 8 * (long long)MIB);
-	EXPECT_GE(stat_of(self->dir, "swap_slots_used"), (long long)(len / rpc_page_size()) - 512);
+	EXPECT_GE(stat_of(self->dir, "unwritten_out"), (long long)(len / rpc_page_size()) - 512);
+	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, stat_of(self->dir, "swapped_out"));
 	fd = open(p, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ((long long)(len / 512), rpc_file_blocks(fd));
@@ -405,8 +512,12 @@ TEST_F_TIMEOUT(swap, fallocated_pages_go_to_swap_once_the_call_is_over, 240)
 			break;
 		}
 	}
+	/* Read as zeros where they are: nothing came back. */
+	EXPECT_EQ(0, stat_of(self->dir, "unwritten_in"));
 	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
 	ASSERT_EQ(5, pwrite(fd, "hello", 5, len / 2 + 100));
+	/* The page written came back (unless reclaim had left it), no other. */
+	EXPECT_LE(stat_of(self->dir, "unwritten_in"), 1);
 	ASSERT_EQ((ssize_t)len, rpc_pread_full(fd, b, len, 0));
 	EXPECT_EQ(0, memcmp(b + len / 2 + 100, "hello", 5));
 	EXPECT_EQ(0, b[len / 2 + 99]);

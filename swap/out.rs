@@ -18,11 +18,16 @@
 //!   chance: the bit is cleared and the folio stays, as reclaim's aging
 //!   does for file folios;
 //! - mapped folios stay (their young bits are out of reach: `folio_referenced()`
-//!   and `try_to_unmap()` are not exported); so do folios that are not up
-//!   to date (being filled, or fallocated and never written), poisoned,
-//!   under writeback, locked by someone, or referenced by anyone but the
-//!   page cache (a pinner: O_DIRECT, io_uring, vmsplice, a reader copying
-//!   from it right now);
+//!   and `try_to_unmap()` are not exported); so do folios that are
+//!   poisoned, under writeback, locked by someone (being filled, for one),
+//!   or referenced by anyone but the page cache (a pinner: O_DIRECT,
+//!   io_uring, vmsplice, a reader copying from it right now);
+//! - a fallocated folio nobody wrote holds no data: it goes with an
+//!   unwritten record in the file's swap index, no slot, no I/O
+//!   ([`take_unwritten`]; shmem writes such pages out as zeros instead).
+//!   Those of a `fallocate` still running go too, so that the call never
+//!   holds memory its memcg's other tasks cannot get back; the call counts
+//!   them and gives up when it fills memory (`FallocProgress`, fs/file.rs);
 //! - the rest, charged to the memcg under pressure (or below it) and on its
 //!   node, are taken locked, a run at a time, given contiguous slots and
 //!   written with one bio.
@@ -64,6 +69,7 @@ use crate::glue::ffi;
 use crate::glue::folio::{Folio, LockedFolio};
 use crate::glue::reclaim::{account_reclaimed, ShrinkControl, ShrinkerOps, SHRINK_STOP};
 use crate::glue::vfs::{cond_resched, Inode};
+use crate::glue::xarray::Record;
 use crate::swap::area::SwapArea;
 use core::sync::atomic::Ordering;
 use kernel::bindings;
@@ -131,7 +137,6 @@ impl ShrinkerOps for SbInfo {
 
 /// Whether `folio` can go now, before locking it (see the top of the file).
 fn cold_candidate(folio: &Folio, sc: &ShrinkControl) -> bool {
-    // Not up to date: fallocated, never written; decided under the lock.
     if folio.is_hwpoison() || folio.is_mapped() {
         return false;
     }
@@ -181,21 +186,22 @@ fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &m
             } else if cold_candidate(&folio, sc) {
                 if let Some(locked) = folio.try_lock() {
                     // Re-checked under the lock: still ours, unmapped, idle.
-                    if cache.is_ours(&locked)
-                        && locked.mapping() == mapping.as_raw()
-                        && !locked.is_mapped()
-                        && (locked.is_uptodate() || rpc.fallocating.load(Ordering::SeqCst) == 0)
-                        && !locked.is_writeback()
+                    if !cache.is_ours(&locked)
+                        || locked.mapping() != mapping.as_raw()
+                        || locked.is_mapped()
+                        || locked.is_writeback()
                     {
-                        // A fallocated page nobody wrote reads as zeros:
-                        // make it so and up to date, and it goes out like
-                        // any other (shmem_writeout() does the same). Not
-                        // while a fallocate runs, whose undo removes the
-                        // pages it made that are still not up to date.
-                        if !locked.is_uptodate() {
-                            locked.zero(0, locked.size());
-                            locked.mark_uptodate();
+                        // Stays.
+                    } else if !locked.is_uptodate() {
+                        // Unlocked and not up to date: fallocated (file.rs).
+                        if take_unwritten(inode, &cache, locked) {
+                            freed += 1;
+                            *budget -= 1;
+                            if *budget == 0 {
+                                break 'walk;
+                            }
                         }
+                    } else {
                         // Read around and never used: a readahead miss;
                         // the mark must not meet folio_end_writeback()
                         // (it is PG_reclaim's bit).
@@ -205,7 +211,7 @@ fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &m
                     }
                 }
             }
-            if run.len() == RUN || run.len() as u64 >= *budget {
+            if !run.is_empty() && (run.len() == RUN || run.len() as u64 >= *budget) {
                 let n = write_out(inode, &cache, area, &mut run);
                 freed += n;
                 *budget = budget.saturating_sub(n.max(1));
@@ -272,23 +278,48 @@ fn write_out(inode: &Inode, cache: &PageCache<'_>, area: &SwapArea, run: &mut KV
 /// A folio written to `slot`: record it, then remove the folio (see the
 /// top of this file); on any failure the folio stays and the slot is freed.
 fn finish(inode: &Inode, cache: &PageCache<'_>, area: &SwapArea, folio: &LockedFolio, slot: u64) -> bool {
-    let rpc = inode.rpc();
-    let index = folio.index();
-    let gfp = bindings::GFP_NOWAIT | bindings::__GFP_NOWARN;
-    if rpc.swap.store(index, slot, gfp).is_ok() {
-        rpc.swapped.fetch_add(1, Ordering::AcqRel);
-        // Record and count before the folio leaves (swap_in.rs's reader
-        // pairs with this barrier).
-        // SAFETY: a full barrier has no preconditions.
-        unsafe { ffi::rpc_smp_mb() };
-        if cache.remove_if_unused(folio) {
-            return true;
-        }
-        if rpc.swap.take(index, slot) {
-            rpc.swapped.fetch_sub(1, Ordering::AcqRel);
-        }
+    if record_and_remove(inode, cache, folio, Record::Slot(slot)) {
+        return true;
     }
     area.free(slot);
     cache.stats().slots_freed(1);
+    false
+}
+
+/// A fallocated folio nobody wrote (locked, not up to date, idle): it goes
+/// with an unwritten record and no I/O (see the top of this file). Whether
+/// it went; if not, it stays as it was.
+fn take_unwritten(inode: &Inode, cache: &PageCache<'_>, folio: LockedFolio) -> bool {
+    let index = folio.index();
+    if !record_and_remove(inode, cache, &folio, Record::Unwritten) {
+        return false;
+    }
+    inode.rpc().falloc.note_taken(index);
+    cache.stats().unwritten_out();
+    // Unlocks and puts the folio, which frees it.
+    drop(folio);
+    true
+}
+
+/// Records `record` for `folio`'s page, then removes the folio (see the top
+/// of this file); if it cannot go, the record is taken back.
+fn record_and_remove(inode: &Inode, cache: &PageCache<'_>, folio: &LockedFolio, record: Record) -> bool {
+    let rpc = inode.rpc();
+    let index = folio.index();
+    let gfp = bindings::GFP_NOWAIT | bindings::__GFP_NOWARN;
+    if rpc.swap.store(index, record, gfp).is_err() {
+        return false;
+    }
+    rpc.swapped.fetch_add(1, Ordering::AcqRel);
+    // Record and count before the folio leaves (swap_in.rs's reader
+    // pairs with this barrier).
+    // SAFETY: a full barrier has no preconditions.
+    unsafe { ffi::rpc_smp_mb() };
+    if cache.remove_if_unused(folio) {
+        return true;
+    }
+    if rpc.swap.take(index, record) {
+        rpc.swapped.fetch_sub(1, Ordering::AcqRel);
+    }
     false
 }

@@ -27,6 +27,16 @@
 //! The caller holds something that keeps truncate and punch out
 //! ([`ExcludesTruncate`]: `i_rwsem` or `invalidate_lock`), so the record
 //! cannot be taken and its slot reused while the read is in flight.
+//!
+//! # Unwritten pages
+//!
+//! A fallocated page that nobody wrote has no data: swap-out takes it from
+//! memory with a [`Record::Unwritten`], no slot, no I/O. A read finds
+//! zeros there without bringing it back ([`is_unwritten`]); anything else
+//! (write, fault, fallocate, swapoff) gets it back as it was, a zeroed
+//! folio that is *not* up to date, inserted before the record is taken, as
+//! above. A fallocate that fails drops the records of the pages it made
+//! ([`drop_unwritten`]), as it removes their folios.
 
 use crate::cache::page_cache::{PageCache, MAX_INDEX};
 use crate::fs::inode;
@@ -34,8 +44,10 @@ use crate::glue::ffi;
 use crate::glue::folio::{Folio, LockedFolio};
 use crate::glue::memcg::MemcgRef;
 use crate::glue::vfs::{ExcludesTruncate, Inode};
+use crate::glue::xarray::Record;
 use crate::swap::area::SwapArea;
 use core::sync::atomic::Ordering;
+use kernel::bindings;
 use kernel::prelude::*;
 
 /// Whether `inode` has pages in swap; called after a lookup found no
@@ -59,6 +71,17 @@ pub(crate) enum Gfp {
     MayFail,
 }
 
+impl Gfp {
+    /// The flags added to the mapping's gfp for an allocation.
+    pub(crate) fn extra(self) -> bindings::gfp_t {
+        match self {
+            Gfp::Normal => 0,
+            // SAFETY: returns a constant.
+            Gfp::MayFail => unsafe { ffi::rpc_gfp_mayfail() },
+        }
+    }
+}
+
 /// Pages one swap-in reads at most: the page asked for and the pages after
 /// it in the file whose slots follow its slot on the device (swap-out
 /// writes a file's pages in index order to contiguous slots), in one bio.
@@ -77,9 +100,10 @@ pub(crate) fn used(inode: &Inode, cache: &PageCache<'_>, folio: &Folio) {
 }
 
 /// Brings page `index` of `inode` back from swap: the folio, locked and up
-/// to date, or `None` if the index has no record (a hole, or the page is
-/// cached again: the caller looks again). `EIO` if the device read failed
-/// (the record stays), `ENOMEM` if no folio could be had.
+/// to date (or fallocated: zeros, not up to date, if its record was
+/// [`Record::Unwritten`]), or `None` if the index has no record (a hole, or
+/// the page is cached again: the caller looks again). `EIO` if the device
+/// read failed (the record stays), `ENOMEM` if no folio could be had.
 ///
 /// The pages after `index` whose records hold the slots after its slot
 /// come in with it, in the same bio, up to the file's read-around window
@@ -94,18 +118,16 @@ pub(crate) fn swap_in(
     _excl: &impl ExcludesTruncate,
 ) -> Result<Option<LockedFolio>> {
     let rpc = inode.rpc();
-    let Some(slot) = rpc.swap.load(index) else {
-        return Ok(None);
+    let extra = gfp.extra();
+    let slot = match rpc.swap.load(index) {
+        None => return Ok(None),
+        Some(Record::Unwritten) => return unwritten_in(inode, cache, index, extra),
+        Some(Record::Slot(slot)) => slot,
     };
     let Some(area) = inode.sb_info().swap_area() else {
-        // A record outlives its area only through a bug in swapoff.
+        // A slot outlives its area only through a bug in swapoff.
         kernel::warn_on!(true);
         return Err(EIO);
-    };
-    let extra = match gfp {
-        Gfp::Normal => 0,
-        // SAFETY: returns a constant.
-        Gfp::MayFail => unsafe { ffi::rpc_gfp_mayfail() },
     };
     let window = match gfp {
         Gfp::Normal => rpc.readahead.window(index, READ_AROUND as u32) as usize,
@@ -118,7 +140,8 @@ pub(crate) fn swap_in(
     let charge = owner.as_ref().and_then(MemcgRef::charge_here);
     while run.len() < window {
         let i = run.len() as u64;
-        if i > 0 && (i >= same as u64 || index + i > MAX_INDEX || rpc.swap.load(index + i) != Some(slot + i)) {
+        let record = Some(Record::Slot(slot + i));
+        if i > 0 && (i >= same as u64 || index + i > MAX_INDEX || rpc.swap.load(index + i) != record) {
             break;
         }
         let folio = match cache.insert_gfp(index + i, false, extra) {
@@ -134,7 +157,7 @@ pub(crate) fn swap_in(
             Err(_) => break,
         };
         // Taken meanwhile by a swap-in that finished before our insert?
-        if rpc.swap.load(index + i) != Some(slot + i) {
+        if rpc.swap.load(index + i) != record {
             cache.remove(folio);
             if i == 0 {
                 return Ok(None);
@@ -165,8 +188,9 @@ pub(crate) fn swap_in(
         }
         // The page is in the cache now, dirty: its slot is no longer needed
         // (the swap cache keeps no clean copies).
-        if rpc.swap.take(index + i as u64, slot + i as u64) {
-            release_slot(inode, &area, slot + i as u64);
+        let record = Record::Slot(slot + i as u64);
+        if rpc.swap.take(index + i as u64, record) {
+            release(inode, Some(&area), record);
         }
         cache.stats().swapped_in();
     }
@@ -178,12 +202,63 @@ pub(crate) fn swap_in(
     Ok(first)
 }
 
-/// A slot whose record was just taken from `inode`'s index goes back to
-/// `area` (the mount's, which exists while any record does).
-fn release_slot(inode: &Inode, area: &SwapArea, slot: u64) {
+/// A fallocated page that swap-out took without writing it comes back as
+/// it was: zeroed, not up to date, locked (see the top of this file).
+fn unwritten_in(inode: &Inode, cache: &PageCache<'_>, index: u64, extra: bindings::gfp_t) -> Result<Option<LockedFolio>> {
+    let folio = match cache.insert_gfp(index, true, extra) {
+        Ok(f) => f,
+        Err(e) if e == EEXIST => {
+            cache.stats().swap_cache_hit();
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    // Taken by a failing fallocate's undo meanwhile: a hole now.
+    if !inode.rpc().swap.take(index, Record::Unwritten) {
+        cache.remove(folio);
+        return Ok(None);
+    }
+    release(inode, None, Record::Unwritten);
+    inode::follow_memcg(inode, &folio);
+    folio.mark_dirty();
+    cache.stats().unwritten_in();
+    Ok(Some(folio))
+}
+
+/// Whether page `index` of `inode` is a fallocated page that swap-out took
+/// without writing: a read finds zeros there and brings nothing back (the
+/// caller found no folio; a write or fault inserts one before it takes the
+/// record, so until then the page is zeros).
+pub(crate) fn is_unwritten(inode: &Inode, index: u64) -> bool {
+    inode.rpc().swap.load(index) == Some(Record::Unwritten)
+}
+
+/// Drops the [`Record::Unwritten`] of `index`, if it has one: a failing
+/// fallocate undoing a page it made (the caller gives its block back).
+pub(crate) fn drop_unwritten(inode: &Inode, index: u64) -> bool {
+    let taken = has_swapped(inode) && inode.rpc().swap.take(index, Record::Unwritten);
+    if taken {
+        release(inode, None, Record::Unwritten);
+    }
+    taken
+}
+
+/// A record just taken from `inode`'s index is gone: its slot goes back to
+/// `area` (the mount's, which exists while any slot is in use).
+fn release(inode: &Inode, area: Option<&SwapArea>, record: Record) {
     inode.rpc().swapped.fetch_sub(1, Ordering::AcqRel);
-    area.free(slot);
-    inode.stats().slots_freed(1);
+    if let Some(slot) = record.slot() {
+        match area {
+            Some(area) => {
+                area.free(slot);
+                inode.stats().slots_freed(1);
+            }
+            // A slot outlives its area only through a bug in swapoff.
+            None => {
+                kernel::warn_on!(true);
+            }
+        }
+    }
 }
 
 /// The kernel's `read_folio` found a hole that has a record: read the page
@@ -191,22 +266,27 @@ fn release_slot(inode: &Inode, area: &SwapArea, slot: u64) {
 /// if it now holds the page's data, and the record is gone.
 pub(crate) fn read_into(inode: &Inode, folio: &LockedFolio, index: u64) -> Result<bool> {
     let rpc = inode.rpc();
-    let Some(slot) = rpc.swap.load(index) else {
+    let Some(record) = rpc.swap.load(index) else {
         return Ok(false);
     };
-    let Some(area) = inode.sb_info().swap_area() else {
-        return Err(EIO);
-    };
-    if area.read(slot, folio).is_err() {
-        inode.stats().swap_read_error();
-        return Err(EIO);
+    let area = inode.sb_info().swap_area();
+    match (record, &area) {
+        // The kernel wants it up to date: zeros, now data.
+        (Record::Unwritten, _) => folio.zero(0, folio.size()),
+        (Record::Slot(slot), Some(area)) => {
+            if area.read(slot, folio).is_err() {
+                inode.stats().swap_read_error();
+                return Err(EIO);
+            }
+        }
+        (Record::Slot(_), None) => return Err(EIO),
     }
     // A truncate that took the record while we read (read_folio holds no
     // inode lock) made the page a hole: what we read is not the file's.
-    if !rpc.swap.take(index, slot) {
+    if !rpc.swap.take(index, record) {
         folio.zero(0, folio.size());
     } else {
-        release_slot(inode, &area, slot);
+        release(inode, area.as_deref(), record);
         inode.stats().swapped_in();
     }
     Ok(true)
@@ -229,18 +309,18 @@ pub(crate) fn drop_range(inode: &Inode, first: u64, last: u64) -> u64 {
     if !has_swapped(inode) {
         return 0;
     }
-    // One reference for the whole range: records exist, so the area does.
-    let Some(area) = inode.sb_info().swap_area() else {
-        return 0;
-    };
+    // One reference for the whole range: slots are in use, so the area
+    // exists (unwritten records need none: an inode swapoff skipped
+    // because it was being evicted may drop them after the area went).
+    let area = inode.sb_info().swap_area();
     let mut dropped = 0;
     let mut start = first;
     while start <= last && has_swapped(inode) {
-        let Some((index, slot)) = rpc.swap.find(start, last) else {
+        let Some((index, record)) = rpc.swap.find(start, last) else {
             break;
         };
-        if rpc.swap.take(index, slot) {
-            release_slot(inode, &area, slot);
+        if rpc.swap.take(index, record) {
+            release(inode, area.as_deref(), record);
             dropped += 1;
         }
         if index == MAX_INDEX {
