@@ -5,6 +5,8 @@
 #   make check            every test; last line "N passed, M failed"
 #   make bench            fio vs tmpfs and ramfs on a kernel without debug options
 #   make profile          perf: where a 4 KiB fio job's instructions go, rpc vs tmpfs
+#   make fstests          fstests' generic quick group on tmpfs and rust_pagecache,
+#                         side by side (SHARD=i/n: the i-th of n slices)
 #   make module           just build rust_pagecache.ko (into $RPC_CACHE)
 #
 # The kernel's own Kbuild file (./Kbuild) describes the module; this
@@ -12,7 +14,7 @@
 # build root.
 SHELL := /bin/bash
 
-.PHONY: run check bench profile module kernel root clean
+.PHONY: run check bench profile fstests module kernel root clean
 run:
 	@bash scripts/run.sh $(if $(CMD),"$$CMD")
 check:
@@ -21,6 +23,8 @@ bench:
 	@bash scripts/bench.sh
 profile:
 	@bash scripts/profile.sh $(JOBS)
+fstests:
+	@bash scripts/fstests.sh $(SHARD)
 module:
 	@bash scripts/module.sh
 kernel:

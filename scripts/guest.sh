@@ -7,6 +7,8 @@
 #   guest.sh check          every selftest
 #   guest.sh bench [swap]   bench/guest-bench.sh (fio against tmpfs and ramfs;
 #                           with swap, only its swap rows)
+#   guest.sh fstests ARGS   scripts/guest-fstests.sh ARGS (fstests' ./check on
+#                           tmpfs and rust_pagecache)
 set -u
 exec </dev/null
 mode=$1; shift
@@ -90,6 +92,10 @@ run)
 bench)
 	bash /src/bench/guest-bench.sh /cache/bench/memcpy "$@" 2>&1 | tee "$OUT/bench.txt"
 	echo "${PIPESTATUS[0]}" > "$OUT/status"
+	;;
+fstests)
+	bash /src/scripts/guest-fstests.sh "$@"
+	echo "$?" > "$OUT/status"
 	;;
 check)
 	kselftest_dir=$OUT/selftests

@@ -9,7 +9,8 @@
 # console and results. RPC_VM_TIMEOUT (default 3600 s) bounds the run.
 # RPC_VM_MEM (default 2G) sets guest RAM; RPC_VM_SWAP_SIZE (default 512M, 0:
 # none) the size of the swap disk given to the guest; RPC_FLAVOUR (default debug) picks
-# the kernel (kernel/<flavour>.config); RPC_VM_QEMU_OPTS adds QEMU options;
+# the kernel (kernel/<flavour>.config); RPC_VM_QEMU_OPTS adds QEMU options,
+# RPC_VM_APPEND kernel parameters;
 # RPC_VM_ICOUNT=N (TCG only) makes guest time count instructions, 2^N ns
 # each, instead of following the host's clock (see scripts/bench.sh). KVM is used when a short probe boot
 # shows it works (guests hang in the decompressor on some hosts), else TCG.
@@ -129,7 +130,7 @@ log "booting the $flavour kernel ($mem, ${flag:-kvm}, $clock; the debug kernel t
 start=$SECONDS
 # kmemleak=on: leak reports; oops=panic + panic=-1: a crash ends the VM.
 vng_cmd "${RPC_VM_TIMEOUT:-3600}" $flag --memory "$mem" --verbose \
-	--append "kmemleak=on oops=panic panic=-1 softlockup_panic=1" \
+	--append "kmemleak=on oops=panic panic=-1 softlockup_panic=1${RPC_VM_APPEND:+ $RPC_VM_APPEND}" \
 	--rwdir="/cache/$name/out" ${qopts:+--qemu-opts="$qopts"} \
 	--exec "RPC_KO=/cache/module-$flavour/rust_pagecache.ko RPC_TEST_KO=/cache/module-$flavour/kmod/rpc_test_driver.ko RPC_OUT=/cache/$name/out bash /src/scripts/guest.sh $mode$quoted" \
 	2>&1 | tee "$vm/console.log" || true # QEMU ends on a guest reset; the status is the guest's
