@@ -252,7 +252,8 @@ impl SwapIndex {
     pub(crate) fn load(&self, index: u64) -> Option<Record> {
         // SAFETY: initialised (type invariant); `xa_load` takes the RCU
         // read lock itself.
-        Record::decode(unsafe { ffi::rpc_swapidx_load(self.xa(), index as c_ulong) })
+        let v = unsafe { ffi::rpc_swapidx_load(self.xa(), index as c_ulong) };
+        Record::decode(v)
     }
 
     /// Records `record` for `index`; the node allocation uses `gfp`.

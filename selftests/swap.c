@@ -293,6 +293,38 @@ TEST_F_TIMEOUT(swap, memcg_job_fills_a_file_made_outside_it, 280)
 	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
 }
 
+/* What a fallocate run by falloc_child() returned and left. */
+struct falloc_res {
+	int ret, err;
+	long long size, blocks;
+};
+
+/*
+ * In a child: enter the memcg, fallocate len bytes of a new file at path,
+ * record the result, size and blocks in res (shared memory), exit 0.
+ */
+static void __attribute__((noreturn)) falloc_child(const struct rpc_memcg *cg, const char *path,
+						   size_t len, struct falloc_res *res)
+{
+	struct stat st;
+	int fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (rpc_memcg_enter(cg, 0))
+		_exit(2);
+	fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+	if (fd < 0)
+		_exit(3);
+	res->ret = fallocate(fd, 0, 0, len);
+	res->err = errno;
+	if (fstat(fd, &st))
+		_exit(4);
+	res->size = st.st_size;
+	res->blocks = st.st_blocks;
+	close(fd);
+	_exit(0);
+}
+
 /*
  * fallocate past a memcg's limit: swap-out takes the pages it makes back
  * (they hold no data: no slot, no I/O) while the call runs, and the call,
@@ -306,7 +338,7 @@ TEST_F_TIMEOUT(swap, memcg_job_fills_a_file_made_outside_it, 280)
 TEST_F_TIMEOUT(swap, fallocate_past_the_memcg_limit_is_enomem_not_oom, 240)
 {
 	const size_t len = 128 * MIB;
-	struct { int ret, err; long long size, blocks; } *res;
+	struct falloc_res *res;
 	char p[PATH_MAX];
 	int status;
 	pid_t pid;
@@ -319,25 +351,8 @@ TEST_F_TIMEOUT(swap, fallocate_past_the_memcg_limit_is_enomem_not_oom, 240)
 	snprintf(p, sizeof(p), "%s/prealloc", self->dir);
 	pid = rpc_fork();
 	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		struct stat st;
-		int fd;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (rpc_memcg_enter(&self->cg, 0))
-			_exit(2);
-		fd = open(p, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-		if (fd < 0)
-			_exit(3);
-		res->ret = fallocate(fd, 0, 0, len);
-		res->err = errno;
-		if (fstat(fd, &st))
-			_exit(4);
-		res->size = st.st_size;
-		res->blocks = st.st_blocks;
-		close(fd);
-		_exit(0);
-	}
+	if (pid == 0)
+		falloc_child(&self->cg, p, len, res);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	TH_LOG("fallocate of 128 MiB in a 32 MiB memcg: %d (%s), size %lld, blocks %lld, oom kills %lld",
 	       res->ret, res->ret ? strerror(res->err) : "ok", res->size, res->blocks,
@@ -373,7 +388,7 @@ TEST_F_TIMEOUT(swap, fallocate_past_the_memcg_limit_is_enomem_not_oom, 240)
 TEST_F_TIMEOUT(swap, fallocate_past_the_limit_lets_its_memcg_neighbours_live, 400)
 {
 	const size_t len = 128 * MIB, anon = 4 * MIB;
-	struct { int ret, err; long long size, blocks; volatile int stop, rounds; } *res;
+	struct { struct falloc_res f; volatile int stop, rounds; } *res;
 	char p[PATH_MAX];
 	long long taken0;
 
@@ -413,40 +428,23 @@ TEST_F_TIMEOUT(swap, fallocate_past_the_limit_lets_its_memcg_neighbours_live, 40
 			usleep(10000);
 		a = rpc_fork();
 		ASSERT_GE(a, 0);
-		if (a == 0) {
-			struct stat st;
-			int fd;
-
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (rpc_memcg_enter(&self->cg, 0))
-				_exit(2);
-			fd = open(p, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-			if (fd < 0)
-				_exit(3);
-			res->ret = fallocate(fd, 0, 0, len);
-			res->err = errno;
-			if (fstat(fd, &st))
-				_exit(4);
-			res->size = st.st_size;
-			res->blocks = st.st_blocks;
-			close(fd);
-			_exit(0);
-		}
+		if (a == 0)
+			falloc_child(&self->cg, p, len, &res->f);
 		ASSERT_EQ(a, waitpid(a, &sa, 0));
 		res->stop = 1;
 		ASSERT_EQ(b, waitpid(b, &sb, 0));
 		TH_LOG("try %d: fallocate %d (%s), size %lld, blocks %lld; %lld of its pages taken back; neighbour %s %d after %d rounds; oom kills %lld",
-		       t, res->ret, res->ret ? strerror(res->err) : "ok", res->size, res->blocks,
+		       t, res->f.ret, res->f.ret ? strerror(res->f.err) : "ok", res->f.size, res->f.blocks,
 		       stat_of(self->dir, "unwritten_out") - taken0,
 		       WIFEXITED(sb) ? "exited" : "killed by signal",
 		       WIFEXITED(sb) ? WEXITSTATUS(sb) : WTERMSIG(sb), res->rounds,
 		       rpc_memcg_oom_kills(&self->cg));
 		ASSERT_TRUE(WIFEXITED(sa) && WEXITSTATUS(sa) == 0);
 		EXPECT_TRUE(WIFEXITED(sb) && WEXITSTATUS(sb) == 0);
-		EXPECT_EQ(-1, res->ret);
-		EXPECT_EQ(ENOMEM, res->err);
-		EXPECT_EQ(0, res->size);
-		EXPECT_EQ(0, res->blocks);
+		EXPECT_EQ(-1, res->f.ret);
+		EXPECT_EQ(ENOMEM, res->f.err);
+		EXPECT_EQ(0, res->f.size);
+		EXPECT_EQ(0, res->f.blocks);
 		EXPECT_GT(stat_of(self->dir, "unwritten_out"), taken0);
 		EXPECT_EQ(0, rpc_memcg_oom_kills(&self->cg));
 		EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
