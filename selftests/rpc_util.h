@@ -912,6 +912,18 @@ static inline const char *rpc_cache_kb_name(void)
 
 #define RPC_TEST_DRIVER_RMF RPC_DEBUGFS "/rpc_test_driver/read_mapping_folio"
 
+/* finit_module() of the .ko at path; loaded already counts. 0 or -errno. */
+static inline int rpc_load_ko(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return r == -EEXIST ? 0 : r;
+}
+
 /*
  * Load the test driver ($RPC_TEST_KO) unless it is loaded. 0, or -errno
  * (-ENOENT: no $RPC_TEST_KO, run outside make check).
@@ -919,7 +931,6 @@ static inline const char *rpc_cache_kb_name(void)
 static inline int rpc_test_driver_load(void)
 {
 	const char *ko = getenv("RPC_TEST_KO");
-	int fd, r;
 
 	if (rpc_ensure_debugfs())
 		return -ENOENT;
@@ -927,12 +938,7 @@ static inline int rpc_test_driver_load(void)
 		return 0;
 	if (!ko || !*ko)
 		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return r == -EEXIST ? 0 : r;
+	return rpc_load_ko(ko);
 }
 
 /*
@@ -1303,6 +1309,118 @@ static inline void rpc_failure_vset(struct rpc_failure *f, atomic_bool *stop, co
 	}
 	pthread_mutex_unlock(&f->lock);
 	atomic_store(stop, true);
+}
+
+/* ---- the mount's own swap (swap.c, dma32.c) ---- */
+
+/*
+ * Reads the whole file at path and checks it against pattern seed:
+ * RPC_VERIFIED, or the offset of the first bad byte, or -1 (unreadable).
+ */
+#define RPC_CHUNK (1024UL * 1024UL)
+static inline long rpc_verify_file(const char *path, size_t len, uint32_t seed)
+{
+	char *buf = malloc(RPC_CHUNK);
+	long bad = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (!buf || fd < 0)
+		goto out;
+	for (size_t off = 0; off < len; off += RPC_CHUNK) {
+		size_t l = len - off < RPC_CHUNK ? len - off : RPC_CHUNK;
+		long b;
+
+		if (rpc_pread_full(fd, buf, l, off) != (ssize_t)l)
+			goto out;
+		b = rpc_check_pattern(buf, l, seed, off);
+		if (b >= 0) {
+			bad = off + b;
+			goto out;
+		}
+	}
+	bad = -2;	/* all good */
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return bad;
+}
+#define RPC_VERIFIED (-2)
+
+
+/* The swap disk for swap= ($RPC_SWAP_DEV, scripts/guest.sh), or NULL. */
+static inline const char *rpc_swap_dev(void)
+{
+	const char *d = getenv("RPC_SWAP_DEV");
+
+	return d && *d ? d : NULL;
+}
+
+static inline int rpc_run(const char *cmd)
+{
+	int r = system(cmd);
+
+	return WIFEXITED(r) ? WEXITSTATUS(r) : 128;
+}
+
+static inline int rpc_mkswap(const char *dev)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "mkswap -f %s >/dev/null 2>&1", dev);
+	return rpc_run(cmd);
+}
+
+/* Named stats value of the mount at mnt, -1 if unreadable. */
+static inline long long rpc_stat_of(const char *mnt, const char *key)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 16];
+	long long v = -1;
+
+	if (rpc_pc_debugfs_dir(mnt, dir, sizeof(dir)))
+		return -1;
+	snprintf(p, sizeof(p), "%s/stats", dir);
+	if (rpc_keyed_value(p, key, &v))
+		return -1;
+	return v;
+}
+
+/*
+ * Remount through the new API (fspick + fsconfig + RECONFIGURE) so that the
+ * fs_context's messages can be read: 0 or -errno, msg gets the log.
+ */
+static inline int rpc_reconfigure(const char *dir, const char *opts, char *msg, size_t len)
+{
+	char *copy = strdup(opts);
+	int fd, e;
+
+	fd = syscall(__NR_fspick, AT_FDCWD, dir, RPC_FSPICK_CLOEXEC);
+	if (fd < 0) {
+		free(copy);
+		return -errno;
+	}
+	e = rpc_fsconfig_opts(fd, copy);
+	if (!e && rpc_fsconfig(fd, RPC_FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0))
+		e = errno;
+	rpc_fs_messages(fd, msg, len);
+	close(fd);
+	free(copy);
+	return -e;
+}
+
+/*
+ * Proactive reclaim of up to `bytes` from the cgroup at path
+ * (memory.reclaim); EAGAIN (less than asked could be reclaimed: the cgroup
+ * holds less) counts as done, the callers check what went out.
+ */
+static inline int rpc_memcg_reclaim(const char *cgpath, const char *bytes)
+{
+	char p[PATH_MAX + 32];
+	int r;
+
+	snprintf(p, sizeof(p), "%s/memory.reclaim", cgpath);
+	r = rpc_write_str(p, bytes);
+	return r == -EAGAIN ? 0 : r;
 }
 
 #endif /* RPC_UTIL_H */

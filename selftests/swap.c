@@ -16,111 +16,6 @@
 #include "kselftest_harness.h"
 
 #define MIB (1024UL * 1024UL)
-#define RPC_FSPICK 433
-
-static const char *swap_dev(void)
-{
-	const char *d = getenv("RPC_SWAP_DEV");
-
-	return d && *d ? d : NULL;
-}
-
-static int run(const char *cmd)
-{
-	int r = system(cmd);
-
-	return WIFEXITED(r) ? WEXITSTATUS(r) : 128;
-}
-
-static int mkswap(const char *dev)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "mkswap -f %s >/dev/null 2>&1", dev);
-	return run(cmd);
-}
-
-/* Named stats value of the mount at mnt, -1 if unreadable. */
-static long long stat_of(const char *mnt, const char *key)
-{
-	char dir[PATH_MAX], p[PATH_MAX + 16];
-	long long v = -1;
-
-	if (rpc_pc_debugfs_dir(mnt, dir, sizeof(dir)))
-		return -1;
-	snprintf(p, sizeof(p), "%s/stats", dir);
-	if (rpc_keyed_value(p, key, &v))
-		return -1;
-	return v;
-}
-
-/*
- * Remount through the new API (fspick + fsconfig + RECONFIGURE) so that the
- * fs_context's messages can be read: 0 or -errno, msg gets the log.
- */
-static int reconfigure(const char *dir, const char *opts, char *msg, size_t len)
-{
-	char *copy = strdup(opts);
-	int fd, e;
-
-	fd = syscall(RPC_FSPICK, AT_FDCWD, dir, RPC_FSPICK_CLOEXEC);
-	if (fd < 0) {
-		free(copy);
-		return -errno;
-	}
-	e = rpc_fsconfig_opts(fd, copy);
-	if (!e && rpc_fsconfig(fd, RPC_FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0))
-		e = errno;
-	rpc_fs_messages(fd, msg, len);
-	close(fd);
-	free(copy);
-	return -e;
-}
-
-/*
- * Proactive reclaim of up to `bytes` from the cgroup at path
- * (memory.reclaim); EAGAIN (less than asked could be reclaimed: the cgroup
- * holds less) counts as done, the callers check what went out.
- */
-static int reclaim(const char *cgpath, const char *bytes)
-{
-	char p[PATH_MAX + 32];
-	int r;
-
-	snprintf(p, sizeof(p), "%s/memory.reclaim", cgpath);
-	r = rpc_write_str(p, bytes);
-	return r == -EAGAIN ? 0 : r;
-}
-
-/* Reads the whole file at path and checks it against pattern seed. */
-static long verify(const char *path, size_t len, uint32_t seed)
-{
-	char *buf = malloc(MIB);
-	long bad = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (!buf || fd < 0)
-		goto out;
-	for (size_t off = 0; off < len; off += MIB) {
-		size_t l = len - off < MIB ? len - off : MIB;
-		long b;
-
-		if (rpc_pread_full(fd, buf, l, off) != (ssize_t)l)
-			goto out;
-		b = rpc_check_pattern(buf, l, seed, off);
-		if (b >= 0) {
-			bad = off + b;
-			goto out;
-		}
-	}
-	bad = -2;	/* all good */
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return bad;
-}
-#define VERIFIED (-2)
 
 /*
  * fail_make_request on the swap disk: with on, every bio submitted to it
@@ -157,7 +52,7 @@ FIXTURE(swap) {
 FIXTURE_SETUP(swap)
 {
 	char opts[256], why[256];
-	const char *dev = swap_dev();
+	const char *dev = rpc_swap_dev();
 
 	self->dir[0] = '\0';
 	self->dev[0] = '\0';
@@ -169,8 +64,8 @@ FIXTURE_SETUP(swap)
 	snprintf(self->dev, sizeof(self->dev), "%s", dev);
 	/* A test that died with the kernel's swap on the disk left it busy. */
 	snprintf(opts, sizeof(opts), "swapoff %s 2>/dev/null", self->dev);
-	run(opts);
-	ASSERT_EQ(0, mkswap(self->dev));
+	rpc_run(opts);
+	ASSERT_EQ(0, rpc_mkswap(self->dev));
 	snprintf(opts, sizeof(opts), "size=1g,swap=%s", self->dev);
 	ASSERT_EQ(0, rpc_mount_opts(self->dir, opts));
 	if (rpc_memcg_create(&self->cg, why, sizeof(why)) == 0 && self->cg.v == 2)
@@ -213,12 +108,12 @@ static long long small_swap_area(struct __test_metadata *_metadata, FIXTURE_DATA
 {
 	char opts[256], msg[512], cmd[256];
 
-	EXPECT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg))) TH_LOG("%s", msg);
+	EXPECT_EQ(0, rpc_reconfigure(self->dir, "noswap", msg, sizeof(msg))) TH_LOG("%s", msg);
 	snprintf(cmd, sizeof(cmd), "mkswap -f %s 8192 >/dev/null 2>&1", self->dev);
-	EXPECT_EQ(0, run(cmd));
+	EXPECT_EQ(0, rpc_run(cmd));
 	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
-	EXPECT_EQ(0, reconfigure(self->dir, opts, msg, sizeof(msg))) TH_LOG("%s", msg);
-	return stat_of(self->dir, "swap_slots_total");
+	EXPECT_EQ(0, rpc_reconfigure(self->dir, opts, msg, sizeof(msg))) TH_LOG("%s", msg);
+	return rpc_stat_of(self->dir, "swap_slots_total");
 }
 
 /* A memcg at 32 MiB writes 128 MiB: the file lives through swap. */
@@ -232,26 +127,26 @@ TEST_F_TIMEOUT(swap, memcg_holds_more_than_its_limit_through_swap, 280)
 		SKIP(return, "needs cgroup v2");
 	fill_through_memcg(_metadata, self, 4, each, 32 * MIB);
 	cur = rpc_memcg_current(&self->cg);
-	out = stat_of(self->dir, "swapped_out");
-	used = stat_of(self->dir, "swap_slots_used");
+	out = rpc_stat_of(self->dir, "swapped_out");
+	used = rpc_stat_of(self->dir, "swap_slots_used");
 	TH_LOG("128 MiB written under a 32 MiB memcg: memory.current %lld KiB, swapped out %lld pages, slots used %lld",
 	       cur / 1024, out, used);
 	EXPECT_LE(cur, 32 * (long long)MIB);
 	EXPECT_GE(out, (long long)(96 * MIB / rpc_page_size()) - 512);
 	EXPECT_GT(used, 0);
 	/* Made and filled in the same memcg: the track stays where it is. */
-	EXPECT_EQ(0, stat_of(self->dir, "track_moves"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "track_moves"));
 	for (int i = 0; i < 4; i++) {
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
-		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
+		EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, each, 100 + i));
 	}
-	in = stat_of(self->dir, "swapped_in");
+	in = rpc_stat_of(self->dir, "swapped_in");
 	TH_LOG("read back byte-exact; swapped in %lld pages, %lld read around, %lld of those used, %lld swap cache hits",
-	       in, stat_of(self->dir, "swap_readahead"), stat_of(self->dir, "swap_readahead_hits"),
-	       stat_of(self->dir, "swap_cache_hits"));
+	       in, rpc_stat_of(self->dir, "swap_readahead"), rpc_stat_of(self->dir, "swap_readahead_hits"),
+	       rpc_stat_of(self->dir, "swap_cache_hits"));
 	EXPECT_GT(in, 0);
 	/* A sequential read uses what swap-in read around. */
-	EXPECT_GT(stat_of(self->dir, "swap_readahead_hits"), stat_of(self->dir, "swap_readahead") / 2);
+	EXPECT_GT(rpc_stat_of(self->dir, "swap_readahead_hits"), rpc_stat_of(self->dir, "swap_readahead") / 2);
 }
 
 /*
@@ -275,22 +170,22 @@ TEST_F_TIMEOUT(swap, memcg_job_fills_a_file_made_outside_it, 280)
 	fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, close(fd));
-	moves0 = stat_of(self->dir, "track_moves");
+	moves0 = rpc_stat_of(self->dir, "track_moves");
 	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 32 * MIB));
 	rc = rpc_memcg_write_file(&self->cg, p, len, 300);
 	cur = rpc_memcg_current(&self->cg);
-	out = stat_of(self->dir, "swapped_out");
+	out = rpc_stat_of(self->dir, "swapped_out");
 	TH_LOG("128 MiB into a file made outside a 32 MiB memcg: writer status %d, track moves %lld, memory.current %lld KiB, swapped out %lld pages, oom kills %lld",
-	       rc, stat_of(self->dir, "track_moves") - moves0, cur / 1024, out,
+	       rc, rpc_stat_of(self->dir, "track_moves") - moves0, cur / 1024, out,
 	       rpc_memcg_oom_kills(&self->cg));
 	ASSERT_EQ(0, rc);
-	EXPECT_GE(stat_of(self->dir, "track_moves"), moves0 + 1);
+	EXPECT_GE(rpc_stat_of(self->dir, "track_moves"), moves0 + 1);
 	EXPECT_EQ(0, rpc_memcg_oom_kills(&self->cg));
 	EXPECT_LE(cur, 32 * (long long)MIB);
 	EXPECT_GE(out, (long long)(96 * MIB / rpc_page_size()) - 512);
-	EXPECT_EQ(VERIFIED, verify(p, len, 300));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 300));
 	EXPECT_EQ(0, unlink(p));
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 }
 
 /* What a fallocate run by falloc_child() returned and left. */
@@ -364,12 +259,12 @@ TEST_F_TIMEOUT(swap, fallocate_past_the_memcg_limit_is_enomem_not_oom, 240)
 	EXPECT_EQ(0, res->size);
 	EXPECT_EQ(0, res->blocks);
 	EXPECT_EQ(0, rpc_memcg_oom_kills(&self->cg));
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 	/* The same amount, written, goes through swap. */
 	ASSERT_EQ(0, rpc_memcg_write_file(&self->cg, p, len, 400));
-	EXPECT_EQ(VERIFIED, verify(p, len, 400));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 400));
 	EXPECT_EQ(0, unlink(p));
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 	munmap(res, sizeof(*res));
 }
 
@@ -403,7 +298,7 @@ TEST_F_TIMEOUT(swap, fallocate_past_the_limit_lets_its_memcg_neighbours_live, 40
 		pid_t a, b;
 
 		memset(res, 0, sizeof(*res));
-		taken0 = stat_of(self->dir, "unwritten_out");
+		taken0 = rpc_stat_of(self->dir, "unwritten_out");
 		b = rpc_fork();
 		ASSERT_GE(b, 0);
 		if (b == 0) {
@@ -435,7 +330,7 @@ TEST_F_TIMEOUT(swap, fallocate_past_the_limit_lets_its_memcg_neighbours_live, 40
 		ASSERT_EQ(b, waitpid(b, &sb, 0));
 		TH_LOG("try %d: fallocate %d (%s), size %lld, blocks %lld; %lld of its pages taken back; neighbour %s %d after %d rounds; oom kills %lld",
 		       t, res->f.ret, res->f.ret ? strerror(res->f.err) : "ok", res->f.size, res->f.blocks,
-		       stat_of(self->dir, "unwritten_out") - taken0,
+		       rpc_stat_of(self->dir, "unwritten_out") - taken0,
 		       WIFEXITED(sb) ? "exited" : "killed by signal",
 		       WIFEXITED(sb) ? WEXITSTATUS(sb) : WTERMSIG(sb), res->rounds,
 		       rpc_memcg_oom_kills(&self->cg));
@@ -445,9 +340,9 @@ TEST_F_TIMEOUT(swap, fallocate_past_the_limit_lets_its_memcg_neighbours_live, 40
 		EXPECT_EQ(ENOMEM, res->f.err);
 		EXPECT_EQ(0, res->f.size);
 		EXPECT_EQ(0, res->f.blocks);
-		EXPECT_GT(stat_of(self->dir, "unwritten_out"), taken0);
+		EXPECT_GT(rpc_stat_of(self->dir, "unwritten_out"), taken0);
 		EXPECT_EQ(0, rpc_memcg_oom_kills(&self->cg));
-		EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+		EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 		EXPECT_EQ(0, unlink(p));
 		if (_metadata->exit_code)
 			break;
@@ -487,16 +382,16 @@ TEST_F_TIMEOUT(swap, unwritten_fallocated_pages_leave_memory_with_no_slot_and_no
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	cur0 = rpc_memcg_current(&self->cg);
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
 	cur = rpc_memcg_current(&self->cg);
 	TH_LOG("32 MiB fallocated: memory.current %lld KiB, %lld KiB after the memcg's reclaim; %lld pages taken unwritten, %lld slots used",
-	       cur0 / 1024, cur / 1024, stat_of(self->dir, "unwritten_out"),
-	       stat_of(self->dir, "swap_slots_used"));
+	       cur0 / 1024, cur / 1024, rpc_stat_of(self->dir, "unwritten_out"),
+	       rpc_stat_of(self->dir, "swap_slots_used"));
 	EXPECT_GE(cur0, (long long)len);
 	EXPECT_LT(cur, 8 * (long long)MIB);
-	EXPECT_GE(stat_of(self->dir, "unwritten_out"), (long long)(len / rpc_page_size()) - 512);
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
-	EXPECT_EQ(0, stat_of(self->dir, "swapped_out"));
+	EXPECT_GE(rpc_stat_of(self->dir, "unwritten_out"), (long long)(len / rpc_page_size()) - 512);
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swapped_out"));
 	fd = open(p, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ((long long)(len / 512), rpc_file_blocks(fd));
@@ -511,11 +406,11 @@ TEST_F_TIMEOUT(swap, unwritten_fallocated_pages_leave_memory_with_no_slot_and_no
 		}
 	}
 	/* Read as zeros where they are: nothing came back. */
-	EXPECT_EQ(0, stat_of(self->dir, "unwritten_in"));
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "unwritten_in"));
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
 	ASSERT_EQ(5, pwrite(fd, "hello", 5, len / 2 + 100));
 	/* The page written came back (unless reclaim had left it), no other. */
-	EXPECT_LE(stat_of(self->dir, "unwritten_in"), 1);
+	EXPECT_LE(rpc_stat_of(self->dir, "unwritten_in"), 1);
 	ASSERT_EQ((ssize_t)len, rpc_pread_full(fd, b, len, 0));
 	EXPECT_EQ(0, memcmp(b + len / 2 + 100, "hello", 5));
 	EXPECT_EQ(0, b[len / 2 + 99]);
@@ -524,7 +419,7 @@ TEST_F_TIMEOUT(swap, unwritten_fallocated_pages_leave_memory_with_no_slot_and_no
 	free(b);
 	close(fd);
 	EXPECT_EQ(0, unlink(p));
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 }
 
 /*
@@ -543,23 +438,23 @@ TEST_F_TIMEOUT(swap, swap_in_charges_the_memcg_the_pages_left, 240)
 	if (!self->have_cg)
 		SKIP(return, "needs cgroup v2");
 	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
 	out = rpc_memcg_current(&self->cg);
-	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), (long long)(len / rpc_page_size()) - 512);
+	ASSERT_GT(rpc_stat_of(self->dir, "swap_slots_used"), (long long)(len / rpc_page_size()) - 512);
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
-	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
 	back = rpc_memcg_current(&self->cg);
-	out0 = stat_of(self->dir, "swapped_out");
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	out0 = rpc_stat_of(self->dir, "swapped_out");
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
 	again = rpc_memcg_current(&self->cg);
 	TH_LOG("cgroup's memory.current KiB: %lld swapped out, %lld read back from outside, %lld after its reclaim (%lld pages out); track moves %lld",
-	       out / 1024, back / 1024, again / 1024, stat_of(self->dir, "swapped_out") - out0,
-	       stat_of(self->dir, "track_moves"));
+	       out / 1024, back / 1024, again / 1024, rpc_stat_of(self->dir, "swapped_out") - out0,
+	       rpc_stat_of(self->dir, "track_moves"));
 	EXPECT_GE(back - out, (long long)len - 4 * (long long)MIB);
-	EXPECT_GE(stat_of(self->dir, "swapped_out") - out0, (long long)(len / rpc_page_size()) - 512);
+	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, (long long)(len / rpc_page_size()) - 512);
 	EXPECT_LT(again, back - (long long)len / 2);
-	EXPECT_EQ(0, stat_of(self->dir, "track_moves"));
-	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "track_moves"));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
 }
 
 /*
@@ -579,7 +474,7 @@ TEST_F_TIMEOUT(swap, global_pressure_swaps_out_without_a_memcg, 280)
 
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
 	ASSERT_EQ(0, rpc_memcg_write_file(NULL, p, len, 100));
-	out0 = stat_of(self->dir, "swapped_out");
+	out0 = rpc_stat_of(self->dir, "swapped_out");
 	avail = rpc_meminfo_kb("MemAvailable");
 	ASSERT_GT(avail, 0);
 	pid = rpc_fork();
@@ -596,17 +491,17 @@ TEST_F_TIMEOUT(swap, global_pressure_swaps_out_without_a_memcg, 280)
 		for (; done < want; done += step) {
 			for (size_t o = 0; o < step && done + o < want; o += 4096)
 				m[done + o] = 1;
-			if (stat_of(self->dir, "swapped_out") - out0 >= (long long)(32 * MIB / 4096))
+			if (rpc_stat_of(self->dir, "swapped_out") - out0 >= (long long)(32 * MIB / 4096))
 				_exit(0);
 		}
 		_exit(4);	/* all touched, nothing went out: not pressure on us */
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	out = stat_of(self->dir, "swapped_out") - out0;
+	out = rpc_stat_of(self->dir, "swapped_out") - out0;
 	TH_LOG("hog: MemAvailable was %lld MiB; status %#x; swapped out %lld MiB", avail / 1024, status, out * 4096 / MIB);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	EXPECT_GE(out, (long long)(32 * MIB / 4096));
-	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
 }
 
 /* The kernel's cache droppers delete value entries of non-shmem mappings:
@@ -621,8 +516,8 @@ TEST_F_TIMEOUT(swap, drop_caches_fadvise_madvise_lose_nothing, 200)
 	if (!self->have_cg)
 		SKIP(return, "needs cgroup v2");
 	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
-	ASSERT_GT(stat_of(self->dir, "swapped_out"), 0);
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	ASSERT_GT(rpc_stat_of(self->dir, "swapped_out"), 0);
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
 	ASSERT_EQ(0, rpc_drop_caches());
 	fd = open(p, O_RDWR | O_CLOEXEC);
@@ -634,7 +529,7 @@ TEST_F_TIMEOUT(swap, drop_caches_fadvise_madvise_lose_nothing, 200)
 	EXPECT_EQ(0, madvise(m, len, 21 /* MADV_PAGEOUT */));
 	munmap(m, len);
 	close(fd);
-	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
 }
 
 /* Swapped pages fault back in, through shared and private mappings, and
@@ -650,8 +545,8 @@ TEST_F_TIMEOUT(swap, mmap_of_swapped_pages, 200)
 	if (!self->have_cg)
 		SKIP(return, "needs cgroup v2");
 	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
-	ASSERT_EQ(0, reclaim(self->cg.path, "32M"));
-	ASSERT_GT(stat_of(self->dir, "swapped_out"), (long long)(len / ps) / 2);
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "32M"));
+	ASSERT_GT(rpc_stat_of(self->dir, "swapped_out"), (long long)(len / ps) / 2);
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
 	fd = open(p, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -663,7 +558,7 @@ TEST_F_TIMEOUT(swap, mmap_of_swapped_pages, 200)
 	EXPECT_EQ(0, msync(m, len, MS_SYNC));
 	munmap(m, len);
 	/* Out again (now unmapped), then a private mapping sees the writes. */
-	ASSERT_EQ(0, reclaim(self->cg.path, "32M"));
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "32M"));
 	priv = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	ASSERT_NE(MAP_FAILED, priv);
 	for (size_t off = 0; off < len; off += ps) {
@@ -705,8 +600,8 @@ TEST_F_TIMEOUT(swap, partial_write_seek_and_copy_of_swapped_pages, 200)
 	ASSERT_LE(0, fd);
 	/* Make it sparse: a hole of 1 MiB in the middle. */
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, MIB, MIB));
-	ASSERT_EQ(0, reclaim(self->cg.path, "16M"));
-	ASSERT_GT(stat_of(self->dir, "swapped_out"), 0);
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "16M"));
+	ASSERT_GT(rpc_stat_of(self->dir, "swapped_out"), 0);
 	EXPECT_EQ(0, lseek(fd, 0, SEEK_DATA));
 	EXPECT_EQ((off_t)MIB, lseek(fd, 0, SEEK_HOLE));
 	EXPECT_EQ((off_t)(2 * MIB), lseek(fd, MIB, SEEK_DATA));
@@ -720,7 +615,7 @@ TEST_F_TIMEOUT(swap, partial_write_seek_and_copy_of_swapped_pages, 200)
 		EXPECT_EQ(0x5a, page[1000 + i]);
 	EXPECT_EQ(-1, rpc_check_pattern(page + 1100, ps - 1100, 100, 3 * MIB + 1100));
 	/* copy_file_range of swapped pages into a second file. */
-	ASSERT_EQ(0, reclaim(self->cg.path, "16M"));
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "16M"));
 	snprintf(q, sizeof(q), "%s/copy", self->dir);
 	fd2 = open(q, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
 	ASSERT_LE(0, fd2);
@@ -747,8 +642,8 @@ TEST_F_TIMEOUT(swap, truncate_punch_unlink_free_slots, 200)
 		SKIP(return, "needs cgroup v2");
 	ASSERT_EQ(0, rpc_statfs(self->dir, &s0));
 	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
-	used0 = stat_of(self->dir, "swap_slots_used");
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	used0 = rpc_stat_of(self->dir, "swap_slots_used");
 	ASSERT_GT(used0, (long long)(len / rpc_page_size()) / 2);
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
 	fd = open(p, O_RDWR | O_CLOEXEC);
@@ -756,15 +651,15 @@ TEST_F_TIMEOUT(swap, truncate_punch_unlink_free_slots, 200)
 	/* st_blocks counts swapped pages (they keep their blocks). */
 	EXPECT_EQ((long long)(len / 512), rpc_file_blocks(fd));
 	ASSERT_EQ(0, ftruncate(fd, len / 2));
-	used1 = stat_of(self->dir, "swap_slots_used");
+	used1 = rpc_stat_of(self->dir, "swap_slots_used");
 	EXPECT_LT(used1, used0);
 	EXPECT_EQ((long long)(len / 2 / 512), rpc_file_blocks(fd));
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, len / 4));
-	used2 = stat_of(self->dir, "swap_slots_used");
+	used2 = rpc_stat_of(self->dir, "swap_slots_used");
 	EXPECT_LT(used2, used1);
 	EXPECT_EQ((long long)(len / 4 / 512), rpc_file_blocks(fd));
-	EXPECT_EQ(VERIFIED, ({
-		long r = VERIFIED;
+	EXPECT_EQ(RPC_VERIFIED, ({
+		long r = RPC_VERIFIED;
 		unsigned char *b = malloc(len / 4);
 		if (rpc_pread_full(fd, b, len / 4, len / 4) != (ssize_t)(len / 4) ||
 		    rpc_check_pattern(b, len / 4, 100, len / 4) != -1)
@@ -774,7 +669,7 @@ TEST_F_TIMEOUT(swap, truncate_punch_unlink_free_slots, 200)
 	}));
 	close(fd);
 	ASSERT_EQ(0, unlink(p));
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 	ASSERT_EQ(0, rpc_statfs(self->dir, &s1));
 	EXPECT_EQ(s0.f_bfree, s1.f_bfree);
 	TH_LOG("slots used %lld -> %lld (truncate) -> %lld (punch) -> 0 (unlink)", used0, used1, used2);
@@ -802,16 +697,16 @@ TEST_F_TIMEOUT(swap, random_reads_read_around_little_sequential_reads_much, 240)
 	if (!self->have_cg)
 		SKIP(return, "needs cgroup v2");
 	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
-	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), (long long)pages * 3 / 4);
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	ASSERT_GT(rpc_stat_of(self->dir, "swap_slots_used"), (long long)pages * 3 / 4);
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	b = malloc(rpc_page_size());
 	ASSERT_NE(NULL, b);
-	in0 = stat_of(self->dir, "swapped_in");
-	ra0 = stat_of(self->dir, "swap_readahead");
-	hits0 = stat_of(self->dir, "swap_readahead_hits");
+	in0 = rpc_stat_of(self->dir, "swapped_in");
+	ra0 = rpc_stat_of(self->dir, "swap_readahead");
+	hits0 = rpc_stat_of(self->dir, "swap_readahead_hits");
 	for (size_t i = 0; i < reads && bad < 0; i++) {
 		off_t off;
 
@@ -825,22 +720,22 @@ TEST_F_TIMEOUT(swap, random_reads_read_around_little_sequential_reads_much, 240)
 	free(b);
 	close(fd);
 	EXPECT_EQ(-1, bad);
-	in1 = stat_of(self->dir, "swapped_in");
-	ra1 = stat_of(self->dir, "swap_readahead");
-	hits1 = stat_of(self->dir, "swap_readahead_hits");
+	in1 = rpc_stat_of(self->dir, "swapped_in");
+	ra1 = rpc_stat_of(self->dir, "swap_readahead");
+	hits1 = rpc_stat_of(self->dir, "swap_readahead_hits");
 	asked = (in1 - in0) - (ra1 - ra0);
 	TH_LOG("%zu random 4 KiB reads: %lld pages swapped in, %lld of them asked for, %lld read around, %lld of those used",
 	       reads, in1 - in0, asked, ra1 - ra0, hits1 - hits0);
 	EXPECT_GT(asked, (long long)reads / 2);
 	/* A fixed 32-page window: 31 around each page asked for. */
 	EXPECT_LE(ra1 - ra0, asked / 4);
-	EXPECT_EQ(VERIFIED, verify(p, len, 100));
-	ra2 = stat_of(self->dir, "swap_readahead");
-	hits2 = stat_of(self->dir, "swap_readahead_hits");
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
+	ra2 = rpc_stat_of(self->dir, "swap_readahead");
+	hits2 = rpc_stat_of(self->dir, "swap_readahead_hits");
 	TH_LOG("then a sequential read: %lld swapped in, %lld read around, %lld of those used",
-	       stat_of(self->dir, "swapped_in") - in1, ra2 - ra1, hits2 - hits1);
+	       rpc_stat_of(self->dir, "swapped_in") - in1, ra2 - ra1, hits2 - hits1);
 	/* The window grows back: most of what was left came by read-around. */
-	EXPECT_GT(ra2 - ra1, (stat_of(self->dir, "swapped_in") - in1) / 2);
+	EXPECT_GT(ra2 - ra1, (rpc_stat_of(self->dir, "swapped_in") - in1) / 2);
 	EXPECT_GT(hits2 - hits1, (ra2 - ra1) * 3 / 4);
 }
 
@@ -863,15 +758,15 @@ TEST_F_TIMEOUT(swap, unlink_returns_the_memcg_to_its_baseline, 240)
 	base = rpc_memcg_current(&self->cg);
 	fill_through_memcg(_metadata, self, 2, each, 256 * MIB);
 	full = rpc_memcg_current(&self->cg);
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
 	out = rpc_memcg_current(&self->cg);
-	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), (long long)(each / 4096));
+	ASSERT_GT(rpc_stat_of(self->dir, "swap_slots_used"), (long long)(each / 4096));
 	/* Half of it back in, read from inside the memcg. */
 	pid = rpc_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		snprintf(p, sizeof(p), "%s/f0", self->dir);
-		_exit(rpc_memcg_enter(&self->cg, 0) ? 2 : verify(p, each, 100) == VERIFIED ? 0 : 1);
+		_exit(rpc_memcg_enter(&self->cg, 0) ? 2 : rpc_verify_file(p, each, 100) == RPC_VERIFIED ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -906,8 +801,8 @@ TEST_F_TIMEOUT(swap, unlink_returns_the_memcg_to_its_baseline, 240)
 	EXPECT_GE(back - out, (long long)each - 4 * (long long)MIB);
 	/* Slack for slab and per-cpu charges that are freed lazily. */
 	EXPECT_LE(after, base + 512 * 1024);
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
-	EXPECT_EQ(0, stat_of(self->dir, "folios_cached"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "folios_cached"));
 }
 
 /*
@@ -927,17 +822,17 @@ TEST_F_TIMEOUT(swap, swap_full_keeps_the_rest_in_memory, 240)
 	EXPECT_GE(total, 2000);
 	EXPECT_LE(total, 2048);
 	fill_through_memcg(_metadata, self, 1, each, 256 * MIB);
-	EXPECT_EQ(0, reclaim(self->cg.path, "64M"));
-	used = stat_of(self->dir, "swap_slots_used");
-	cached = stat_of(self->dir, "folios_cached");
+	EXPECT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	used = rpc_stat_of(self->dir, "swap_slots_used");
+	cached = rpc_stat_of(self->dir, "folios_cached");
 	TH_LOG("slots %lld of %lld used, %lld folios still cached, swap_full %lld",
-	       used, total, cached, stat_of(self->dir, "swap_full"));
+	       used, total, cached, rpc_stat_of(self->dir, "swap_full"));
 	EXPECT_GE(used, total - 64);
-	EXPECT_GT(stat_of(self->dir, "swap_full"), 0);
+	EXPECT_GT(rpc_stat_of(self->dir, "swap_full"), 0);
 	EXPECT_GE(cached + used, (long long)(each / 4096));
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
-	EXPECT_EQ(VERIFIED, verify(p, each, 100));
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, each, 100));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 }
 
 /*
@@ -1004,14 +899,14 @@ TEST_F_TIMEOUT(swap, past_swap_full_writes_fail_with_enomem_and_lose_nothing, 24
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("writer killed by signal %d", WTERMSIG(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
 	TH_LOG("16 MiB memcg, %lld slots: %lld KiB written, then %s; slots used %lld, swap_full %lld, oom kills %lld",
-	       total, res->written / 1024, strerror(res->err), stat_of(self->dir, "swap_slots_used"),
-	       stat_of(self->dir, "swap_full"), rpc_memcg_oom_kills(&self->cg));
+	       total, res->written / 1024, strerror(res->err), rpc_stat_of(self->dir, "swap_slots_used"),
+	       rpc_stat_of(self->dir, "swap_full"), rpc_memcg_oom_kills(&self->cg));
 	EXPECT_EQ(ENOMEM, res->err);
 	/* At least the swap area's worth went out; less than memory + swap fit. */
 	EXPECT_GE(res->written, 8 * (long long)MIB);
 	EXPECT_LT(res->written, 32 * (long long)MIB);
-	EXPECT_GE(stat_of(self->dir, "swap_slots_used"), total - 64);
-	EXPECT_GT(stat_of(self->dir, "swap_full"), 0);
+	EXPECT_GE(rpc_stat_of(self->dir, "swap_slots_used"), total - 64);
+	EXPECT_GT(rpc_stat_of(self->dir, "swap_full"), 0);
 	EXPECT_EQ(0, rpc_memcg_oom_kills(&self->cg));
 	/*
 	 * Read back from outside the memcg: swap-in charges the memcg the
@@ -1020,11 +915,11 @@ TEST_F_TIMEOUT(swap, past_swap_full_writes_fail_with_enomem_and_lose_nothing, 24
 	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 256 * MIB));
 	ASSERT_EQ(0, stat(p, &st));
 	EXPECT_EQ(res->written, (long long)st.st_size);
-	EXPECT_EQ(VERIFIED, verify(p, res->written, 200));
-	EXPECT_EQ(VERIFIED, verify(keep, keep_len, 7));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, res->written, 200));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(keep, keep_len, 7));
 	EXPECT_EQ(0, unlink(p));
 	EXPECT_EQ(0, unlink(keep));
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 	munmap(res, sizeof(*res));
 }
 
@@ -1042,43 +937,43 @@ TEST_F_TIMEOUT(swap, swapoff_brings_everything_back, 300)
 	ASSERT_EQ(0, rpc_mount_options(self->dir, opts, sizeof(opts)));
 	EXPECT_TRUE(rpc_has_opt(opts, want));
 	fill_through_memcg(_metadata, self, 3, each, 256 * MIB);
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
-	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), 0);
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	ASSERT_GT(rpc_stat_of(self->dir, "swap_slots_used"), 0);
 	out = rpc_memcg_current(&self->cg);
-	ASSERT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg)));
+	ASSERT_EQ(0, rpc_reconfigure(self->dir, "noswap", msg, sizeof(msg)));
 	back = rpc_memcg_current(&self->cg);
 	TH_LOG("cgroup's memory.current: %lld KiB swapped out, %lld KiB after swapoff", out / 1024, back / 1024);
 	/* What swapoff brought back is charged to the cgroup the pages left. */
 	EXPECT_GE(back - out, (long long)(3 * each) - 4 * (long long)MIB);
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_total"));
-	EXPECT_GT(stat_of(self->dir, "swapoff_pages"), 0);
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_total"));
+	EXPECT_GT(rpc_stat_of(self->dir, "swapoff_pages"), 0);
 	ASSERT_EQ(0, rpc_mount_options(self->dir, opts, sizeof(opts)));
 	EXPECT_FALSE(rpc_has_opt_prefix(opts, "swap="));
 	/* The device is free again: another mount can take it. */
-	ASSERT_EQ(0, mkswap(self->dev));
+	ASSERT_EQ(0, rpc_mkswap(self->dev));
 	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
 	EXPECT_EQ(0, rpc_mount_opts(other, opts));
 	rpc_umount(other);
 	for (int i = 0; i < 3; i++) {
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
-		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
+		EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, each, 100 + i));
 	}
 	/*
 	 * Swap on again at remount, and it works: the cgroup writes a fourth
 	 * file and its reclaim pushes pages out again.
 	 */
-	ASSERT_EQ(0, mkswap(self->dev));
+	ASSERT_EQ(0, rpc_mkswap(self->dev));
 	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
-	ASSERT_EQ(0, reconfigure(self->dir, opts, msg, sizeof(msg)));
-	EXPECT_GT(stat_of(self->dir, "swap_slots_total"), 0);
+	ASSERT_EQ(0, rpc_reconfigure(self->dir, opts, msg, sizeof(msg)));
+	EXPECT_GT(rpc_stat_of(self->dir, "swap_slots_total"), 0);
 	snprintf(p, sizeof(p), "%s/f3", self->dir);
 	ASSERT_EQ(0, rpc_memcg_write_file(&self->cg, p, each, 103));
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
-	EXPECT_GT(stat_of(self->dir, "swap_slots_used"), 0);
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	EXPECT_GT(rpc_stat_of(self->dir, "swap_slots_used"), 0);
 	for (int i = 0; i < 4; i++) {
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
-		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
+		EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, each, 100 + i));
 	}
 }
 
@@ -1129,9 +1024,9 @@ TEST_F_TIMEOUT(swap, lockless_readers_never_see_a_hole_during_swap_out, 240)
 	sh = mmap(NULL, sizeof(*sh) * READERS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, sh);
 	memset(sh, 0, sizeof(*sh) * READERS);
-	retries0 = stat_of(self->dir, "lookup_retries");
-	out0 = stat_of(self->dir, "swapped_out");
-	in0 = stat_of(self->dir, "swapped_in");
+	retries0 = rpc_stat_of(self->dir, "lookup_retries");
+	out0 = rpc_stat_of(self->dir, "swapped_out");
+	in0 = rpc_stat_of(self->dir, "swapped_in");
 	ASSERT_EQ(0, rpc_pc_set_knob(self->dir, "remove_delay_us", 1000));
 	for (int r = 0; r < READERS; r++) {
 		pids[r] = rpc_fork();
@@ -1168,7 +1063,7 @@ TEST_F_TIMEOUT(swap, lockless_readers_never_see_a_hole_during_swap_out, 240)
 	t0 = time(NULL);
 	for (int i = 0; i < ROUNDS && time(NULL) - t0 < 60; i++) {
 		/* All of it out (the readers bring pages back in between). */
-		EXPECT_EQ(0, reclaim(self->cg.path, "8M"));
+		EXPECT_EQ(0, rpc_memcg_reclaim(self->cg.path, "8M"));
 		usleep(10000);
 	}
 	for (int r = 0; r < READERS; r++) {
@@ -1179,17 +1074,17 @@ TEST_F_TIMEOUT(swap, lockless_readers_never_see_a_hole_during_swap_out, 240)
 	rpc_pc_set_knob(self->dir, "remove_delay_us", 0);
 	TH_LOG("%ld s: reads %ld + %ld, swapped out %lld, in %lld, lookup retries %lld",
 	       (long)(time(NULL) - t0), sh[0].reads, sh[1].reads,
-	       stat_of(self->dir, "swapped_out") - out0, stat_of(self->dir, "swapped_in") - in0,
-	       stat_of(self->dir, "lookup_retries") - retries0);
+	       rpc_stat_of(self->dir, "swapped_out") - out0, rpc_stat_of(self->dir, "swapped_in") - in0,
+	       rpc_stat_of(self->dir, "lookup_retries") - retries0);
 	for (int r = 0; r < READERS; r++) {
 		EXPECT_EQ(0, sh[r].bad)
 			TH_LOG("reader %d: %ld bad pages, first at %ld", r, sh[r].bad, sh[r].first_bad);
 	}
 	EXPECT_GT(sh[0].reads + sh[1].reads, 0);
-	EXPECT_GE(stat_of(self->dir, "swapped_out") - out0, (long long)(len / 4096));
-	EXPECT_GT(stat_of(self->dir, "swapped_in") - in0, 0);
-	EXPECT_GT(stat_of(self->dir, "lookup_retries") - retries0, 0);
-	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, (long long)(len / 4096));
+	EXPECT_GT(rpc_stat_of(self->dir, "swapped_in") - in0, 0);
+	EXPECT_GT(rpc_stat_of(self->dir, "lookup_retries") - retries0, 0);
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
 	munmap(sh, sizeof(*sh) * READERS);
 }
 
@@ -1230,8 +1125,8 @@ TEST_F_TIMEOUT(swap, swapoff_vs_unlink_and_close, 240)
 		ASSERT_EQ(0, fstat(fds[i], &st));
 		inos[i] = st.st_ino;
 	}
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
-	ASSERT_GT(stat_of(self->dir, "swap_slots_used"), 0);
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	ASSERT_GT(rpc_stat_of(self->dir, "swap_slots_used"), 0);
 	ASSERT_EQ(0, rpc_pc_set_knob(self->dir, "swapoff_delay_us", 300000));
 	fflush(stdout);
 	pid = fork();
@@ -1241,11 +1136,11 @@ TEST_F_TIMEOUT(swap, swapoff_vs_unlink_and_close, 240)
 		 * the parent's close(): only swapoff may hold them. */
 		for (int i = 0; i < N; i++)
 			close(fds[i]);
-		_exit(reconfigure(self->dir, "noswap", msg, sizeof(msg)) ? 1 : 0);
+		_exit(rpc_reconfigure(self->dir, "noswap", msg, sizeof(msg)) ? 1 : 0);
 	}
 	/* Each time swapoff holds a file of ours: unlink + close that one. */
 	for (int tries = 0; tries < 3000 && hit < VICTIMS; tries++) {
-		long long held = stat_of(self->dir, "swapoff_holding");
+		long long held = rpc_stat_of(self->dir, "swapoff_holding");
 
 		for (int i = 0; held > 0 && i < N; i++) {
 			if (fds[i] < 0 || (long long)inos[i] != held)
@@ -1268,12 +1163,12 @@ TEST_F_TIMEOUT(swap, swapoff_vs_unlink_and_close, 240)
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	rpc_pc_set_knob(self->dir, "swapoff_delay_us", 0);
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 	for (int i = 0; i < N; i++) {
 		if (fds[i] < 0)
 			continue;
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
-		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
+		EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, each, 100 + i));
 		close(fds[i]);
 	}
 }
@@ -1290,31 +1185,31 @@ TEST_F_TIMEOUT(swap, swapoff_without_memory_is_enomem_and_keeps_data, 240)
 	if (!self->have_cg)
 		SKIP(return, "needs cgroup v2");
 	fill_through_memcg(_metadata, self, 2, each, 24 * MIB);
-	ASSERT_GT(stat_of(self->dir, "swapped_out"), (long long)(32 * MIB / rpc_page_size()));
+	ASSERT_GT(rpc_stat_of(self->dir, "swapped_out"), (long long)(32 * MIB / rpc_page_size()));
 	fflush(stdout);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		if (rpc_memcg_enter(&self->cg, 0))
 			_exit(2);
-		_exit(-reconfigure(self->dir, "noswap", msg, sizeof(msg)) == ENOMEM &&
+		_exit(-rpc_reconfigure(self->dir, "noswap", msg, sizeof(msg)) == ENOMEM &&
 		      rpc_msg_is_error_about(msg, "memory") ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_GT(stat_of(self->dir, "swap_slots_total"), 0);
-	EXPECT_GT(stat_of(self->dir, "swap_slots_used"), 0);
+	EXPECT_GT(rpc_stat_of(self->dir, "swap_slots_total"), 0);
+	EXPECT_GT(rpc_stat_of(self->dir, "swap_slots_used"), 0);
 	for (int i = 0; i < 2; i++) {
 		snprintf(p, sizeof(p), "%s/f%d", self->dir, i);
-		EXPECT_EQ(VERIFIED, verify(p, each, 100 + i));
+		EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, each, 100 + i));
 	}
 	/*
 	 * And with memory, it goes: from outside the cgroup too, swapoff
 	 * charges the cgroup the pages left, so its limit must allow them.
 	 */
 	ASSERT_EQ(0, rpc_memcg_set_limit(&self->cg, 256 * MIB));
-	EXPECT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg)));
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_reconfigure(self->dir, "noswap", msg, sizeof(msg)));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 }
 
 /*
@@ -1334,27 +1229,27 @@ TEST_F_TIMEOUT(swap, write_error_keeps_pages_in_memory, 240)
 	if (disk_fail(self->dev, false))
 		SKIP(return, "no fail_make_request for %s", self->dev);
 	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
-	out0 = stat_of(self->dir, "swapped_out");
-	errs0 = stat_of(self->dir, "swap_write_errors");
+	out0 = rpc_stat_of(self->dir, "swapped_out");
+	errs0 = rpc_stat_of(self->dir, "swap_write_errors");
 	ASSERT_EQ(0, disk_fail(self->dev, true));
-	ASSERT_EQ(0, reclaim(self->cg.path, "16M"));
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "16M"));
 	ASSERT_EQ(0, disk_fail(self->dev, false));
 	TH_LOG("failing disk: %lld write errors, %lld pages out",
-	       stat_of(self->dir, "swap_write_errors") - errs0,
-	       stat_of(self->dir, "swapped_out") - out0);
-	EXPECT_GT(stat_of(self->dir, "swap_write_errors"), errs0);
-	EXPECT_LE(stat_of(self->dir, "swap_write_errors") - errs0, 64 * 16);
-	EXPECT_EQ(out0, stat_of(self->dir, "swapped_out"));
-	EXPECT_EQ(0, stat_of(self->dir, "swap_slots_used"));
+	       rpc_stat_of(self->dir, "swap_write_errors") - errs0,
+	       rpc_stat_of(self->dir, "swapped_out") - out0);
+	EXPECT_GT(rpc_stat_of(self->dir, "swap_write_errors"), errs0);
+	EXPECT_LE(rpc_stat_of(self->dir, "swap_write_errors") - errs0, 64 * 16);
+	EXPECT_EQ(out0, rpc_stat_of(self->dir, "swapped_out"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
-	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
 	/* The disk works again: after swap-out's rest (1 s after the last
 	 * failed write) the pages go out, and come back intact. */
 	usleep(1500 * 1000);
-	ASSERT_EQ(0, reclaim(self->cg.path, "32M"));
-	EXPECT_GT(stat_of(self->dir, "swapped_out"), out0);
-	EXPECT_GT(stat_of(self->dir, "swap_slots_used"), 0);
-	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "32M"));
+	EXPECT_GT(rpc_stat_of(self->dir, "swapped_out"), out0);
+	EXPECT_GT(rpc_stat_of(self->dir, "swap_slots_used"), 0);
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
 }
 
 /*
@@ -1375,10 +1270,10 @@ TEST_F_TIMEOUT(swap, read_error_is_eio_and_sigbus_and_loses_nothing, 240)
 	if (disk_fail(self->dev, false))
 		SKIP(return, "no fail_make_request for %s", self->dev);
 	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
-	ASSERT_EQ(0, reclaim(self->cg.path, "64M"));
-	used = stat_of(self->dir, "swap_slots_used");
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	used = rpc_stat_of(self->dir, "swap_slots_used");
 	ASSERT_GE(used, (long long)(len / rpc_page_size()) / 2);
-	errs0 = stat_of(self->dir, "swap_read_errors");
+	errs0 = rpc_stat_of(self->dir, "swap_read_errors");
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
@@ -1391,11 +1286,11 @@ TEST_F_TIMEOUT(swap, read_error_is_eio_and_sigbus_and_loses_nothing, 240)
 	EXPECT_EQ(EIO, errno);
 	EXPECT_EQ(SIGBUS, rpc_fault_in_child(fd, len / 2 + 3 * rpc_page_size(), false));
 	ASSERT_EQ(0, disk_fail(self->dev, false));
-	EXPECT_GT(stat_of(self->dir, "swap_read_errors"), errs0);
+	EXPECT_GT(rpc_stat_of(self->dir, "swap_read_errors"), errs0);
 	/* The records stayed: nothing was lost. */
-	EXPECT_EQ(used, stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(used, rpc_stat_of(self->dir, "swap_slots_used"));
 	EXPECT_EQ(0, rpc_fault_in_child(fd, len / 2 + 3 * rpc_page_size(), false));
-	EXPECT_EQ(VERIFIED, verify(p, len, 100));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
 	free(buf);
 	close(fd);
 }
@@ -1421,7 +1316,7 @@ TEST_F_TIMEOUT(swap, bad_swap_values, 200)
 	EXPECT_TRUE(rpc_msg_is_error_about(msg, "busy"));
 	/* Nor can the kernel's swapon. */
 	snprintf(cmd, sizeof(cmd), "swapon %s 2>/dev/null", self->dev);
-	EXPECT_NE(0, run(cmd));
+	EXPECT_NE(0, rpc_run(cmd));
 	/* A path too long for the option. */
 	memset(cmd, 'a', 300);
 	memcpy(cmd, "swap=/", 6);
@@ -1429,19 +1324,19 @@ TEST_F_TIMEOUT(swap, bad_swap_values, 200)
 	EXPECT_EQ(-EINVAL, rpc_fsmount_opts(dir, cmd, msg, sizeof(msg)));
 	/* Data stays through refused remounts. */
 	ASSERT_EQ(0, rpc_write_filef(self->dir, "keep", "kept", 4, 0644));
-	EXPECT_EQ(-EBUSY, reconfigure(self->dir, "swap=/dev/null", msg, sizeof(msg)));
+	EXPECT_EQ(-EBUSY, rpc_reconfigure(self->dir, "swap=/dev/null", msg, sizeof(msg)));
 	EXPECT_TRUE(rpc_msg_is_error_about(msg, "swap area already"));
 	/* Without swap: the device held by another mount's swap is EBUSY. */
-	ASSERT_EQ(0, reconfigure(self->dir, "noswap", msg, sizeof(msg)));
+	ASSERT_EQ(0, rpc_reconfigure(self->dir, "noswap", msg, sizeof(msg)));
 	snprintf(opts, sizeof(opts), "swap=%s", self->dev);
 	ASSERT_EQ(0, rpc_mount_opts(other, opts));
-	EXPECT_EQ(-EBUSY, reconfigure(self->dir, opts, msg, sizeof(msg)));
+	EXPECT_EQ(-EBUSY, rpc_reconfigure(self->dir, opts, msg, sizeof(msg)));
 	EXPECT_TRUE(rpc_msg_is_error_about(msg, "busy"));
 	rpc_umount(other);
 	/* No signature: the first page zeroed. */
 	snprintf(cmd, sizeof(cmd), "dd if=/dev/zero of=%s bs=4096 count=1 conv=notrunc status=none", self->dev);
-	ASSERT_EQ(0, run(cmd));
-	EXPECT_EQ(-EINVAL, reconfigure(self->dir, opts, msg, sizeof(msg)));
+	ASSERT_EQ(0, rpc_run(cmd));
+	EXPECT_EQ(-EINVAL, rpc_reconfigure(self->dir, opts, msg, sizeof(msg)));
 	EXPECT_TRUE(rpc_msg_is_error_about(msg, "no swap signature"));
 	/* Old format. */
 	f = fopen(self->dev, "r+");
@@ -1449,7 +1344,7 @@ TEST_F_TIMEOUT(swap, bad_swap_values, 200)
 	ASSERT_EQ(0, fseek(f, rpc_page_size() - 10, SEEK_SET));
 	ASSERT_EQ(10u, fwrite("SWAP-SPACE", 1, 10, f));
 	fclose(f);
-	EXPECT_EQ(-EINVAL, reconfigure(self->dir, opts, msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, rpc_reconfigure(self->dir, opts, msg, sizeof(msg)));
 	EXPECT_TRUE(rpc_msg_is_error_about(msg, "old swap format"));
 	/*
 	 * Loop devices over a file: read-only (a good area on losetup -r), and
@@ -1457,30 +1352,30 @@ TEST_F_TIMEOUT(swap, bad_swap_values, 200)
 	 */
 	snprintf(cmd, sizeof(cmd), "rm -f %s && truncate -s 4m %s && mkswap -f %s >/dev/null 2>&1 && command -v losetup >/dev/null",
 		 loop_img, loop_img, loop_img);
-	if (run(cmd) == 0) {
+	if (rpc_run(cmd) == 0) {
 		snprintf(cmd, sizeof(cmd), "losetup -r -f --show %s > /tmp/rpc-loopdev", loop_img);
-		ASSERT_EQ(0, run(cmd));
+		ASSERT_EQ(0, rpc_run(cmd));
 		ASSERT_LT(0, rpc_read_str("/tmp/rpc-loopdev", loopdev, sizeof(loopdev)));
 		loopdev[strcspn(loopdev, "\n")] = '\0';
 		snprintf(opts, sizeof(opts), "swap=%s", loopdev);
-		EXPECT_NE(0, reconfigure(self->dir, opts, msg, sizeof(msg)));
+		EXPECT_NE(0, rpc_reconfigure(self->dir, opts, msg, sizeof(msg)));
 		EXPECT_TRUE(rpc_msg_is_error_about(msg, "read-only"));
 		snprintf(cmd, sizeof(cmd), "losetup -d %s", loopdev);
-		run(cmd);
+		rpc_run(cmd);
 		f = fopen(loop_img, "r+");
 		ASSERT_NE(NULL, f);
 		ASSERT_EQ(0, fseek(f, 1028, SEEK_SET));
 		ASSERT_EQ(1u, fwrite(&small_last, sizeof(small_last), 1, f));
 		fclose(f);
 		snprintf(cmd, sizeof(cmd), "losetup -f --show %s > /tmp/rpc-loopdev", loop_img);
-		ASSERT_EQ(0, run(cmd));
+		ASSERT_EQ(0, rpc_run(cmd));
 		ASSERT_LT(0, rpc_read_str("/tmp/rpc-loopdev", loopdev, sizeof(loopdev)));
 		loopdev[strcspn(loopdev, "\n")] = '\0';
 		snprintf(opts, sizeof(opts), "swap=%s", loopdev);
-		EXPECT_EQ(-EINVAL, reconfigure(self->dir, opts, msg, sizeof(msg)));
+		EXPECT_EQ(-EINVAL, rpc_reconfigure(self->dir, opts, msg, sizeof(msg)));
 		EXPECT_TRUE(rpc_msg_is_error_about(msg, "too small"));
 		snprintf(cmd, sizeof(cmd), "losetup -d %s", loopdev);
-		run(cmd);
+		rpc_run(cmd);
 		unlink(loop_img);
 	} else {
 		TH_LOG("no losetup: the read-only and too-small cases did not run");
