@@ -2,7 +2,7 @@
 
 //! rust_pagecache: a tmpfs-like filesystem with its own page cache, in Rust.
 //!
-//! `mount -t rust_pagecache none /mnt [-o size=,nr_inodes=,mode=,uid=,gid=]`
+//! `mount -t rust_pagecache none /mnt [-o size=,nr_inodes=,mode=,uid=,gid=,swap=,gfp=]`
 //!
 //! One folder per layer, one file per concept. Where the work goes:
 //! a `read(2)` enters [`fs::file`] and is served by [`cache::page_cache`]
@@ -22,9 +22,14 @@
 //!   - [`fs::file`]: regular files: read/write/fallocate/seek/truncate
 //!   - [`fs::mmap`]: the fault handler (seed 004's re-check under the folio
 //!     lock)
+//!   - [`fs::driver_api`]: files for drivers (`include/rust_pagecache.h`:
+//!     `rpc_file_setup()`, `rpc_file_setup_with_mnt()`,
+//!     `rpc_read_folio_gfp()`)
 //! - `cache/`: the module's own page cache.
 //!   - [`cache::page_cache`]: lockless lookup (seed 002), insertion, removal
 //!     with a frozen refcount, truncation
+//!   - [`cache::replace`]: a folio in a zone its caller's gfp forbids
+//!     replaced by a copy (seed 003's `shmem_replace_folio()`)
 //!   - [`cache::stats`]: per-superblock statistics in debugfs
 //! - `swap/`: the mount's own swap (`swap=`).
 //!   - [`swap::header`], [`swap::slots`]: the swap header as `mkswap` writes
@@ -64,6 +69,7 @@ use kernel::prelude::*;
 
 mod fs {
     pub(crate) mod dir;
+    pub(crate) mod driver_api;
     pub(crate) mod file;
     pub(crate) mod fs_context;
     pub(crate) mod inode;
@@ -76,6 +82,7 @@ mod fs {
 
 mod cache {
     pub(crate) mod page_cache;
+    pub(crate) mod replace;
     pub(crate) mod stats;
 }
 
@@ -152,6 +159,9 @@ impl Drop for RustPagecache {
     fn drop(&mut self) {
         // The module cannot be unloaded while mounted (the filesystem type
         // holds a module reference per superblock), so nothing is mounted.
+        // SAFETY: no superblock is left (see above), so no internal mount
+        // either; this waits for the work that unmounted the last one.
+        unsafe { ffi::rpc_internal_exit() };
         // SAFETY: registered in `init`.
         unsafe { kernel::bindings::unregister_filesystem(&raw mut ffi::rpc_fs_type) };
         // SAFETY: every superblock (and its debugfs directory) is gone.

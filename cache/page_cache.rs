@@ -434,17 +434,12 @@ impl<'a> PageCache<'a> {
         expect
     }
 
-    /// Allocates a folio with the mapping's gfp mask and inserts it at
-    /// `index`: it comes back locked, not yet up to date, charged to the
-    /// current memcg and on the LRU. `EEXIST` if `index` is taken.
-    pub(crate) fn insert(&self, index: u64, zeroed: bool) -> Result<LockedFolio> {
-        self.insert_gfp(index, zeroed, 0)
-    }
-
-    /// [`Self::insert`] with `extra` gfp flags for the allocation and the
-    /// memcg charge (swapoff's `__GFP_RETRY_MAYFAIL`: fail, do not OOM).
-    pub(crate) fn insert_gfp(&self, index: u64, zeroed: bool, extra: bindings::gfp_t) -> Result<LockedFolio> {
-        let gfp = self.mapping.gfp() | extra;
+    /// Allocates a folio with `gfp` (the mapping's mask, or what the caller
+    /// made of it: swap/swap_in.rs, `Gfp::mask`) and inserts it at `index`,
+    /// charged with `gfp`: it comes back locked, not yet up to date,
+    /// charged to the current memcg and on the LRU. `EEXIST` if `index` is
+    /// taken.
+    pub(crate) fn insert_gfp(&self, index: u64, zeroed: bool, gfp: bindings::gfp_t) -> Result<LockedFolio> {
         let alloc_gfp = if zeroed { gfp | bindings::__GFP_ZERO } else { gfp };
         let folio = Folio::alloc(alloc_gfp).ok_or(ENOMEM)?.add_to(self.mapping, index, gfp)?;
         // The marker takes one more reference.
@@ -453,7 +448,7 @@ impl<'a> PageCache<'a> {
         Ok(folio)
     }
 
-    /// Whether a locked folio of this mapping went in through [`Self::insert`]
+    /// Whether a locked folio of this mapping went in through [`Self::insert_gfp`]
     /// or [`Self::adopt`] (it carries the marker), not through kernel code
     /// of its own.
     pub(crate) fn is_ours(&self, folio: &LockedFolio) -> bool {
@@ -462,7 +457,7 @@ impl<'a> PageCache<'a> {
 
     /// Takes a locked folio that kernel code inserted into this mapping
     /// itself (`do_read_cache_folio()`, before `read_folio`) into the
-    /// cache's bookkeeping: the marker and the statistics, as [`Self::insert`]
+    /// cache's bookkeeping: the marker and the statistics, as [`Self::insert_gfp`]
     /// would have. The caller charges it, or removes it again.
     pub(crate) fn adopt(&self, folio: &LockedFolio) {
         // Locked, in this mapping, no private data yet (not ours).

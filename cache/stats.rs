@@ -64,6 +64,11 @@ pub(crate) struct Stats {
     /// Swap-ins that found the page already coming back (another
     /// swap-in's folio at its index: the swap cache).
     swap_cache_hits: AtomicU64,
+    /// Folios replaced by a copy in a lower zone for a caller whose gfp
+    /// forbade theirs, and replacements that could not be made (no memory,
+    /// a DMA pin): cache/replace.rs, seed 003.
+    replaced: AtomicU64,
+    replace_failed: AtomicU64,
     /// Files whose reclaim-list track moved to the memcg their new pages
     /// are charged to (`inode::follow_memcg`).
     track_moves: AtomicU64,
@@ -113,6 +118,8 @@ impl Stats {
             swap_readahead: AtomicU64::new(0),
             swap_readahead_hits: AtomicU64::new(0),
             swap_cache_hits: AtomicU64::new(0),
+            replaced: AtomicU64::new(0),
+            replace_failed: AtomicU64::new(0),
             track_moves: AtomicU64::new(0),
             slots_used: AtomicI64::new(0),
             slots_total: AtomicU64::new(0),
@@ -223,6 +230,14 @@ impl Stats {
         self.swap_cache_hits.fetch_add(1, Relaxed);
     }
 
+    pub(crate) fn replaced(&self) {
+        self.replaced.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn replace_failed(&self) {
+        self.replace_failed.fetch_add(1, Relaxed);
+    }
+
     pub(crate) fn track_moved(&self) {
         self.track_moves.fetch_add(1, Relaxed);
     }
@@ -297,7 +312,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
     let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 24] = [
+    let lines: [(&str, u64); 26] = [
         ("folios_cached", inserted.saturating_sub(removed)),
         ("bytes_cached", pages << bindings::PAGE_SHIFT),
         ("folios_inserted", inserted),
@@ -316,6 +331,8 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
         ("swap_readahead", s.swap_readahead.load(Relaxed)),
         ("swap_readahead_hits", s.swap_readahead_hits.load(Relaxed)),
         ("swap_cache_hits", s.swap_cache_hits.load(Relaxed)),
+        ("replaced", s.replaced.load(Relaxed)),
+        ("replace_failed", s.replace_failed.load(Relaxed)),
         ("track_moves", s.track_moves.load(Relaxed)),
         ("swap_slots_used", s.slots_used.load(Relaxed).max(0) as u64),
         ("swap_slots_total", s.slots_total.load(Relaxed)),

@@ -216,7 +216,7 @@ fn get_or_create(
     zeroed: bool,
     gfp: Gfp,
 ) -> Result<(LockedFolio, bool)> {
-    let extra = gfp.extra();
+    let alloc = gfp.mask(cache.mapping().gfp());
     loop {
         if let Some(folio) = cache.lookup_locked_killable(index)? {
             swap_in::used(inode, &cache, &folio);
@@ -232,7 +232,7 @@ fn get_or_create(
             }
         }
         inode::charge(inode, 1)?;
-        match cache.insert_gfp(index, zeroed, extra) {
+        match cache.insert_gfp(index, zeroed, alloc) {
             Ok(folio) => {
                 inode::follow_memcg(inode, &folio);
                 return Ok((folio, true));

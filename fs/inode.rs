@@ -16,12 +16,13 @@
 use crate::fs::dir;
 use crate::glue::ffi::{self, OpsTable};
 use crate::fs::file::{self, FallocProgress};
+use crate::fs::options::Zones;
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::RpcSwapTrack;
 use crate::glue::folio::LockedFolio;
 use crate::glue::reclaim::Track;
 use crate::glue::memcg::{current_memcg_key, folio_memcg_key};
-use crate::glue::vfs::{Inode, InodeKind, NewInode, NewSuperBlock, Parent};
+use crate::glue::vfs::{Dentry, Inode, InodeKind, NewInode, NewSuperBlock, Parent};
 use crate::glue::xarray::SwapIndex;
 use crate::swap::readahead::Readahead;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
@@ -231,8 +232,12 @@ pub(crate) unsafe extern "C" fn evict_inode(inode: *mut bindings::inode) {
     // SAFETY: the VFS evicts an inode of ours, exclusively: nobody else
     // can reach it, and its superblock is live.
     evict(unsafe { Inode::from_raw(inode) });
-    // SAFETY: as above; the inode is not used after this.
-    unsafe { bindings::clear_inode(inode) };
+    // SAFETY: as above; the inode is not used after this. A file of the
+    // internal mount (`rpc_file_setup()`, helpers.c) is counted off it.
+    unsafe {
+        bindings::clear_inode(inode);
+        ffi::rpc_evicted(inode);
+    }
 }
 
 fn evict(inode: &Inode) {
@@ -268,10 +273,20 @@ pub(crate) fn new_in_dir(dir: &Inode, mode: u16, dev: bindings::dev_t) -> Result
     new_inode(dir.sb_info(), Parent::Dir(dir), mode, dev)
 }
 
+/// Makes an unlinked regular file on the superblock of `root` (a
+/// driver's: fs/driver_api.rs), charged against `nr_inodes=`.
+pub(crate) fn new_unlinked(root: &Dentry, mode: u16) -> Result<NewInode> {
+    new_inode(root.sb_info(), Parent::Unlinked(root), bindings::S_IFREG as u16 | mode, 0)
+}
+
 /// Makes a new inode, charged against `nr_inodes=` (`shmem_get_inode`).
 fn new_inode(info: &SbInfo, parent: Parent<'_>, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
     let kind = match u32::from(mode) & bindings::S_IFMT {
-        bindings::S_IFREG => InodeKind::Regular { iops: &file::INODE_OPS, fops: &file::FILE_OPS },
+        bindings::S_IFREG => InodeKind::Regular {
+            iops: &file::INODE_OPS,
+            fops: &file::FILE_OPS,
+            dma32: info.zones() == Zones::Dma32,
+        },
         // tmpfs's directory size starts at 2 entries.
         bindings::S_IFDIR => InodeKind::Dir { iops: &dir::DIR_INODE_OPS, size: 2 * BOGO_DIRENT_SIZE },
         // The body (inline or page) is set by `dir::symlink`.

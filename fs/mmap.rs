@@ -69,6 +69,7 @@
 //! dropped, which this handler does not do. The system calls (read, write,
 //! fallocate) wait killably.
 
+use crate::cache::replace;
 use crate::fs::file::cache_of;
 use crate::fs::inode;
 use crate::glue::ffi::{self, OpsTable};
@@ -110,10 +111,26 @@ unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> VmFault {
 /// The fault itself: the folio of page `index`, locked, still the file's
 /// and inside `i_size`, or the fault code to return.
 fn fault_locked(inode: &Inode, index: u64) -> core::result::Result<LockedFolio, VmFault> {
+    match get_locked(inode, index, Gfp::Normal) {
+        Ok(folio) => Ok(folio),
+        Err(e) if e == ENOMEM => Err(OOM),
+        // Beyond EOF (EINVAL), past size= (ENOSPC), a failed swap-in (EIO).
+        Err(_) => Err(SIGBUS),
+    }
+}
+
+/// The folio of page `index`, locked, still the file's and inside
+/// `i_size`: found, brought back from swap, or made (a hole: zeros, up to
+/// date). What a fault does, and what a driver asks for with a gfp of its
+/// own (`Gfp::Exactly`, fs/driver_api.rs): then a folio found in a zone
+/// that gfp forbids is replaced first (cache/replace.rs, seed 003).
+/// `EINVAL` at or beyond EOF, `ENOSPC` past `size=`, `ENOMEM`, `EIO`, and
+/// `EBUSY` for a pinned folio that would need replacing.
+pub(crate) fn get_locked(inode: &Inode, index: u64, gfp: Gfp) -> Result<LockedFolio> {
     let cache = cache_of(inode);
     let folio = loop {
         if beyond_eof(inode, index) {
-            return Err(SIGBUS);
+            return Err(EINVAL);
         }
         if let Some(folio) = cache.lookup(index) {
             cache.stats().fault_window();
@@ -131,28 +148,20 @@ fn fault_locked(inode: &Inode, index: u64) -> core::result::Result<LockedFolio, 
         // No folio lock held here (lock order).
         let inval = cache.mapping().invalidate_lock_shared();
         if beyond_eof(inode, index) {
-            return Err(SIGBUS);
+            return Err(EINVAL);
         }
         // Not a hole but a page in swap: bring it back (it keeps its block).
         // A failed read is SIGBUS, as for shmem.
         if swap_in::has_swapped(inode) {
-            match swap_in::swap_in(inode, &cache, index, Gfp::Normal, &inval) {
-                Ok(Some(folio)) => break folio,
-                Ok(None) => {
-                    if inode.rpc().swap.load(index).is_some() || cache.lookup(index).is_some() {
-                        continue;
-                    }
-                }
-                Err(e) if e == ENOMEM => return Err(OOM),
-                Err(_) => return Err(SIGBUS),
+            if let Some(folio) = swap_in::swap_in(inode, &cache, index, gfp, &inval)? {
+                break folio;
+            }
+            if inode.rpc().swap.load(index).is_some() || cache.lookup(index).is_some() {
+                continue;
             }
         }
-        match inode::charge(inode, 1) {
-            Ok(()) => {}
-            Err(e) if e == ENOSPC => return Err(SIGBUS),
-            Err(_) => return Err(OOM),
-        }
-        match cache.insert(index, true) {
+        inode::charge(inode, 1)?;
+        match cache.insert_gfp(index, true, gfp.mask(cache.mapping().gfp())) {
             Ok(folio) => {
                 folio.mark_uptodate();
                 folio.mark_dirty();
@@ -163,7 +172,7 @@ fn fault_locked(inode: &Inode, index: u64) -> core::result::Result<LockedFolio, 
                 // Charged just above.
                 inode::uncharge(inode, 1);
                 if e != EEXIST {
-                    return Err(OOM);
+                    return Err(e);
                 }
             }
         }
@@ -171,8 +180,13 @@ fn fault_locked(inode: &Inode, index: u64) -> core::result::Result<LockedFolio, 
     // Seed 004, the size half of the re-check: a truncate that set `i_size`
     // below this page before we locked it will remove it once we unlock.
     if beyond_eof(inode, index) {
-        return Err(SIGBUS);
+        return Err(EINVAL);
     }
+    // Seed 003: a driver's folio must sit where its device can reach it.
+    let folio = match gfp {
+        Gfp::Exactly(gfp) => replace::to_allowed_zone(&cache, folio, gfp)?,
+        Gfp::Normal | Gfp::MayFail => folio,
+    };
     // Fallocated and never written (file.rs): zeroed when it was made; the
     // first fault makes it data, under the folio lock, so a failing
     // fallocate's undo (which removes only folios still fallocated) keeps

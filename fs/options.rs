@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Mount options: `size=`, `nr_inodes=`, `mode=`, `uid=`, `gid=`, `swap=`,
-//! `noswap`.
+//! `noswap`, `gfp=`.
 //!
 //! Pure logic, no kernel types: the same file is compiled into the module and
 //! into the host crate `tools/options-test`, whose `cargo test` runs the unit
@@ -20,9 +20,17 @@
 //!   option (it uses the kernel's swap): the spelling follows `swapon PATH`
 //!   and tmpfs's `noswap`. The last of the two given wins.
 //!
+//! * `gfp=dma32` restricts every regular file of the mount to memory a
+//!   32-bit DMA engine can reach (the mapping gfp `GFP_USER | __GFP_DMA32`,
+//!   as a driver sets on its shmem file: seed 003); `gfp=default` is the
+//!   default, `GFP_HIGHUSER_MOVABLE`. The spelling follows tmpfs's
+//!   `mpol=default|...`: a key naming the allocation policy, `default` for
+//!   none.
+//!
 //! On remount only `size=`, `nr_inodes=`, `swap=` (swapon, if the mount has
 //! no swap) and `noswap` (swapoff) take effect, as on tmpfs for the first
-//! two.
+//! two; `gfp=` may be repeated with the mount's own value but not changed
+//! (the folios already cached were allocated under the old one).
 
 /// tmpfs charges this much of its inode budget per inode (`BOGO_INODE_SIZE`);
 /// `nr_inodes=` larger than `u64::MAX / BOGO_INODE_SIZE` is rejected.
@@ -48,6 +56,8 @@ pub enum Param {
     Swap,
     /// `noswap`
     NoSwap,
+    /// `gfp=`
+    Gfp,
 }
 
 impl Param {
@@ -61,6 +71,7 @@ impl Param {
             4 => Self::Gid,
             5 => Self::Swap,
             6 => Self::NoSwap,
+            7 => Self::Gfp,
             _ => return None,
         })
     }
@@ -86,6 +97,38 @@ pub struct MountOptions {
     pub gid: Option<u32>,
     /// `swap=PATH` or `noswap`.
     pub swap: Option<SwapOption>,
+    /// `gfp=`.
+    pub gfp: Option<Zones>,
+}
+
+/// Where the folios of a mount's regular files may come from (`gfp=`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Zones {
+    /// `gfp=default`: any zone (`GFP_HIGHUSER_MOVABLE`).
+    #[default]
+    Any,
+    /// `gfp=dma32`: `ZONE_DMA32` and below, i.e. below 4 GiB
+    /// (`GFP_USER | __GFP_DMA32`).
+    Dma32,
+}
+
+impl Zones {
+    /// `gfp=`'s value.
+    pub fn parse(s: &[u8]) -> Result<Self, BadValue> {
+        match s {
+            b"default" => Ok(Zones::Any),
+            b"dma32" => Ok(Zones::Dma32),
+            _ => Err(BadValue),
+        }
+    }
+
+    /// What `show_options` prints (nothing for the default).
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Zones::Any => None,
+            Zones::Dma32 => Some("dma32"),
+        }
+    }
 }
 
 /// Longest `swap=` path accepted (bytes, without the NUL).
@@ -182,6 +225,7 @@ impl MountOptions {
             Param::Gid => self.gid = Some(num),
             Param::Swap => self.swap = Some(SwapOption::Device(SwapPath::new(string.ok_or(BadValue)?)?)),
             Param::NoSwap => self.swap = Some(SwapOption::Off),
+            Param::Gfp => self.gfp = Some(Zones::parse(string.ok_or(BadValue)?)?),
         }
         Ok(())
     }
@@ -268,6 +312,8 @@ pub enum RemountError {
     RetroactiveInodes,
     /// New limit below the inodes in use.
     TooFewInodes,
+    /// A `gfp=` other than the mount's.
+    GfpChange,
 }
 
 impl RemountError {
@@ -278,6 +324,17 @@ impl RemountError {
             Self::SizeTooSmall => b"Too small a size for current use\0",
             Self::RetroactiveInodes => b"Cannot retroactively limit inodes\0",
             Self::TooFewInodes => b"Too few inodes for current use\0",
+            Self::GfpChange => b"gfp= cannot be changed by remount\0",
+        }
+    }
+}
+
+impl MountOptions {
+    /// A remount may repeat what is fixed at mount (`gfp=`), not change it.
+    pub fn check_fixed(&self, zones: Zones) -> Result<(), RemountError> {
+        match self.gfp {
+            Some(z) if z != zones => Err(RemountError::GfpChange),
+            _ => Ok(()),
         }
     }
 }
@@ -427,7 +484,7 @@ mod tests {
         o.apply(Param::Size, Some(b"8k"), 0, &M).unwrap();
         o.apply(Param::Uid, None, 1000, &M).unwrap();
         assert_eq!(o, MountOptions { blocks: Some(2), mode: Some(0o7777), uid: Some(1000), ..Default::default() });
-        assert_eq!(Param::from_raw(7), None);
+        assert_eq!(Param::from_raw(8), None);
         assert_eq!(Param::from_raw(1), Some(Param::NrInodes));
     }
 
@@ -491,5 +548,32 @@ mod tests {
         assert_eq!(o.apply(Param::Swap, None, 0, &M), Err(BadValue));
         assert_eq!(Param::from_raw(5), Some(Param::Swap));
         assert_eq!(Param::from_raw(6), Some(Param::NoSwap));
+    }
+
+    #[test]
+    fn gfp_values_and_remount() {
+        let mut o = MountOptions::default();
+        assert_eq!(Param::from_raw(7), Some(Param::Gfp));
+        o.apply(Param::Gfp, Some(b"dma32"), 0, &M).unwrap();
+        assert_eq!(o.gfp, Some(Zones::Dma32));
+        o.apply(Param::Gfp, Some(b"default"), 0, &M).unwrap();
+        assert_eq!(o.gfp, Some(Zones::Any));
+        for bad in [&b""[..], b"DMA32", b"dma", b"dma32 ", b"normal", b"highmem"] {
+            assert_eq!(o.apply(Param::Gfp, Some(bad), 0, &M), Err(BadValue), "{:?}", core::str::from_utf8(bad));
+        }
+        assert_eq!(o.apply(Param::Gfp, None, 0, &M), Err(BadValue));
+        assert_eq!(o.gfp, Some(Zones::Any), "a bad value changes nothing");
+        assert_eq!(Zones::Dma32.name(), Some("dma32"));
+        assert_eq!(Zones::Any.name(), None);
+
+        // Remount: the mount's own value again is fine, another one is refused.
+        let same = MountOptions { gfp: Some(Zones::Dma32), blocks: Some(8), ..Default::default() };
+        assert_eq!(same.check_fixed(Zones::Dma32), Ok(()));
+        assert_eq!(same.check_fixed(Zones::Any), Err(RemountError::GfpChange));
+        let default = MountOptions { gfp: Some(Zones::Any), ..Default::default() };
+        assert_eq!(default.check_fixed(Zones::Any), Ok(()));
+        assert_eq!(default.check_fixed(Zones::Dma32), Err(RemountError::GfpChange));
+        assert_eq!(MountOptions::default().check_fixed(Zones::Dma32), Ok(()));
+        assert_eq!(RemountError::GfpChange.message(), b"gfp= cannot be changed by remount\0");
     }
 }

@@ -16,7 +16,7 @@
 use crate::cache::stats::Stats;
 use crate::fs::fs_context::options;
 use crate::fs::inode;
-use crate::fs::options::{Machine, MountOptions, SwapOption, Usage, DEFAULT_MODE};
+use crate::fs::options::{Machine, MountOptions, SwapOption, Usage, Zones, DEFAULT_MODE};
 use crate::glue::ffi::{self, OpsTable};
 use crate::glue::reclaim::{ListLru, Shrinker};
 use crate::glue::vfs::{Dentry, NewSuperBlock};
@@ -57,6 +57,9 @@ pub(crate) struct SbInfo {
     mode: u16,
     uid: u32,
     gid: u32,
+    /// `gfp=`: the zones the regular files' folios may come from, fixed
+    /// for the life of the mount (every new file's mapping gfp).
+    zones: Zones,
 }
 
 /// The machine, as the option parser needs it.
@@ -97,6 +100,11 @@ impl SbInfo {
     /// Gives back one inode (or hard link).
     pub(crate) fn put_inode(&self) {
         self.usage.lock().put_inode();
+    }
+
+    /// `gfp=`: where the folios of the mount's regular files may come from.
+    pub(crate) fn zones(&self) -> Zones {
+        self.zones
     }
 
     pub(crate) fn stats(&self) -> &Stats {
@@ -152,6 +160,12 @@ fn log_error(fc: *mut bindings::fs_context, msg: &CStr) {
 
 fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: *mut bindings::fs_context) -> Result {
     let m = machine();
+    let zones = opts.gfp.unwrap_or_default();
+    // SAFETY: returns a constant.
+    if zones == Zones::Dma32 && !unsafe { ffi::rpc_has_zone_dma32() } {
+        log_error(fc, c"gfp=dma32: this kernel has no ZONE_DMA32 (CONFIG_ZONE_DMA32 is off)");
+        return Err(EINVAL);
+    }
     let usage = Usage {
         max_blocks: opts.blocks.unwrap_or_else(|| m.default_max_blocks()),
         max_inodes: opts.inodes.unwrap_or_else(|| m.default_max_inodes()),
@@ -168,6 +182,7 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: *mut bindings::fs_
             mode: opts.mode.unwrap_or(DEFAULT_MODE),
             uid: opts.uid.unwrap_or(0),
             gid: opts.gid.unwrap_or(0),
+            zones,
         }),
         GFP_KERNEL,
     )?;
@@ -205,9 +220,9 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: *mut bindings::fs_
 }
 
 /// `reconfigure`: returns 0 or a negative errno, with `*msg` set to the
-/// message for the mount log (null: none). Limits are checked first, then
-/// swap is switched on or off, then the limits are applied: a refused
-/// remount changes nothing.
+/// message for the mount log (null: none). `gfp=` and the limits are
+/// checked first, then swap is switched on or off, then the limits are
+/// applied: a refused remount changes nothing.
 ///
 /// # Safety
 ///
@@ -228,14 +243,15 @@ unsafe extern "C" fn rpc_reconfigure(sb: *mut bindings::super_block, ctx: *mut c
 }
 
 fn reconfigure(info: &SbInfo, sb: *mut bindings::super_block, opts: &MountOptions) -> core::result::Result<(), SwapError> {
-    let limits = |e: crate::fs::options::RemountError| SwapError {
+    let refused = |e: crate::fs::options::RemountError| SwapError {
         errno: EINVAL,
         // The messages of options.rs are NUL-terminated.
         msg: CStr::from_bytes_with_nul(e.message()).unwrap_or(c"bad remount"),
     };
+    opts.check_fixed(info.zones).map_err(refused)?;
     // A dry run on a copy: refused limits must not leave swap switched.
     let mut usage = *info.usage.lock();
-    usage.reconfigure(opts).map_err(limits)?;
+    usage.reconfigure(opts).map_err(refused)?;
     match opts.swap {
         Some(SwapOption::Off) => swapoff::swapoff(info, sb)?,
         Some(SwapOption::Device(path)) => match info.swap_area() {
@@ -250,7 +266,7 @@ fn reconfigure(info: &SbInfo, sb: *mut bindings::super_block, opts: &MountOption
         },
         None => {}
     }
-    info.usage.lock().reconfigure(opts).map_err(limits)
+    info.usage.lock().reconfigure(opts).map_err(refused)
 }
 
 /// `kill_sb`: shut the instance down, then free its `SbInfo`.
@@ -335,6 +351,9 @@ fn show_options(m: &SeqFile, info: &SbInfo) {
     }
     if let Some(area) = info.swap_area() {
         seq_print!(m, ",swap={}", BStr::from_bytes(area.path().as_bytes()));
+    }
+    if let Some(name) = info.zones.name() {
+        seq_print!(m, ",gfp={}", name);
     }
 }
 

@@ -56,7 +56,8 @@ extern "C" {
         cache: *mut bindings::kmem_cache,
         sb: *mut bindings::super_block,
     ) -> *mut c_void;
-    pub(crate) fn rpc_mapping_init(mapping: *mut bindings::address_space, regular: bool);
+    pub(crate) fn rpc_mapping_init(mapping: *mut bindings::address_space, regular: bool, dma32: bool);
+    pub(crate) fn rpc_has_zone_dma32() -> bool;
     pub(crate) fn rpc_file_aops_ptr() -> *const bindings::address_space_operations;
     pub(crate) fn rpc_aops() -> *const bindings::address_space_operations;
     pub(crate) fn rpc_helpers_init();
@@ -218,6 +219,14 @@ extern "C" {
         request_mask: u32,
         query_flags: c_uint,
     ) -> c_int;
+    pub(crate) fn rpc_evicted(inode: *mut bindings::inode);
+    pub(crate) fn rpc_internal_exit();
+    pub(crate) fn rpc_folio_zonenum(folio: *const bindings::folio) -> c_int;
+    pub(crate) fn rpc_gfp_zone(gfp: bindings::gfp_t) -> c_int;
+    pub(crate) fn rpc_gfp_unconstrained(gfp: bindings::gfp_t) -> bindings::gfp_t;
+    pub(crate) fn rpc_folio_maybe_dma_pinned(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn rpc_folio_copy_new(new: *mut bindings::folio, old: *mut bindings::folio);
+    pub(crate) fn rpc_replace_folio(old: *mut bindings::folio, new: *mut bindings::folio);
 }
 
 /// `struct rpc_swap_track` of helpers.c: opaque to Rust.

@@ -184,6 +184,22 @@ impl Folio {
         unsafe { bindings::copy_page_to_iter(self.as_ptr().cast::<bindings::page>(), offset, bytes, iter.as_raw()) }
     }
 
+    /// The zone the folio's memory is in (`folio_zonenum()`: `ZONE_DMA32`
+    /// below 4 GiB on x86-64, `ZONE_NORMAL` above).
+    pub(crate) fn zone(&self) -> c_int {
+        // SAFETY: we hold a reference; the zone of a folio never changes.
+        unsafe { ffi::rpc_folio_zonenum(self.as_ptr()) }
+    }
+
+    /// Whether someone may have pinned the folio for DMA
+    /// (`folio_maybe_dma_pinned()`: O_DIRECT, io_uring fixed buffers,
+    /// vmsplice): such a folio must not be copied and given up, the device
+    /// would go on reading or writing the old memory.
+    pub(crate) fn maybe_dma_pinned(&self) -> bool {
+        // SAFETY: we hold a reference.
+        unsafe { ffi::rpc_folio_maybe_dma_pinned(self.as_ptr()) }
+    }
+
     /// Whether some page table maps the folio.
     pub(crate) fn is_mapped(&self) -> bool {
         // SAFETY: we hold a reference.
@@ -360,6 +376,46 @@ impl LockedFolio {
         // SAFETY: function contract; our own reference keeps the count above
         // zero, so this cannot free the folio.
         unsafe { ffi::rpc_folio_put_refs(self.as_ptr(), refs) }
+    }
+
+    /// Unlocks the folio, keeping the reference.
+    pub(crate) fn unlock(self) -> Folio {
+        let me = core::mem::ManuallyDrop::new(self);
+        // SAFETY: we hold the lock, given up here: `me` is never dropped,
+        // so its `Drop` does not unlock again.
+        unsafe { bindings::folio_unlock(me.as_ptr()) };
+        // SAFETY: the reference moves out of `me`, which is not used again.
+        unsafe { core::ptr::read(&me.0) }
+    }
+
+    /// `new` takes this folio's place at its index, as a copy: contents,
+    /// up-to-date state, `marker`, dirty, memcg charge, LRU
+    /// (`replace_page_cache_folio()`, then `folio_add_lru()`). Returns the
+    /// new folio, locked, with our reference; ours on the old one is put
+    /// with its lock, and the old folio is freed once those who still hold
+    /// it (a lockless reader that will fail its re-check) put theirs.
+    ///
+    /// The caller has made sure that nothing maps the old folio and
+    /// nothing has it pinned, and that it is not poisoned.
+    pub(crate) fn replace_by_copy(self, new: NewFolio, marker: c_ulong) -> LockedFolio {
+        let uptodate = self.is_uptodate();
+        // SAFETY: `new` is fresh from the allocator, ours alone (its type's
+        // invariant); `self` is locked, so its contents cannot change while
+        // they are copied. The call locks `new`.
+        unsafe { ffi::rpc_folio_copy_new(new.0.as_ptr(), self.as_ptr()) };
+        let new = LockedFolio(new.0);
+        if uptodate {
+            new.mark_uptodate();
+        }
+        new.attach_marker(marker);
+        self.cancel_dirty();
+        self.detach_marker();
+        // SAFETY: both locked; `new` is in no mapping; `self` is in its
+        // mapping (the caller's lookup and our lock say so) and gives up
+        // the page cache's reference, which `new` takes.
+        unsafe { ffi::rpc_replace_folio(self.as_ptr(), new.as_ptr()) };
+        new.mark_dirty();
+        new
     }
 
     /// Hands the lock and the reference to C code (a fault handler's

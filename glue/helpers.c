@@ -11,7 +11,9 @@
 #include <linux/memcontrol.h>
 #include <linux/shrinker.h>
 #include <linux/delay.h>
+#include <linux/file.h>
 #include <linux/fs_parser.h>
+#include <linux/mount.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -26,6 +28,7 @@
 #include <linux/uidgid.h>
 
 #include "helpers.h"
+#include "rust_pagecache.h"
 
 /* ---- fs_context (fs/fs_context.rs) ------------------------------------ */
 
@@ -35,6 +38,7 @@
  * nr_inodes are strings parsed by options.rs.
  */
 static const struct fs_parameter_spec rpc_fs_parameters[] = {
+	fsparam_string("gfp", RPC_OPT_GFP),
 	fsparam_gid("gid", RPC_OPT_GID),
 	fsparam_u32oct("mode", RPC_OPT_MODE),
 	fsparam_flag("noswap", RPC_OPT_NOSWAP),
@@ -61,6 +65,7 @@ static int rpc_c_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	case RPC_OPT_SIZE:
 	case RPC_OPT_NR_INODES:
 	case RPC_OPT_SWAP:
+	case RPC_OPT_GFP:
 		string = param->string;
 		break;
 	case RPC_OPT_MODE:
@@ -201,10 +206,26 @@ void *rpc_inode_cache_alloc(struct kmem_cache *cache, struct super_block *sb)
  * Other inodes (long symlinks through page_symlink()): ramfs's generic page
  * cache, also off the evictable LRU.
  */
-void rpc_mapping_init(struct address_space *mapping, bool regular)
+void rpc_mapping_init(struct address_space *mapping, bool regular, bool dma32)
 {
-	mapping_set_gfp_mask(mapping, regular ? GFP_HIGHUSER_MOVABLE : GFP_HIGHUSER);
+	gfp_t gfp = GFP_HIGHUSER;
+
+	/*
+	 * gfp=dma32 (fs/options.rs): what a driver sets on its shmem file for
+	 * a device that addresses 32 bits (seed 003's GMA500 uses GFP_KERNEL |
+	 * __GFP_DMA32). GFP_USER, not GFP_HIGHUSER: __GFP_DMA32 must not be
+	 * combined with __GFP_HIGHMEM (gfp_zone() would BUG); and not movable,
+	 * so that nothing migrates the pages out of the zone.
+	 */
+	if (regular)
+		gfp = dma32 ? GFP_USER | __GFP_DMA32 : GFP_HIGHUSER_MOVABLE;
+	mapping_set_gfp_mask(mapping, gfp);
 	mapping_set_unevictable(mapping);
+}
+
+bool rpc_has_zone_dma32(void)
+{
+	return IS_ENABLED(CONFIG_ZONE_DMA32);
 }
 
 /* ram_aops with write_begin replaced by rpc_write_begin (block accounting). */
@@ -1159,3 +1180,171 @@ int rpc_getattr(struct mnt_idmap *idmap, const struct path *path,
 	generic_fillattr(idmap, request_mask, d_inode(path->dentry), stat);
 	return 0;
 }
+
+/* ---- zones and replacement (cache/replace.rs, seed 003) --------------- */
+
+int rpc_folio_zonenum(const struct folio *folio)
+{
+	return folio_zonenum(folio);
+}
+
+int rpc_gfp_zone(gfp_t gfp)
+{
+	return gfp_zone(gfp);
+}
+
+/*
+ * As shmem_replace_folio(): the zone is the constraint, not cpuset or node
+ * (mm/internal.h's GFP_CONSTRAINT_MASK, which modules cannot include).
+ */
+gfp_t rpc_gfp_unconstrained(gfp_t gfp)
+{
+	return gfp & ~(__GFP_HARDWALL | __GFP_THISNODE);
+}
+
+bool rpc_folio_maybe_dma_pinned(struct folio *folio)
+{
+	return folio_maybe_dma_pinned(folio);
+}
+
+/* Copies old into new (a new folio, ours alone) and locks new. */
+void rpc_folio_copy_new(struct folio *new, struct folio *old)
+{
+	folio_copy(new, old);
+	flush_dcache_folio(new);
+	__folio_set_locked(new);
+}
+
+/*
+ * new (locked, in no mapping) takes old's place: the XArray entry, the
+ * memcg charge, NR_FILE_PAGES (replace_page_cache_folio(), which takes the
+ * page cache's reference on new and puts old's), then the LRU.
+ */
+void rpc_replace_folio(struct folio *old, struct folio *new)
+{
+	replace_page_cache_folio(old, new);
+	folio_add_lru(new);
+}
+
+/* ---- the in-kernel API (include/rust_pagecache.h, fs/driver_api.rs) --- */
+
+static struct file *rpc_setup(struct vfsmount *mnt, const char *name, loff_t size,
+			      unsigned long flags)
+{
+	struct inode *inode = NULL;
+	struct file *file;
+	int err;
+
+	if (!mnt || mnt->mnt_sb->s_type != &rpc_fs_type)
+		return ERR_PTR(-EINVAL);
+	if (size < 0 || size > MAX_LFS_FILESIZE || (flags & ~VM_NORESERVE))
+		return ERR_PTR(-EINVAL);
+	err = rpc_api_new_inode(mnt->mnt_root, size, &inode);
+	if (err)
+		return ERR_PTR(err);
+	file = alloc_file_pseudo(inode, mnt, name, O_RDWR, inode->i_fop);
+	if (IS_ERR(file))
+		iput(inode);
+	return file;
+}
+
+struct file *rpc_file_setup_with_mnt(struct vfsmount *mnt, const char *name, loff_t size,
+				     unsigned long flags)
+{
+	return rpc_setup(mnt, name, size, flags);
+}
+EXPORT_SYMBOL_GPL(rpc_file_setup_with_mnt);
+
+/*
+ * The internal mount of rpc_file_setup() (shmem_file_setup()'s shm_mnt),
+ * made on first use and unmounted (from a work item) when its last file is
+ * evicted: a mount of its own filesystem pins the module (the superblock
+ * holds the filesystem type), so one kept for the module's lifetime would
+ * make it impossible to unload. It has no swap area: its files stay in
+ * memory. Lock order: rpc_internal_lock → the VFS's mount and inode locks.
+ * rpc_internal_files counts the files made on it, each marked by its
+ * i_private, from the moment its inode exists until its eviction.
+ */
+static DEFINE_MUTEX(rpc_internal_lock);
+static struct vfsmount *rpc_internal_mnt;
+static struct super_block *rpc_internal_sb;
+static atomic_t rpc_internal_files = ATOMIC_INIT(0);
+
+static void rpc_internal_release(struct work_struct *work)
+{
+	struct vfsmount *mnt = NULL;
+
+	mutex_lock(&rpc_internal_lock);
+	if (rpc_internal_mnt && !atomic_read(&rpc_internal_files)) {
+		mnt = rpc_internal_mnt;
+		rpc_internal_mnt = NULL;
+		WRITE_ONCE(rpc_internal_sb, NULL);
+	}
+	mutex_unlock(&rpc_internal_lock);
+	if (mnt)
+		kern_unmount(mnt);
+}
+static DECLARE_WORK(rpc_internal_work, rpc_internal_release);
+
+/* Every eviction (fs/inode.rs): a file of the internal mount gives its count back. */
+void rpc_evicted(struct inode *inode)
+{
+	if (inode->i_private == &rpc_internal_files && atomic_dec_and_test(&rpc_internal_files))
+		schedule_work(&rpc_internal_work);
+}
+
+/* Module exit: no superblock is left, but the work that unmounted the last may still run. */
+void rpc_internal_exit(void)
+{
+	flush_work(&rpc_internal_work);
+}
+
+struct file *rpc_file_setup(const char *name, loff_t size, unsigned long flags)
+{
+	struct inode *inode = NULL;
+	struct file *file;
+	int err;
+
+	if (size < 0 || size > MAX_LFS_FILESIZE || (flags & ~VM_NORESERVE))
+		return ERR_PTR(-EINVAL);
+	mutex_lock(&rpc_internal_lock);
+	if (!rpc_internal_mnt) {
+		struct vfsmount *mnt = kern_mount(&rpc_fs_type);
+
+		if (IS_ERR(mnt)) {
+			mutex_unlock(&rpc_internal_lock);
+			return ERR_CAST(mnt);
+		}
+		rpc_internal_mnt = mnt;
+		WRITE_ONCE(rpc_internal_sb, mnt->mnt_sb);
+	}
+	err = rpc_api_new_inode(rpc_internal_mnt->mnt_root, size, &inode);
+	if (err) {
+		/* A mount made for nothing goes again. */
+		if (!atomic_read(&rpc_internal_files))
+			schedule_work(&rpc_internal_work);
+		mutex_unlock(&rpc_internal_lock);
+		return ERR_PTR(err);
+	}
+	/* Counted from here; the marker tells rpc_evicted() to give it back. */
+	inode->i_private = &rpc_internal_files;
+	atomic_inc(&rpc_internal_files);
+	file = alloc_file_pseudo(inode, rpc_internal_mnt, name, O_RDWR, inode->i_fop);
+	mutex_unlock(&rpc_internal_lock);
+	if (IS_ERR(file))
+		iput(inode);
+	return file;
+}
+EXPORT_SYMBOL_GPL(rpc_file_setup);
+
+struct folio *rpc_read_folio_gfp(struct address_space *mapping, pgoff_t index, gfp_t gfp)
+{
+	if (mapping->a_ops != &rpc_file_aops)
+		return ERR_PTR(-EINVAL);
+	/* gfp_zone() BUGs on these: refuse them before anything allocates. */
+	if ((gfp & (__GFP_DMA | __GFP_DMA32)) == (__GFP_DMA | __GFP_DMA32) ||
+	    ((gfp & __GFP_HIGHMEM) && (gfp & (__GFP_DMA | __GFP_DMA32))))
+		return ERR_PTR(-EINVAL);
+	return rpc_api_read_folio_gfp(mapping->host, index, gfp);
+}
+EXPORT_SYMBOL_GPL(rpc_read_folio_gfp);

@@ -16,7 +16,7 @@ struct folio;
 
 /* Parameter numbers passed to rpc_fc_param() (Rust: options::Param). */
 enum rpc_param { RPC_OPT_SIZE, RPC_OPT_NR_INODES, RPC_OPT_MODE, RPC_OPT_UID, RPC_OPT_GID,
-		 RPC_OPT_SWAP, RPC_OPT_NOSWAP };
+		 RPC_OPT_SWAP, RPC_OPT_NOSWAP, RPC_OPT_GFP };
 
 extern struct file_system_type rpc_fs_type;
 
@@ -36,6 +36,8 @@ bool rpc_release_folio(struct folio *folio, gfp_t gfp);
 void rpc_invalidate_folio(struct folio *folio, size_t offset, size_t len);
 int rpc_error_remove_folio(struct address_space *mapping, struct folio *folio);
 int rpc_read_folio(struct file *file, struct folio *folio);
+int rpc_api_new_inode(struct dentry *root, loff_t size, struct inode **inodep);
+struct folio *rpc_api_read_folio_gfp(struct inode *inode, pgoff_t index, gfp_t gfp);
 
 /* Called from Rust (declared again in glue/ffi.rs). */
 struct kstatfs;
@@ -49,7 +51,8 @@ u32 rpc_uid_munged(u32 kuid);
 u32 rpc_gid_munged(u32 kgid);
 struct kmem_cache *rpc_inode_cache_create(size_t size, size_t align);
 void *rpc_inode_cache_alloc(struct kmem_cache *cache, struct super_block *sb);
-void rpc_mapping_init(struct address_space *mapping, bool regular);
+void rpc_mapping_init(struct address_space *mapping, bool regular, bool dma32);
+bool rpc_has_zone_dma32(void);
 const struct address_space_operations *rpc_file_aops_ptr(void);
 const struct address_space_operations *rpc_aops(void);
 void rpc_helpers_init(void);
@@ -185,5 +188,17 @@ void rpc_fc_log_error(struct fs_context *fc, const char *msg);
 gfp_t rpc_gfp_mayfail(void);
 int rpc_getattr(struct mnt_idmap *idmap, const struct path *path,
 		struct kstat *stat, u32 request_mask, unsigned int query_flags);
+
+/* The internal mount of rpc_file_setup(). */
+void rpc_evicted(struct inode *inode);
+void rpc_internal_exit(void);
+
+/* Zones and replacement (cache/replace.rs). */
+int rpc_folio_zonenum(const struct folio *folio);
+int rpc_gfp_zone(gfp_t gfp);
+gfp_t rpc_gfp_unconstrained(gfp_t gfp);
+bool rpc_folio_maybe_dma_pinned(struct folio *folio);
+void rpc_folio_copy_new(struct folio *new, struct folio *old);
+void rpc_replace_folio(struct folio *old, struct folio *new);
 
 #endif

@@ -533,14 +533,19 @@ pub(crate) struct NewInode(core::ptr::NonNull<bindings::inode>);
 pub(crate) enum Parent<'a> {
     Root(&'a NewSuperBlock<'a>),
     Dir(&'a Inode),
+    /// None: an unlinked file (a driver's, fs/driver_api.rs) of the
+    /// superblock of this dentry, the root of a mount the caller holds.
+    Unlinked(&'a Dentry),
 }
 
 /// What a new inode is, with the operations this filesystem gives it.
 pub(crate) enum InodeKind {
-    /// A regular file: its data in the module's own page cache.
+    /// A regular file: its data in the module's own page cache, in folios
+    /// below 4 GiB if `dma32` (`gfp=dma32`).
     Regular {
         iops: &'static OpsTable<bindings::inode_operations>,
         fops: &'static OpsTable<bindings::file_operations>,
+        dma32: bool,
     },
     /// A directory of `size` bytes (`simple_dir_operations`), with "." as
     /// its second link.
@@ -570,23 +575,28 @@ impl NewInode {
             Parent::Root(sb) => (sb.as_raw(), core::ptr::null_mut()),
             // SAFETY: a live inode's superblock is live.
             Parent::Dir(dir) => (unsafe { (*dir.as_raw()).i_sb }, dir.as_raw()),
+            // SAFETY: a live dentry's superblock is live.
+            Parent::Unlinked(root) => (unsafe { (*root.as_raw()).d_sb }, core::ptr::null_mut()),
         };
         // SAFETY: `sb` is a live superblock of ours (a `Parent` says so).
         let inode = unsafe { bindings::new_inode(sb) };
         if inode.is_null() {
             return Err(ENOMEM);
         }
-        let regular = matches!(kind, InodeKind::Regular { .. });
+        let (regular, dma32) = match kind {
+            InodeKind::Regular { dma32, .. } => (true, dma32),
+            _ => (false, false),
+        };
         // SAFETY: `inode` is new, ours alone; `dir` is null or the live
         // parent directory; the operation tables are static.
         unsafe {
             (*inode).i_ino = bindings::get_next_ino().into();
             bindings::inode_init_owner(&raw mut bindings::nop_mnt_idmap, inode, dir, mode);
             (*(*inode).i_mapping).a_ops = if regular { ffi::rpc_file_aops_ptr() } else { ffi::rpc_aops() };
-            ffi::rpc_mapping_init((*inode).i_mapping, regular);
+            ffi::rpc_mapping_init((*inode).i_mapping, regular, dma32);
             bindings::simple_inode_init_ts(inode);
             match kind {
-                InodeKind::Regular { iops, fops } => ffi::rpc_inode_set_ops(inode, iops.as_ptr(), fops.as_ptr()),
+                InodeKind::Regular { iops, fops, .. } => ffi::rpc_inode_set_ops(inode, iops.as_ptr(), fops.as_ptr()),
                 InodeKind::Dir { iops, size } => {
                     ffi::rpc_inode_set_ops(inode, iops.as_ptr(), &raw const bindings::simple_dir_operations);
                     bindings::inc_nlink(inode);

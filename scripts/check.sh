@@ -33,7 +33,7 @@ host_pass=$((host_pass + ${p:-0})); host_fail=$((host_fail + ${f:-1}))
 log "building selftests"
 in_root make -s -C /src/selftests KSFT_INC="/cache/$(basename "$kdir")/tools/testing/selftests" >&2 ||
 	die "selftests build failed"
-RPC_VM_MEM=${RPC_VM_MEM:-2G} bash "$REPO/scripts/vm.sh" check
+RPC_VM_MEM=${RPC_VM_MEM:-3G} bash "$REPO/scripts/vm.sh" check
 vm_rc=$?
 vm="$RPC_CACHE/vm"
 sl=$(grep -a '^selftests: [0-9]* passed, [0-9]* failed' "$vm/out/selftests.log" 2>/dev/null | tail -1)

@@ -108,6 +108,7 @@ esac
 
 # Leak check: kmemleak (boot with kmemleak=on) after everything is freed.
 if [ -w /sys/kernel/debug/kmemleak ]; then
+	grep -q rpc_test_gem /proc/modules && rmmod rpc_test_gem
 	grep -q rust_pagecache /proc/modules && { umount -a -t rust_pagecache 2>/dev/null; rmmod rust_pagecache; }
 	grep -q rpc_test_driver /proc/modules && rmmod rpc_test_driver
 	echo scan > /sys/kernel/debug/kmemleak; sleep 1

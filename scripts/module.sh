@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build the module out of tree against the cached debug kernel, and beside
-# it the selftests' test driver (selftests/kmod: rpc_test_driver.ko, in
-# kmod/). The output goes to $RPC_CACHE/module-<flavour> (never into the
-# repository). Prints the path of rust_pagecache.ko.
+# it the selftests' test modules (selftests/kmod: rpc_test_driver.ko and
+# rpc_test_gem.ko, in kmod/). The output goes to $RPC_CACHE/module-<flavour>
+# (never into the repository). Prints the path of rust_pagecache.ko.
 #   scripts/module.sh [flavour]
 . "$(dirname "$0")/lib.sh"
 
@@ -15,6 +15,7 @@ in_root sh -ec "make -s -C /cache/$(basename "$kdir") LLVM=1 M=/src MO=/cache/mo
 	die "module build failed"
 [ -f "$out/rust_pagecache.ko" ] || die "no rust_pagecache.ko in $out"
 mkdir -p "$out/kmod"
-in_root sh -ec "make -s -C /cache/$(basename "$kdir") LLVM=1 M=/src/selftests/kmod MO=/cache/module-$flavour/kmod modules" >&2 ||
+in_root sh -ec "make -s -C /cache/$(basename "$kdir") LLVM=1 M=/src/selftests/kmod MO=/cache/module-$flavour/kmod \
+	KBUILD_EXTRA_SYMBOLS=/cache/module-$flavour/Module.symvers modules" >&2 ||
 	die "test driver build failed"
 echo "$out/rust_pagecache.ko"

@@ -7,7 +7,8 @@
 #   scripts/vm.sh bench      (with RPC_FLAVOUR=bench: the kernel without debug options)
 # RPC_VM_NAME (default vm) names the folder under $RPC_CACHE for the run's
 # console and results. RPC_VM_TIMEOUT (default 3600 s) bounds the run.
-# RPC_VM_MEM (default 2G) sets guest RAM; RPC_VM_SWAP_SIZE (default 512M, 0:
+# RPC_VM_MEM (default 3G: on q35, 2 GiB below 4 GiB and 1 GiB above, so that
+# a Normal zone exists for the gfp=dma32 tests) sets guest RAM; RPC_VM_SWAP_SIZE (default 512M, 0:
 # none) the size of the swap disk given to the guest; RPC_FLAVOUR (default debug) picks
 # the kernel (kernel/<flavour>.config); RPC_VM_QEMU_OPTS adds QEMU options,
 # RPC_VM_APPEND kernel parameters;
@@ -110,7 +111,7 @@ mode=$1; shift
 quoted=
 [ $# -gt 0 ] && quoted=$(printf ' %q' "$@")
 flag=$(kvm_flag)
-mem=${RPC_VM_MEM:-2G}
+mem=${RPC_VM_MEM:-3G}
 qopts=${RPC_VM_QEMU_OPTS:-}
 # The swap disk for swap= (a sparse image, new each run; the guest runs
 # mkswap on it): a virtio-blk disk with serial "rpc-swap", which guest.sh

@@ -9,7 +9,7 @@
 # exited non-zero without reporting a failure (each counted as one failure).
 #
 # Environment: RPC_FSTYPE (default rust_pagecache), RPC_KO (module_* tests),
-# RPC_TIMEOUT (per program, default 300 s; the swap tests push hundreds of
+# RPC_TIMEOUT (per program, default 300 s; the swap and dma32 tests push
 # MiB through a disk under TCG and get 1800 s: each of their tests has its
 # own, shorter, kselftest timeout).
 #
@@ -42,7 +42,7 @@ for name in "${progs[@]}"; do
 	echo "# ==== $name (RPC_FSTYPE=$RPC_FSTYPE) ===="
 	log=$(mktemp)
 	t=$timeout_s
-	case $name in swap) t=$((timeout_s > 1800 ? timeout_s : 1800)) ;; esac
+	case $name in swap | dma32) t=$((timeout_s > 1800 ? timeout_s : 1800)) ;; esac
 	timeout -k 10 "$t" "$out/$name" >"$log" 2>&1
 	rc=$?
 	cat "$log"

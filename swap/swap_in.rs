@@ -69,15 +69,20 @@ pub(crate) enum Gfp {
     /// (`__GFP_RETRY_MAYFAIL`). Both bring back every page of a range in
     /// index order, so they read around at full width.
     MayFail,
+    /// A driver's own gfp instead of the mapping's (`rpc_read_folio_gfp()`,
+    /// fs/driver_api.rs, as `shmem_read_folio_gfp()`): every folio of the
+    /// swap-in, read-around included, comes from a zone it allows.
+    Exactly(bindings::gfp_t),
 }
 
 impl Gfp {
-    /// The flags added to the mapping's gfp for an allocation.
-    pub(crate) fn extra(self) -> bindings::gfp_t {
+    /// The gfp an allocation for `mapping_gfp`'s file uses.
+    pub(crate) fn mask(self, mapping_gfp: bindings::gfp_t) -> bindings::gfp_t {
         match self {
-            Gfp::Normal => 0,
+            Gfp::Normal => mapping_gfp,
             // SAFETY: returns a constant.
-            Gfp::MayFail => unsafe { ffi::rpc_gfp_mayfail() },
+            Gfp::MayFail => mapping_gfp | unsafe { ffi::rpc_gfp_mayfail() },
+            Gfp::Exactly(gfp) => gfp,
         }
     }
 }
@@ -118,10 +123,10 @@ pub(crate) fn swap_in(
     _excl: &impl ExcludesTruncate,
 ) -> Result<Option<LockedFolio>> {
     let rpc = inode.rpc();
-    let extra = gfp.extra();
+    let alloc = gfp.mask(cache.mapping().gfp());
     let slot = match rpc.swap.load(index) {
         None => return Ok(None),
-        Some(Record::Unwritten) => return unwritten_in(inode, cache, index, extra),
+        Some(Record::Unwritten) => return unwritten_in(inode, cache, index, alloc),
         Some(Record::Slot(slot)) => slot,
     };
     let Some(area) = inode.sb_info().swap_area() else {
@@ -130,7 +135,7 @@ pub(crate) fn swap_in(
         return Err(EIO);
     };
     let window = match gfp {
-        Gfp::Normal => rpc.readahead.window(index, READ_AROUND as u32) as usize,
+        Gfp::Normal | Gfp::Exactly(_) => rpc.readahead.window(index, READ_AROUND as u32) as usize,
         Gfp::MayFail => READ_AROUND,
     };
     let mut run: KVec<LockedFolio> = KVec::with_capacity(window, GFP_KERNEL)?;
@@ -144,7 +149,7 @@ pub(crate) fn swap_in(
         if i > 0 && (i >= same as u64 || index + i > MAX_INDEX || rpc.swap.load(index + i) != record) {
             break;
         }
-        let folio = match cache.insert_gfp(index + i, false, extra) {
+        let folio = match cache.insert_gfp(index + i, false, alloc) {
             Ok(f) => f,
             // Someone else's folio is there (another swap-in, or a write that
             // got in first): the caller finds it when it looks again.
@@ -204,8 +209,8 @@ pub(crate) fn swap_in(
 
 /// A fallocated page that swap-out took without writing it comes back as
 /// it was: zeroed, not up to date, locked (see the top of this file).
-fn unwritten_in(inode: &Inode, cache: &PageCache<'_>, index: u64, extra: bindings::gfp_t) -> Result<Option<LockedFolio>> {
-    let folio = match cache.insert_gfp(index, true, extra) {
+fn unwritten_in(inode: &Inode, cache: &PageCache<'_>, index: u64, gfp: bindings::gfp_t) -> Result<Option<LockedFolio>> {
+    let folio = match cache.insert_gfp(index, true, gfp) {
         Ok(f) => f,
         Err(e) if e == EEXIST => {
             cache.stats().swap_cache_hit();
