@@ -21,7 +21,9 @@
 //! # Locking (as `shmem_replace_folio()` explains its own)
 //!
 //! The caller holds the old folio locked and still in the mapping, and the
-//! mapping's `invalidate_lock` shared (truncate and hole punch are out).
+//! mapping's `invalidate_lock` shared ([`ExcludesTruncate`]): a
+//! replacement is an insertion, and truncate and hole punch, which empty a
+//! range holding that lock exclusively, would not look at the index again.
 //! With the lock held nobody can write the folio (writes lock it), map it
 //! (faults lock it and re-check its mapping, seed 004; fault-around only
 //! trylocks), swap it out (the shrinker trylocks) or remove it. So:
@@ -30,9 +32,10 @@
 //!    (`unmap_mapping_range()`, under the folio lock as truncate does: the
 //!    folio lock is outside `i_mmap_rwsem`). The next fault waits for the
 //!    lock, finds the old folio out of the mapping and looks again.
-//! 2. A folio that may be pinned for DMA (O_DIRECT, io_uring, vmsplice:
-//!    seeds 000/001) is left alone: `EBUSY`. Copying it would let the
-//!    pinner's device write to memory the file no longer holds.
+//! 2. Then, when nothing can pin it any more through a mapping, a folio
+//!    that may be pinned for DMA (O_DIRECT, io_uring, vmsplice: seeds
+//!    000/001) is left alone: `EBUSY`. Copying it would let the pinner's
+//!    device write to memory the file no longer holds.
 //! 3. A new folio from an allowed zone (the caller's gfp without cpuset or
 //!    node constraints: the zone is what matters, as in shmem), the copy
 //!    (`folio_copy()`, `flush_dcache_folio()`), then
@@ -50,6 +53,7 @@
 use crate::cache::page_cache::{PageCache, FOLIO_MARKER};
 use crate::glue::ffi;
 use crate::glue::folio::{Folio, LockedFolio};
+use crate::glue::vfs::ExcludesTruncate;
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -65,20 +69,28 @@ pub(crate) fn zone_allowed(folio: &Folio, gfp: bindings::gfp_t) -> bool {
 /// or else its replacement, locked: see the top of this file. `EBUSY` if it
 /// is pinned, `EIO` if poisoned, `ENOMEM` if no folio could be had; in all
 /// three the old folio stays where it is.
-pub(crate) fn to_allowed_zone(cache: &PageCache<'_>, folio: LockedFolio, gfp: bindings::gfp_t) -> Result<LockedFolio> {
+pub(crate) fn to_allowed_zone(
+    cache: &PageCache<'_>,
+    folio: LockedFolio,
+    gfp: bindings::gfp_t,
+    _excl: &impl ExcludesTruncate,
+) -> Result<LockedFolio> {
     if zone_allowed(&folio, gfp) {
         return Ok(folio);
     }
     if folio.is_hwpoison() {
         return Err(EIO);
     }
-    if folio.maybe_dma_pinned() {
-        cache.stats().replace_failed();
-        return Err(EBUSY);
-    }
+    // Unmapped before the pin check: once no page table maps it, no
+    // GUP-fast can pin it any more (it re-checks the PTE it pinned through,
+    // and the unmap's TLB flush waits for it).
     if folio.is_mapped() {
         let start = folio.index() << bindings::PAGE_SHIFT;
         cache.mapping().unmap_range(start, folio.size() as u64, false);
+    }
+    if folio.maybe_dma_pinned() {
+        cache.stats().replace_failed();
+        return Err(EBUSY);
     }
     // SAFETY: pure computation on the flags.
     let alloc = unsafe { ffi::rpc_gfp_unconstrained(gfp) };

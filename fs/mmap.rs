@@ -69,6 +69,7 @@
 //! dropped, which this handler does not do. The system calls (read, write,
 //! fallocate) wait killably.
 
+use crate::cache::page_cache::PageCache;
 use crate::cache::replace;
 use crate::fs::file::cache_of;
 use crate::fs::inode;
@@ -128,6 +129,47 @@ fn fault_locked(inode: &Inode, index: u64) -> core::result::Result<LockedFolio, 
 /// `EBUSY` for a pinned folio that would need replacing.
 pub(crate) fn get_locked(inode: &Inode, index: u64, gfp: Gfp) -> Result<LockedFolio> {
     let cache = cache_of(inode);
+    loop {
+        let folio = find_locked(inode, &cache, index, gfp)?;
+        let Gfp::Exactly(gfp) = gfp else {
+            return Ok(made_data(folio));
+        };
+        if replace::zone_allowed(&folio, gfp) {
+            return Ok(made_data(folio));
+        }
+        // Seed 003: a driver's folio must sit where its device can reach
+        // it. A replacement puts a folio into the file, which a truncate or
+        // punch emptying the range (holding `invalidate_lock` exclusively)
+        // would not see again: so it is made under `invalidate_lock` shared,
+        // as every insertion outside `i_rwsem` is, and that lock comes
+        // before the folio lock. Look again under it.
+        drop(folio);
+        let inval = cache.mapping().invalidate_lock_shared();
+        let Some(folio) = cache.lookup_locked(index) else {
+            // Gone meanwhile (swapped out, or truncated): start again.
+            continue;
+        };
+        if beyond_eof(inode, index) {
+            return Err(EINVAL);
+        }
+        return Ok(made_data(replace::to_allowed_zone(&cache, folio, gfp, &inval)?));
+    }
+}
+
+/// Fallocated and never written (file.rs): zeroed when it was made; the
+/// first fault makes it data, under the folio lock, so a failing
+/// fallocate's undo (which removes only folios still fallocated) keeps
+/// whatever this mapping writes into it (review defect 1).
+fn made_data(folio: LockedFolio) -> LockedFolio {
+    if !folio.is_uptodate() {
+        folio.mark_uptodate();
+    }
+    folio
+}
+
+/// [`get_locked`] without the replacement: the folio found, swapped in or
+/// made, locked, still the file's and inside `i_size`.
+fn find_locked(inode: &Inode, cache: &PageCache<'_>, index: u64, gfp: Gfp) -> Result<LockedFolio> {
     let folio = loop {
         if beyond_eof(inode, index) {
             return Err(EINVAL);
@@ -138,7 +180,7 @@ pub(crate) fn get_locked(inode: &Inode, index: u64, gfp: Gfp) -> Result<LockedFo
             // Seed 004: removed between the lookup and the lock? Then it
             // must not be mapped: look again.
             if folio.mapping() == cache.mapping().as_raw() {
-                swap_in::used(inode, &cache, &folio);
+                swap_in::used(inode, cache, &folio);
                 break folio;
             }
             cache.stats().fault_retried();
@@ -153,7 +195,7 @@ pub(crate) fn get_locked(inode: &Inode, index: u64, gfp: Gfp) -> Result<LockedFo
         // Not a hole but a page in swap: bring it back (it keeps its block).
         // A failed read is SIGBUS, as for shmem.
         if swap_in::has_swapped(inode) {
-            if let Some(folio) = swap_in::swap_in(inode, &cache, index, gfp, &inval)? {
+            if let Some(folio) = swap_in::swap_in(inode, cache, index, gfp, &inval)? {
                 break folio;
             }
             if inode.rpc().swap.load(index).is_some() || cache.lookup(index).is_some() {
@@ -181,18 +223,6 @@ pub(crate) fn get_locked(inode: &Inode, index: u64, gfp: Gfp) -> Result<LockedFo
     // below this page before we locked it will remove it once we unlock.
     if beyond_eof(inode, index) {
         return Err(EINVAL);
-    }
-    // Seed 003: a driver's folio must sit where its device can reach it.
-    let folio = match gfp {
-        Gfp::Exactly(gfp) => replace::to_allowed_zone(&cache, folio, gfp)?,
-        Gfp::Normal | Gfp::MayFail => folio,
-    };
-    // Fallocated and never written (file.rs): zeroed when it was made; the
-    // first fault makes it data, under the folio lock, so a failing
-    // fallocate's undo (which removes only folios still fallocated) keeps
-    // whatever this mapping writes into it (review defect 1).
-    if !folio.is_uptodate() {
-        folio.mark_uptodate();
     }
     Ok(folio)
 }

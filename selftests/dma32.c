@@ -661,27 +661,69 @@ TEST_F_TIMEOUT(dma32, readers_and_faults_racing_the_replacement_see_only_the_dat
 }
 
 /*
- * fail_page_alloc for the tasks that ask (task-filter, make-it-fail), every
- * allocation, sleeping or not, order 0 included, but with times 0: nothing
- * fails until the task that wants the failure writes times (see below).
+ * The text of the rust_pagecache module, from /proc/kallsyms (root sees
+ * the addresses): [*start, *end). 0 or -ENOENT.
+ */
+static int module_text(unsigned long long *start, unsigned long long *end)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512], type;
+	unsigned long long a;
+
+	*start = ~0ULL;
+	*end = 0;
+	if (!f)
+		return -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "[rust_pagecache]") || sscanf(line, "%llx %c", &a, &type) != 2 ||
+		    (type != 't' && type != 'T') || !a)
+			continue;
+		if (a < *start)
+			*start = a;
+		if (a > *end)
+			*end = a;
+	}
+	fclose(f);
+	*end += 0x10000;	/* past the last function, within the module's text */
+	return *start < *end ? 0 : -ENOENT;
+}
+
+/*
+ * fail_page_alloc for the tasks that ask (task-filter, make-it-fail) and
+ * only for allocations with the module's code on the stack (require-start,
+ * require-end: not a slab refill of the system call or of kmemleak), every
+ * one, sleeping or not, order 0 included, but with times 0: nothing fails
+ * until the task that wants the failure writes times (see below).
  */
 #define FPA RPC_DEBUGFS "/fail_page_alloc/"
 static int fpa_arm(bool on)
 {
 	static const char *const keys[] = { "task-filter", "ignore-gfp-wait", "ignore-gfp-highmem",
 					     "min-order", "interval", "verbose", "space", "probability",
-					     "times" };
-	static const char *const arm[] = { "Y", "N", "N", "0", "1", "0", "0", "100", "0" };
-	char p[PATH_MAX];
+					     "stacktrace-depth", "require-start", "require-end", "times" };
+	const char *arm[] = { "Y", "N", "N", "0", "1", "0", "0", "100", "32", NULL, NULL, "0" };
+	unsigned long long start = 0, end = 0;
+	char p[PATH_MAX], s[32], e[32];
 	int r = rpc_ensure_debugfs();
 
 	if (!on) {
 		rpc_write_str(FPA "probability", "0");
+		rpc_write_str(FPA "require-start", "0");
+		rpc_write_str(FPA "require-end", "18446744073709551615");
 		return rpc_write_str(FPA "times", "0");
 	}
+	if (!r)
+		r = module_text(&start, &end);
+	snprintf(s, sizeof(s), "%llu", start);
+	snprintf(e, sizeof(e), "%llu", end);
+	arm[9] = s;
+	arm[10] = e;
+	/* require-end first when it grows, so that start < end all along. */
 	for (size_t i = 0; !r && i < sizeof(keys) / sizeof(keys[0]); i++) {
-		snprintf(p, sizeof(p), FPA "%s", keys[i]);
-		r = rpc_write_str(p, arm[i]);
+		size_t k = i == 9 ? 10 : i == 10 ? 9 : i;
+
+		snprintf(p, sizeof(p), FPA "%s", keys[k]);
+		r = rpc_write_str(p, arm[k]);
 	}
 	return r;
 }
