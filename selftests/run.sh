@@ -10,8 +10,11 @@
 #
 # Environment: RPC_FSTYPE (default rust_pagecache), RPC_KO (module_* tests),
 # RPC_TIMEOUT (per program, default 300 s; the swap and dma32 tests push
-# MiB through a disk under TCG and get 1800 s: each of their tests has its
-# own, shorter, kselftest timeout).
+# MiB through a disk under TCG and get 1800 s, fsx's three runs of up to
+# 280 s each get 900 s: each test has its own, shorter, kselftest timeout,
+# so the program's is only a backstop and must not be below their sum of
+# what they take on a slow machine). The summary line of each program says
+# how long it took.
 #
 # A program that was killed (timeout) cannot run its fixtures' teardown: the
 # mounts it left under /tmp/rpc-test-* are unmounted after it, so the next
@@ -42,9 +45,14 @@ for name in "${progs[@]}"; do
 	echo "# ==== $name (RPC_FSTYPE=$RPC_FSTYPE) ===="
 	log=$(mktemp)
 	t=$timeout_s
-	case $name in swap | dma32) t=$((timeout_s > 1800 ? timeout_s : 1800)) ;; esac
+	case $name in
+	swap | dma32) t=$((timeout_s > 1800 ? timeout_s : 1800)) ;;
+	fsx) t=$((timeout_s > 900 ? timeout_s : 900)) ;;
+	esac
+	start=$SECONDS
 	timeout -k 10 "$t" "$out/$name" >"$log" 2>&1
 	rc=$?
+	took=$((SECONDS - start))
 	cat "$log"
 	totals=$(grep -a -E '^# Totals: pass:[0-9]+ fail:[0-9]+ xfail:[0-9]+ xpass:[0-9]+ skip:[0-9]+ error:[0-9]+' "$log" | tail -n 1)
 	rm -f "$log"
@@ -78,7 +86,7 @@ for name in "${progs[@]}"; do
 		left=$((left + 1))
 	done < <(cat /proc/mounts)
 	[ "$left" -gt 0 ] && { f=$((f + left)); broken=$((broken + 1)); status="$status, left $left mount(s)"; }
-	echo "# ==== $name: pass $p, fail $f, skip $s; $status ===="
+	echo "# ==== $name: pass $p, fail $f, skip $s; $status; $took s of $t ===="
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done
 
