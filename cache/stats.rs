@@ -2,11 +2,13 @@
 
 //! Per-superblock page-cache statistics, shown in debugfs at
 //! `/sys/kernel/debug/rust_pagecache/<major>:<minor>/stats` (`<major>:<minor>`
-//! is the mount's `st_dev`), plus three test knobs beside it that widen a
+//! is the mount's `st_dev`), plus four test knobs beside it that widen a
 //! race window so the selftests can hit it every time: `remove_delay_us`
 //! (seed 002, see [`Stats::hold_frozen_window`]), `fault_delay_us` (seed 004,
-//! see [`Stats::fault_window`]) and `swapoff_delay_us` (seed 003's
-//! swapoff-vs-eviction race, see [`Stats::swapoff_window`]).
+//! see [`Stats::fault_window`]), `swapoff_delay_us` (seed 003's
+//! swapoff-vs-eviction race, see [`Stats::swapoff_window`]) and
+//! `replace_delay_us` (seed 003's replacement against truncate and punch,
+//! see [`Stats::replace_window`]).
 
 use crate::glue::ffi;
 use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
@@ -69,6 +71,13 @@ pub(crate) struct Stats {
     /// a DMA pin): cache/replace.rs, seed 003.
     replaced: AtomicU64,
     replace_failed: AtomicU64,
+    /// Test knob: a replacement sleeps this many microseconds (at most
+    /// [`MAX_REPLACE_DELAY_US`]) holding the old folio locked, before it
+    /// copies it: the window in which a truncate or punch that did not
+    /// wait for it would find the old folio and miss the new one.
+    replace_delay_us: AtomicU32,
+    /// The page index + 1 a replacement holds in that window (0: none).
+    replace_holding: AtomicU64,
     /// Files whose reclaim-list track moved to the memcg their new pages
     /// are charged to (`inode::follow_memcg`).
     track_moves: AtomicU64,
@@ -89,6 +98,9 @@ pub(crate) struct Stats {
 
 /// Upper bound for the swapoff knob (it sleeps, holding `s_umount`).
 const MAX_SWAPOFF_DELAY_US: u32 = 1_000_000;
+/// Upper bound for the replacement knob (it sleeps, holding a folio lock
+/// and `invalidate_lock` shared).
+const MAX_REPLACE_DELAY_US: u32 = 1_000_000;
 
 /// Upper bound for the test knob: it spins with interrupts off.
 const MAX_REMOVE_DELAY_US: u32 = 1000;
@@ -120,6 +132,8 @@ impl Stats {
             swap_cache_hits: AtomicU64::new(0),
             replaced: AtomicU64::new(0),
             replace_failed: AtomicU64::new(0),
+            replace_delay_us: AtomicU32::new(0),
+            replace_holding: AtomicU64::new(0),
             track_moves: AtomicU64::new(0),
             slots_used: AtomicI64::new(0),
             slots_total: AtomicU64::new(0),
@@ -238,6 +252,21 @@ impl Stats {
         self.replace_failed.fetch_add(1, Relaxed);
     }
 
+    /// The replacement test knob (see `replace_delay_us`): called by a
+    /// replacement of the folio at `index`, which it holds locked; returns
+    /// at once when the knob is 0. `replace_holding` shows the index + 1
+    /// meanwhile.
+    pub(crate) fn replace_window(&self, index: u64) {
+        let us = self.replace_delay_us.load(Relaxed).min(MAX_REPLACE_DELAY_US);
+        if us != 0 {
+            self.replace_holding.store(index + 1, Relaxed);
+            // SAFETY: the replacement may sleep here (it is called from a
+            // fault or the driver API, holding sleeping locks only).
+            unsafe { ffi::rpc_fsleep(us) };
+            self.replace_holding.store(0, Relaxed);
+        }
+    }
+
     pub(crate) fn track_moved(&self) {
         self.track_moves.fetch_add(1, Relaxed);
     }
@@ -287,6 +316,7 @@ impl Stats {
                 self.remove_delay_us.as_ptr(),
                 self.fault_delay_us.as_ptr(),
                 self.swapoff_delay_us.as_ptr(),
+                self.replace_delay_us.as_ptr(),
             ) };
         self.dir.store(dir, Relaxed);
     }
@@ -312,7 +342,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
     let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 26] = [
+    let lines: [(&str, u64); 27] = [
         ("folios_cached", inserted.saturating_sub(removed)),
         ("bytes_cached", pages << bindings::PAGE_SHIFT),
         ("folios_inserted", inserted),
@@ -339,6 +369,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
         ("swapoff_pages", s.swapoff_pages.load(Relaxed)),
         ("swapoff_holding", s.swapoff_holding.load(Relaxed)),
         ("frozen_holding", s.frozen_holding.load(Relaxed)),
+        ("replace_holding", s.replace_holding.load(Relaxed)),
     ];
     for (name, v) in lines {
         seq_print!(m, "{} {}\n", name, v);

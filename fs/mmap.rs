@@ -142,7 +142,8 @@ pub(crate) fn get_locked(inode: &Inode, index: u64, gfp: Gfp) -> Result<LockedFo
         // punch emptying the range (holding `invalidate_lock` exclusively)
         // would not see again: so it is made under `invalidate_lock` shared,
         // as every insertion outside `i_rwsem` is, and that lock comes
-        // before the folio lock. Look again under it.
+        // before the folio lock. Look again under it (to_allowed_zone checks
+        // the zone again: what it finds may be another caller's copy).
         drop(folio);
         let inval = cache.mapping().invalidate_lock_shared();
         let Some(folio) = cache.lookup_locked(index) else {

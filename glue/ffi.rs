@@ -133,6 +133,7 @@ extern "C" {
         remove_delay_us: *mut u32,
         fault_delay_us: *mut u32,
         swapoff_delay_us: *mut u32,
+        replace_delay_us: *mut u32,
     ) -> *mut bindings::dentry;
     pub(crate) fn rpc_debugfs_remove(dir: *mut bindings::dentry);
     pub(crate) fn rpc_udelay(us: c_uint);

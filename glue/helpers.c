@@ -580,10 +580,13 @@ void rpc_debugfs_exit(void)
 	debugfs_remove(rpc_debugfs_root);
 }
 
-/* <debugfs>/rust_pagecache/<major>:<minor>/{stats,remove_delay_us,fault_delay_us,swapoff_delay_us} */
+/*
+ * <debugfs>/rust_pagecache/<major>:<minor>/{stats,remove_delay_us,
+ * fault_delay_us,swapoff_delay_us,replace_delay_us}
+ */
 struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
 				  u32 *remove_delay_us, u32 *fault_delay_us,
-				  u32 *swapoff_delay_us)
+				  u32 *swapoff_delay_us, u32 *replace_delay_us)
 {
 	char name[32];
 	struct dentry *dir;
@@ -594,6 +597,7 @@ struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
 	debugfs_create_u32("remove_delay_us", 0644, dir, remove_delay_us);
 	debugfs_create_u32("fault_delay_us", 0644, dir, fault_delay_us);
 	debugfs_create_u32("swapoff_delay_us", 0644, dir, swapoff_delay_us);
+	debugfs_create_u32("replace_delay_us", 0644, dir, replace_delay_us);
 	return dir;
 }
 

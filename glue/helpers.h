@@ -121,7 +121,7 @@ void rpc_debugfs_init(void);
 void rpc_debugfs_exit(void);
 struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
 				  u32 *remove_delay_us, u32 *fault_delay_us,
-				  u32 *swapoff_delay_us);
+				  u32 *swapoff_delay_us, u32 *replace_delay_us);
 void rpc_debugfs_remove(struct dentry *dir);
 void rpc_udelay(unsigned int us);
 void rpc_fsleep(unsigned int us);

@@ -13,7 +13,10 @@
  * and rpc_read_folio_gfp() with GFP_KERNEL | __GFP_DMA32: a folio that a
  * laxer path brought in above 4 GiB (a write or swap-in under the default
  * mapping gfp, a page user space has mapped) is replaced by a copy below
- * before the driver sees it, and the data stays exact.
+ * before the driver sees it, and the data stays exact. Readers without a
+ * lock and a faulting mapping see only the data meanwhile; a truncate or
+ * punch that starts while a replacement holds its folio (debugfs
+ * replace_delay_us) waits for it and removes the copy too.
  *
  * Physical addresses come from /proc/self/pagemap (root only: PFNs are
  * hidden from others). The VM needs RAM above 4 GiB (scripts/vm.sh: 3 GiB
@@ -321,19 +324,7 @@ TEST_F(dma32, gfp_option_is_shown_refused_when_bad_and_fixed_at_mount)
 /* Loads rpc_test_gem.ko (beside $RPC_TEST_KO). 0, or -errno. */
 static int gem_load(void)
 {
-	const char *ko = getenv("RPC_TEST_KO");
-	char p[PATH_MAX], *slash;
-
-	if (rpc_ensure_debugfs())
-		return -ENOENT;
-	if (access(GEM_CMD, W_OK) == 0)
-		return 0;
-	if (!ko || !*ko)
-		return -ENOENT;
-	snprintf(p, sizeof(p), "%s", ko);
-	slash = strrchr(p, '/');
-	snprintf(slash ? slash + 1 : p, sizeof(p) - (slash ? slash + 1 - p : 0), "rpc_test_gem.ko");
-	return rpc_load_ko(p);
+	return rpc_test_ko_load("rpc_test_gem.ko", GEM_CMD);
 }
 
 static void gem_unload(void)
@@ -518,6 +509,119 @@ TEST_F_TIMEOUT(dma32, driver_api_replaces_a_folio_user_space_has_mapped, 300)
 	close(fd);
 	ASSERT_EQ(0, gem(NULL, "release", res, sizeof(res)));
 	gem_unload();
+}
+
+/* The driver's "check SEED dma32" in a thread of its own. */
+struct gem_call {
+	char cmd[64];
+	char res[128];
+	int rc;
+};
+
+static void *gem_call_run(void *arg)
+{
+	struct gem_call *c = arg;
+
+	c->rc = gem(NULL, c->cmd, c->res, sizeof(c->res));
+	return NULL;
+}
+
+#define REPLACE_DELAY_US 300000
+
+/*
+ * Seed 003's replacement against truncate and hole punch. A replacement
+ * puts a new folio into the file, so it is made under invalidate_lock
+ * shared, as every insertion outside i_rwsem is (fs/mmap.rs get_locked):
+ * truncate and punch empty a range holding it exclusively. The knob
+ * replace_delay_us holds the driver's replacement of one page with the old
+ * folio locked; a truncate to 0 (punch: of the whole file) starts
+ * meanwhile. It must wait for the replacement and then remove the new
+ * folio too. One that went ahead would lock the old folio once the
+ * replacement let it go, find it out of the file and skip it: the copy
+ * would stay in the file, past EOF (truncate) or in the hole (punch), and
+ * its old data would come back where zeros belong.
+ */
+static void replacement_vs_emptying(struct __test_metadata *_metadata, FIXTURE_DATA(dma32) *self,
+				    bool punch)
+{
+	const long pages = 16;
+	const size_t len = pages * rpc_page_size();
+	char f[PATH_MAX], cmd[PATH_MAX + 16], res[128], *buf;
+	struct gem_call call = { .cmd = "check 23 dma32" };
+	long long r0, holding = 0;
+	struct timespec t0, t1;
+	struct census c;
+	struct stat st;
+	pthread_t t;
+	int fd;
+
+	ASSERT_EQ(0, gem_load()) TH_LOG("rpc_test_gem.ko beside $RPC_TEST_KO");
+	ASSERT_EQ(0, rpc_mount_opts(self->dir, "size=16m"));
+	snprintf(f, sizeof(f), "%s/f", self->dir);
+	ASSERT_EQ(0, rpc_memcg_write_file(NULL, f, len, 23));
+	ASSERT_EQ(0, take_census(f, len, 23, &c));
+	ASSERT_GT(c.above, 0) TH_LOG("no page above 4 GiB to replace");
+	fd = open(f, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	snprintf(cmd, sizeof(cmd), "open %s", f);
+	ASSERT_EQ(0, gem(NULL, cmd, res, sizeof(res))) TH_LOG("%s", res);
+	ASSERT_EQ(0, rpc_pc_set_knob(self->dir, "replace_delay_us", REPLACE_DELAY_US));
+	r0 = rpc_stat_of(self->dir, "replaced");
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, gem_call_run, &call));
+	for (int i = 0; i < 20000 && holding <= 0; i++) {
+		holding = rpc_stat_of(self->dir, "replace_holding");
+		if (holding <= 0)
+			usleep(500);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (holding > 0 && punch) {
+		EXPECT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, len));
+	} else if (holding > 0) {
+		EXPECT_EQ(0, ftruncate(fd, 0));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(t, NULL);
+	rpc_pc_set_knob(self->dir, "replace_delay_us", 0);
+	ASSERT_GT(holding, 0) TH_LOG("no replacement reached the window (driver: %s)", call.res);
+	TH_LOG("%s of the file while page %lld was being replaced: returned after %.0f ms; driver: %s",
+	       punch ? "punch" : "truncate", holding - 1,
+	       (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6, strtok(call.res, "\n"));
+	EXPECT_GE(rpc_stat_of(self->dir, "replaced") - r0, 1);
+	ASSERT_EQ(0, gem(NULL, "release", res, sizeof(res)));
+	gem_unload();
+
+	if (!punch) {
+		/* Nothing of the file is left in memory; then it reads as zeros. */
+		ASSERT_EQ(0, fstat(fd, &st));
+		EXPECT_EQ(0, st.st_size);
+		EXPECT_EQ(0, st.st_blocks) TH_LOG("a page stayed past EOF");
+		EXPECT_EQ(0, rpc_stat_of(self->dir, "folios_cached")) TH_LOG("a folio stayed past EOF");
+		ASSERT_EQ(0, ftruncate(fd, len));
+	}
+	/* Punch: the driver may have read holes back in, as zeroed pages. */
+	buf = malloc(len);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ((ssize_t)len, rpc_pread_full(fd, buf, len, 0));
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i]) {
+			EXPECT_EQ(0, buf[i]) TH_LOG("byte %zu (page %zu) of the emptied file is not zero",
+						    i, i / rpc_page_size());
+			break;
+		}
+	}
+	free(buf);
+	close(fd);
+}
+
+TEST_F_TIMEOUT(dma32, truncate_waits_for_a_replacement_and_removes_the_new_folio, 120)
+{
+	replacement_vs_emptying(_metadata, self, false);
+}
+
+TEST_F_TIMEOUT(dma32, punch_waits_for_a_replacement_and_removes_the_new_folio, 120)
+{
+	replacement_vs_emptying(_metadata, self, true);
 }
 
 static long module_refcnt(void)

@@ -925,20 +925,31 @@ static inline int rpc_load_ko(const char *path)
 }
 
 /*
- * Load the test driver ($RPC_TEST_KO) unless it is loaded. 0, or -errno
- * (-ENOENT: no $RPC_TEST_KO, run outside make check).
+ * Load the test module name (a .ko in the directory of $RPC_TEST_KO, where
+ * make check puts selftests/kmod/'s modules) unless probe, a debugfs file
+ * it creates, exists already. 0, or -errno (-ENOENT: no $RPC_TEST_KO, run
+ * outside make check).
  */
-static inline int rpc_test_driver_load(void)
+static inline int rpc_test_ko_load(const char *name, const char *probe)
 {
-	const char *ko = getenv("RPC_TEST_KO");
+	const char *ko = getenv("RPC_TEST_KO"), *slash;
+	char p[PATH_MAX];
 
 	if (rpc_ensure_debugfs())
 		return -ENOENT;
-	if (access(RPC_TEST_DRIVER_RMF, W_OK) == 0)
+	if (access(probe, W_OK) == 0)
 		return 0;
 	if (!ko || !*ko)
 		return -ENOENT;
-	return rpc_load_ko(ko);
+	slash = strrchr(ko, '/');
+	snprintf(p, sizeof(p), "%.*s%s", slash ? (int)(slash + 1 - ko) : 0, ko, name);
+	return rpc_load_ko(p);
+}
+
+/* Load the test driver (rpc_test_driver.ko) unless it is loaded. */
+static inline int rpc_test_driver_load(void)
+{
+	return rpc_test_ko_load("rpc_test_driver.ko", RPC_TEST_DRIVER_RMF);
 }
 
 /*
