@@ -7,6 +7,8 @@
 #   make profile          perf: where a 4 KiB fio job's instructions go, rpc vs tmpfs
 #   make fstests          fstests' generic quick group on tmpfs and rust_pagecache,
 #                         side by side (SHARD=i/n: the i-th of n slices)
+#   make mutants          the mutation proof: each selftests/mutants/*.patch
+#                         must make the tests it names fail (MUTANT=name: one)
 #   make module           just build rust_pagecache.ko (into $RPC_CACHE)
 #
 # The kernel's own Kbuild file (./Kbuild) describes the module; this
@@ -14,7 +16,7 @@
 # build root.
 SHELL := /bin/bash
 
-.PHONY: run check bench profile fstests module kernel root clean
+.PHONY: run check bench profile fstests mutants module kernel root clean
 run:
 	@bash scripts/run.sh $(if $(CMD),"$$CMD")
 check:
@@ -25,6 +27,8 @@ profile:
 	@bash scripts/profile.sh $(JOBS)
 fstests:
 	@bash scripts/fstests.sh $(SHARD)
+mutants:
+	@bash scripts/mutants.sh $(MUTANT)
 module:
 	@bash scripts/module.sh
 kernel:

@@ -21,6 +21,7 @@ flavour=${RPC_FLAVOUR:-debug}
 kdir=$(bash "$REPO/scripts/kernel.sh" "$flavour")
 ko=$(bash "$REPO/scripts/module.sh" "$flavour")
 kin=/cache/$(basename "$kdir")
+kmod=/cache/$(basename "$(dirname "$ko")")
 name=${RPC_VM_NAME:-vm}
 vm="$RPC_CACHE/$name"
 rm -rf "$vm"; mkdir -p "$vm/out"
@@ -133,7 +134,7 @@ start=$SECONDS
 vng_cmd "${RPC_VM_TIMEOUT:-3600}" $flag --memory "$mem" --verbose \
 	--append "kmemleak=on oops=panic panic=-1 softlockup_panic=1${RPC_VM_APPEND:+ $RPC_VM_APPEND}" \
 	--rwdir="/cache/$name/out" ${qopts:+--qemu-opts="$qopts"} \
-	--exec "RPC_KO=/cache/module-$flavour/rust_pagecache.ko RPC_TEST_KO=/cache/module-$flavour/kmod/rpc_test_driver.ko RPC_OUT=/cache/$name/out bash /src/scripts/guest.sh $mode$quoted" \
+	--exec "RPC_KO=$kmod/rust_pagecache.ko RPC_TEST_KO=$kmod/kmod/rpc_test_driver.ko RPC_OUT=/cache/$name/out bash /src/scripts/guest.sh $mode$quoted" \
 	2>&1 | tee "$vm/console.log" || true # QEMU ends on a guest reset; the status is the guest's
 log "VM finished in $((SECONDS - start)) s"
 status=$(cat "$vm/out/status" 2>/dev/null || echo 99)
