@@ -101,6 +101,7 @@ mod swap {
 }
 
 mod glue {
+    pub(crate) mod array_vec;
     pub(crate) mod block;
     pub(crate) mod ffi;
     pub(crate) mod folio;

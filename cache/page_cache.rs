@@ -119,12 +119,12 @@
 //! `i_mmap_rwsem` (unmapping a folio mapped again) and the XArray lock
 //! (irq-safe spinlock, innermost).
 
+use crate::glue::array_vec::ArrayVec;
 use crate::glue::ffi;
 use crate::glue::folio::{Folio, LockedFolio};
 use crate::cache::stats::Stats;
 use crate::glue::vfs::{cond_resched, Mapping};
 use crate::glue::xarray::{is_value, XaLockIrq, XaState};
-use core::mem::MaybeUninit;
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::rcu;
@@ -185,83 +185,10 @@ pub(crate) const BATCH: usize = 15;
 /// The largest page index a file can have.
 pub(crate) const MAX_INDEX: u64 = (i64::MAX as u64) >> bindings::PAGE_SHIFT;
 
-/// Up to [`BATCH`] referenced folios, in index order. Only the first `len`
-/// slots are initialised: making and dropping a batch for a one-page read
-/// costs what that one folio costs.
-pub(crate) struct Batch {
-    folios: [MaybeUninit<Folio>; BATCH],
-    len: usize,
-}
-
-impl Batch {
-    pub(crate) fn new() -> Self {
-        Batch { folios: [const { MaybeUninit::uninit() }; BATCH], len: 0 }
-    }
-
-    fn push(&mut self, folio: Folio) {
-        self.folios[self.len].write(folio);
-        self.len += 1;
-    }
-
-    fn is_full(&self) -> bool {
-        self.len == BATCH
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The folio at position `i`, if the batch has one there.
-    pub(crate) fn get(&self, i: usize) -> Option<&Folio> {
-        // SAFETY: slots below `len` are initialised.
-        (i < self.len).then(|| unsafe { self.folios[i].assume_init_ref() })
-    }
-
-    /// Takes the folios out, in order.
-    pub(crate) fn drain(&mut self) -> Drain<'_> {
-        let len = core::mem::replace(&mut self.len, 0);
-        Drain { batch: self, next: 0, len }
-    }
-}
-
-impl Drop for Batch {
-    fn drop(&mut self) {
-        for slot in &mut self.folios[..self.len] {
-            // SAFETY: slots below `len` are initialised, and dropped once.
-            unsafe { slot.assume_init_drop() };
-        }
-    }
-}
-
-/// The folios of a [`Batch`], moved out one by one; those not taken are
-/// put when the iterator is dropped.
-pub(crate) struct Drain<'a> {
-    batch: &'a mut Batch,
-    next: usize,
-    len: usize,
-}
-
-impl Iterator for Drain<'_> {
-    type Item = Folio;
-
-    fn next(&mut self) -> Option<Folio> {
-        if self.next == self.len {
-            return None;
-        }
-        self.next += 1;
-        // SAFETY: slot `next - 1` is initialised and, `batch.len` being 0
-        // now, read only here, once.
-        Some(unsafe { self.batch.folios[self.next - 1].assume_init_read() })
-    }
-}
-
-impl Drop for Drain<'_> {
-    fn drop(&mut self) {
-        for folio in self.by_ref() {
-            drop(folio);
-        }
-    }
-}
+/// Up to [`BATCH`] referenced folios, in index order (a `folio_batch`).
+/// Only the slots in use are initialised (glue/array_vec.rs): making and
+/// dropping a batch for a one-page read costs what that one folio costs.
+pub(crate) type Batch = ArrayVec<Folio, BATCH>;
 
 /// One file's page cache: the mapping of a regular file of this
 /// filesystem (a [`Mapping`] is only ever one of ours) and its mount's
@@ -336,7 +263,8 @@ impl<'a> PageCache<'a> {
         if start == last {
             // One index (a small read): a plain load, cheaper than a walk.
             if let Some(folio) = self.lookup(start) {
-                batch.push(folio);
+                // A full batch would hand the folio back, to be put.
+                let _ = batch.push(folio);
             }
             return;
         }
@@ -362,7 +290,8 @@ impl<'a> PageCache<'a> {
             }
             if !xas.retry(entry) && !is_value(entry) {
                 if let Some(folio) = self.try_get_rechecked(&mut xas, entry) {
-                    batch.push(folio);
+                    // Not full: checked above.
+                    let _ = batch.push(folio);
                 }
             }
             entry = xas.next();

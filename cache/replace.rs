@@ -93,8 +93,7 @@ pub(crate) fn to_allowed_zone(
         return Err(EBUSY);
     }
     cache.stats().replace_window(folio.index());
-    // SAFETY: pure computation on the flags.
-    let alloc = unsafe { ffi::rpc_gfp_unconstrained(gfp) };
+    let alloc = ffi::rpc_gfp_unconstrained(gfp);
     let Some(new) = Folio::alloc(alloc) else {
         cache.stats().replace_failed();
         return Err(ENOMEM);

@@ -19,7 +19,7 @@ use crate::fs::inode;
 use crate::fs::options::{Machine, MountOptions, SwapOption, Usage, Zones, DEFAULT_MODE};
 use crate::glue::ffi::{self, OpsTable};
 use crate::glue::reclaim::{ListLru, Shrinker};
-use crate::glue::vfs::{Dentry, NewSuperBlock};
+use crate::glue::vfs::{Dentry, FsContext, NewSuperBlock, SuperBlock};
 use crate::swap::area::{SwapArea, SwapError};
 use crate::swap::swapoff;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -64,8 +64,7 @@ pub(crate) struct SbInfo {
 
 /// The machine, as the option parser needs it.
 pub(crate) fn machine() -> Machine {
-    // SAFETY: `totalram_pages()` only reads an atomic counter.
-    let pages = unsafe { ffi::rpc_totalram_pages() };
+    let pages = ffi::rpc_totalram_pages();
     Machine { totalram_pages: pages as u64, page_shift: bindings::PAGE_SHIFT }
 }
 
@@ -141,29 +140,23 @@ impl SbInfo {
 /// fs_context.
 #[no_mangle]
 unsafe extern "C" fn rpc_fill_super(sb: *mut bindings::super_block, fc: *mut bindings::fs_context) -> c_int {
-    // `sb` is the new superblock, ours for the call.
-    // SAFETY: `fc` is this filesystem's fs_context, so its private data is
-    // the `MountOptions` of `rpc_fc_alloc`.
-    let (sb, opts) = unsafe { (NewSuperBlock::from_raw(sb), *options(ffi::rpc_fc_private(fc))) };
-    match fill_super(&sb, opts, fc) {
+    // SAFETY: `sb` is the new superblock and `fc` this filesystem's
+    // fs_context, both for the call; so `fc`'s private data is the
+    // `MountOptions` of `rpc_fc_alloc`, used by nobody else meanwhile.
+    let (sb, fc) = unsafe { (NewSuperBlock::from_raw(sb), FsContext::from_raw(fc)) };
+    // SAFETY: as just said.
+    let opts = unsafe { *options(fc.fs_private()) };
+    match fill_super(&sb, opts, &fc) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
 }
 
-/// Logs a mount error in the fs_context (mount(8) and `dmesg` show it).
-fn log_error(fc: *mut bindings::fs_context, msg: &CStr) {
-    // SAFETY: `fc` is the live fs_context of the mount being made; `msg`
-    // is a C string, copied by the log.
-    unsafe { ffi::rpc_fc_log_error(fc, msg.as_char_ptr()) }
-}
-
-fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: *mut bindings::fs_context) -> Result {
+fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) -> Result {
     let m = machine();
     let zones = opts.gfp.unwrap_or_default();
-    // SAFETY: returns a constant.
-    if zones == Zones::Dma32 && !unsafe { ffi::rpc_has_zone_dma32() } {
-        log_error(fc, c"gfp=dma32: this kernel has no ZONE_DMA32 (CONFIG_ZONE_DMA32 is off)");
+    if zones == Zones::Dma32 && !ffi::rpc_has_zone_dma32() {
+        fc.log_error(c"gfp=dma32: this kernel has no ZONE_DMA32 (CONFIG_ZONE_DMA32 is off)");
         return Err(EINVAL);
     }
     let usage = Usage {
@@ -206,7 +199,7 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: *mut bindings::fs_
     info.lru_ready.store(true, Ordering::Release);
     if let Some(SwapOption::Device(path)) = opts.swap {
         if let Err(e) = swapoff::swapon(info, &path) {
-            log_error(fc, e.msg);
+            fc.log_error(e.msg);
             return Err(e.errno);
         }
     }
@@ -230,10 +223,10 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: *mut bindings::fs_
 /// `fs_private`, `msg` writable; the VFS holds `s_umount`.
 #[no_mangle]
 unsafe extern "C" fn rpc_reconfigure(sb: *mut bindings::super_block, ctx: *mut c_void, msg: *mut *const c_char) -> c_int {
-    // SAFETY: `sb` is a mounted superblock of ours (so its `SbInfo` is set
-    // and live) and `ctx` this remount's `fs_private`, both per the contract.
-    let (info, opts) = unsafe { (SbInfo::of(sb), *options(ctx)) };
-    let (ret, m) = match reconfigure(info, sb, &opts) {
+    // SAFETY: `sb` is a mounted superblock of ours, `s_umount` held, and
+    // `ctx` this remount's `fs_private`, both per the contract.
+    let (sb, opts) = unsafe { (SuperBlock::from_raw(sb), *options(ctx)) };
+    let (ret, m) = match reconfigure(&sb, &opts) {
         Ok(()) => (0, core::ptr::null()),
         Err(e) => (e.errno.to_errno(), e.msg.as_char_ptr()),
     };
@@ -242,7 +235,8 @@ unsafe extern "C" fn rpc_reconfigure(sb: *mut bindings::super_block, ctx: *mut c
     ret
 }
 
-fn reconfigure(info: &SbInfo, sb: *mut bindings::super_block, opts: &MountOptions) -> core::result::Result<(), SwapError> {
+fn reconfigure(sb: &SuperBlock<'_>, opts: &MountOptions) -> core::result::Result<(), SwapError> {
+    let info = sb.info();
     let refused = |e: crate::fs::options::RemountError| SwapError {
         errno: EINVAL,
         // The messages of options.rs are NUL-terminated.
@@ -342,12 +336,10 @@ fn show_options(m: &SeqFile, info: &SbInfo) {
         seq_print!(m, ",mode={:03o}", info.mode);
     }
     if info.uid != 0 {
-        // SAFETY: pure conversion of a kuid value.
-        seq_print!(m, ",uid={}", unsafe { ffi::rpc_uid_munged(info.uid) });
+        seq_print!(m, ",uid={}", ffi::rpc_uid_munged(info.uid));
     }
     if info.gid != 0 {
-        // SAFETY: pure conversion of a kgid value.
-        seq_print!(m, ",gid={}", unsafe { ffi::rpc_gid_munged(info.gid) });
+        seq_print!(m, ",gid={}", ffi::rpc_gid_munged(info.gid));
     }
     if let Some(area) = info.swap_area() {
         seq_print!(m, ",swap={}", BStr::from_bytes(area.path().as_bytes()));

@@ -29,6 +29,25 @@ impl<T> OpsTable<T> {
     }
 }
 
+// Helpers with no precondition at all: they read a global counter or a
+// configuration constant, or compute on their arguments (helpers.c shows
+// each in a line or two). Declared `safe` once, here, so that callers need
+// no `unsafe` block for them.
+unsafe extern "C" {
+    /// `totalram_pages()`: an atomic read.
+    pub(crate) safe fn rpc_totalram_pages() -> c_ulong;
+    /// `from_k[ug]id_munged(&init_user_ns, ...)`: a lookup in the initial
+    /// user namespace's (identity) map.
+    pub(crate) safe fn rpc_uid_munged(kuid: u32) -> u32;
+    pub(crate) safe fn rpc_gid_munged(kgid: u32) -> u32;
+    /// `IS_ENABLED(CONFIG_ZONE_DMA32)`.
+    pub(crate) safe fn rpc_has_zone_dma32() -> bool;
+    /// `__GFP_RETRY_MAYFAIL | __GFP_NOWARN`.
+    pub(crate) safe fn rpc_gfp_mayfail() -> bindings::gfp_t;
+    /// `gfp` without `__GFP_HARDWALL | __GFP_THISNODE`.
+    pub(crate) safe fn rpc_gfp_unconstrained(gfp: bindings::gfp_t) -> bindings::gfp_t;
+}
+
 // The kernel types in these signatures are the same `#[repr(C)]` bindings
 // the kernel crate passes to C; some contain bindgen-opaque fields, which
 // the lint cannot see through.
@@ -38,7 +57,6 @@ extern "C" {
     pub(crate) static mut rpc_fs_type: bindings::file_system_type;
 
     pub(crate) fn rpc_fc_private(fc: *mut bindings::fs_context) -> *mut c_void;
-    pub(crate) fn rpc_totalram_pages() -> c_ulong;
     pub(crate) fn rpc_sb_set_nosec(sb: *mut bindings::super_block);
     pub(crate) fn rpc_statfs_fill(
         buf: *mut bindings::kstatfs,
@@ -48,8 +66,6 @@ extern "C" {
         files: u64,
         ffree: u64,
     );
-    pub(crate) fn rpc_uid_munged(kuid: u32) -> u32;
-    pub(crate) fn rpc_gid_munged(kgid: u32) -> u32;
 
     pub(crate) fn rpc_inode_cache_create(size: usize, align: usize) -> *mut bindings::kmem_cache;
     pub(crate) fn rpc_inode_cache_alloc(
@@ -57,7 +73,6 @@ extern "C" {
         sb: *mut bindings::super_block,
     ) -> *mut c_void;
     pub(crate) fn rpc_mapping_init(mapping: *mut bindings::address_space, regular: bool, dma32: bool);
-    pub(crate) fn rpc_has_zone_dma32() -> bool;
     pub(crate) fn rpc_file_aops_ptr() -> *const bindings::address_space_operations;
     pub(crate) fn rpc_aops() -> *const bindings::address_space_operations;
     pub(crate) fn rpc_helpers_init();
@@ -212,7 +227,6 @@ extern "C" {
         arg: *mut c_void,
     ) -> c_int;
     pub(crate) fn rpc_fc_log_error(fc: *mut bindings::fs_context, msg: *const c_char);
-    pub(crate) fn rpc_gfp_mayfail() -> bindings::gfp_t;
     pub(crate) fn rpc_getattr(
         idmap: *mut bindings::mnt_idmap,
         path: *const bindings::path,
@@ -224,7 +238,6 @@ extern "C" {
     pub(crate) fn rpc_internal_exit();
     pub(crate) fn rpc_folio_zonenum(folio: *const bindings::folio) -> c_int;
     pub(crate) fn rpc_gfp_zone(gfp: bindings::gfp_t) -> c_int;
-    pub(crate) fn rpc_gfp_unconstrained(gfp: bindings::gfp_t) -> bindings::gfp_t;
     pub(crate) fn rpc_folio_maybe_dma_pinned(folio: *mut bindings::folio) -> bool;
     pub(crate) fn rpc_folio_copy_new(new: *mut bindings::folio, old: *mut bindings::folio);
     pub(crate) fn rpc_replace_folio(old: *mut bindings::folio, new: *mut bindings::folio);

@@ -295,26 +295,3 @@ impl Track {
         NonNull::new(p).map(Track)
     }
 }
-
-/// Walks a superblock's regular inodes, each held by a reference while `f`
-/// runs on it (see `rpc_sb_for_each_regular` in helpers.c); stops at the
-/// first error.
-pub(crate) fn for_each_regular_inode(sb: *mut bindings::super_block, mut f: impl FnMut(&Inode) -> Result) -> Result {
-    struct Ctx<'a> {
-        f: &'a mut dyn FnMut(&Inode) -> Result,
-    }
-    unsafe extern "C" fn cb(arg: *mut c_void, inode: *mut bindings::inode) -> c_int {
-        // SAFETY: `arg` is the `Ctx` below, alive for the walk; `inode` is a
-        // regular inode of ours on which the walk holds a reference.
-        let (ctx, inode) = unsafe { (&mut *arg.cast::<Ctx<'_>>(), Inode::from_raw(inode)) };
-        match (ctx.f)(inode) {
-            Ok(()) => 0,
-            Err(e) => e.to_errno(),
-        }
-    }
-    let mut ctx = Ctx { f: &mut f };
-    // SAFETY: `sb` is a live superblock of ours (the caller holds
-    // `s_umount` or an active reference); `ctx` outlives the call.
-    let ret = unsafe { ffi::rpc_sb_for_each_regular(sb, Some(cb), (&raw mut ctx).cast()) };
-    if ret != 0 { Err(Error::from_errno(ret)) } else { Ok(()) }
-}

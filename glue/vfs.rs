@@ -765,6 +765,82 @@ impl Mapping {
     }
 }
 
+/// A mounted superblock of this filesystem, live for `'a`: its
+/// `fill_super` succeeded (so its [`SbInfo`] is set) and `kill_sb` has not
+/// run (the VFS holds `s_umount` or an active reference for the call).
+pub(crate) struct SuperBlock<'a>(&'a Opaque<bindings::super_block>);
+
+impl<'a> SuperBlock<'a> {
+    /// # Safety
+    ///
+    /// `sb` is a superblock of this filesystem that stays mounted for
+    /// `'a` (the caller is a VFS callback holding `s_umount` on it, or
+    /// holds an active reference).
+    pub(crate) unsafe fn from_raw(sb: *mut bindings::super_block) -> Self {
+        // SAFETY: function contract; `Opaque` is a transparent wrapper.
+        SuperBlock(unsafe { &*sb.cast::<Opaque<bindings::super_block>>() })
+    }
+
+    /// The instance's state.
+    pub(crate) fn info(&self) -> &'a SbInfo {
+        // SAFETY: mounted, so `fill_super` set `s_fs_info`, which stays
+        // until `kill_sb` (type invariant).
+        unsafe { SbInfo::of(self.0.get()) }
+    }
+
+    /// Walks the regular inodes, each held by a reference while `f` runs
+    /// on it (see `rpc_sb_for_each_regular` in helpers.c); stops at the
+    /// first error.
+    pub(crate) fn for_each_regular_inode(&self, mut f: impl FnMut(&Inode) -> Result) -> Result {
+        struct Ctx<'a> {
+            f: &'a mut dyn FnMut(&Inode) -> Result,
+        }
+        unsafe extern "C" fn cb(arg: *mut c_void, inode: *mut bindings::inode) -> c_int {
+            // SAFETY: `arg` is the `Ctx` below, alive for the walk; `inode`
+            // is a regular inode of ours on which the walk holds a reference.
+            let (ctx, inode) = unsafe { (&mut *arg.cast::<Ctx<'_>>(), Inode::from_raw(inode)) };
+            match (ctx.f)(inode) {
+                Ok(()) => 0,
+                Err(e) => e.to_errno(),
+            }
+        }
+        let mut ctx = Ctx { f: &mut f };
+        // SAFETY: the superblock is mounted for the call (type invariant);
+        // `ctx` outlives the walk.
+        let ret = unsafe { ffi::rpc_sb_for_each_regular(self.0.get(), Some(cb), (&raw mut ctx).cast()) };
+        if ret != 0 { Err(Error::from_errno(ret)) } else { Ok(()) }
+    }
+}
+
+/// The `fs_context` of a mount or remount being made, live for `'a` (the
+/// VFS callback that got it).
+pub(crate) struct FsContext<'a>(&'a Opaque<bindings::fs_context>);
+
+impl<'a> FsContext<'a> {
+    /// # Safety
+    ///
+    /// `fc` is the fs_context a VFS callback was called with, and `'a` ends
+    /// with that call.
+    pub(crate) unsafe fn from_raw(fc: *mut bindings::fs_context) -> Self {
+        // SAFETY: function contract; `Opaque` is a transparent wrapper.
+        FsContext(unsafe { &*fc.cast::<Opaque<bindings::fs_context>>() })
+    }
+
+    /// `fc->fs_private`: this filesystem's option set for the mount
+    /// (fs/fs_context.rs).
+    pub(crate) fn fs_private(&self) -> *mut c_void {
+        // SAFETY: a live fs_context (type invariant); reads one field.
+        unsafe { ffi::rpc_fc_private(self.0.get()) }
+    }
+
+    /// Logs a mount error in the fs_context (mount(8) and `dmesg` show it).
+    pub(crate) fn log_error(&self, msg: &CStr) {
+        // SAFETY: a live fs_context (type invariant); `msg` is a C string,
+        // copied by the log.
+        unsafe { ffi::rpc_fc_log_error(self.0.get(), msg.as_char_ptr()) }
+    }
+}
+
 /// A superblock being set up by `fill_super`: new, locked, and not yet
 /// visible to anyone else, so its fields are ours to write.
 pub(crate) struct NewSuperBlock<'a>(&'a Opaque<bindings::super_block>);

@@ -80,8 +80,7 @@ impl Gfp {
     pub(crate) fn mask(self, mapping_gfp: bindings::gfp_t) -> bindings::gfp_t {
         match self {
             Gfp::Normal => mapping_gfp,
-            // SAFETY: returns a constant.
-            Gfp::MayFail => mapping_gfp | unsafe { ffi::rpc_gfp_mayfail() },
+            Gfp::MayFail => mapping_gfp | ffi::rpc_gfp_mayfail(),
             Gfp::Exactly(gfp) => gfp,
         }
     }

@@ -32,11 +32,9 @@ use crate::cache::page_cache::MAX_INDEX;
 use crate::fs::file::cache_of;
 use crate::fs::options::SwapPath;
 use crate::fs::super_block::SbInfo;
-use crate::glue::reclaim::for_each_regular_inode;
-use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode};
+use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, SuperBlock};
 use crate::swap::area::{SwapArea, SwapError};
 use crate::swap::swap_in::{has_swapped, swap_in, Gfp};
-use kernel::bindings;
 use kernel::prelude::*;
 
 /// Passes over the inodes before swapoff gives up waiting for evictions
@@ -53,14 +51,14 @@ pub(crate) fn swapon(info: &SbInfo, path: &SwapPath) -> core::result::Result<(),
 }
 
 /// Brings every swapped page of the mount back and closes the area.
-pub(crate) fn swapoff(info: &SbInfo, sb: *mut bindings::super_block) -> core::result::Result<(), SwapError> {
+pub(crate) fn swapoff(info: &SbInfo, sb: &SuperBlock<'_>) -> core::result::Result<(), SwapError> {
     let Some(area) = info.swap_area() else {
         return Ok(());
     };
     area.set_draining(true);
     let mut result = Err(SwapError { errno: EBUSY, msg: c"swap: swapoff: slots still in use" });
     for pass in 0..PASSES {
-        if let Err(e) = for_each_regular_inode(sb, |inode| swap_in_all(info, inode)) {
+        if let Err(e) = sb.for_each_regular_inode(|inode| swap_in_all(info, inode)) {
             let msg = if e == ENOMEM {
                 c"swap: swapoff: not enough memory to bring the swapped pages back"
             } else if e == EINTR {
