@@ -8,12 +8,13 @@
 //! against `nr_inodes=`, and a directory's `i_size` grows by
 //! [`BOGO_DIRENT_SIZE`] per entry.
 //!
-//! All of these run with the parent directory's `i_rwsem` held by the VFS
-//! (both parents, and `s_vfs_rename_mutex` for cross-directory renames).
+//! All of these but `tmpfile` run with the parent directory's `i_rwsem`
+//! held by the VFS (both parents, and `s_vfs_rename_mutex` for
+//! cross-directory renames).
 
 use crate::fs::inode::{self, BOGO_DIRENT_SIZE};
 use crate::glue::ffi::OpsTable;
-use crate::glue::vfs::{simple, Dentry, Inode, InodeGuard, NewInode};
+use crate::glue::vfs::{simple, Dentry, Inode, InodeGuard, NewInode, TmpFile};
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -49,7 +50,7 @@ impl<'a> Dir<'a> {
 fn make(dir: &Dir<'_>, dentry: &Dentry, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
     let inode = inode::new_in_dir(dir.inode, mode, dev)?;
     // On failure, dropping `inode` puts it (and eviction uncharges it).
-    inode.init_security(dir.inode, dentry)?;
+    inode.init_security(dir.inode, Some(dentry))?;
     Ok(inode)
 }
 
@@ -134,16 +135,48 @@ fn do_symlink(dir: &Dir<'_>, dentry: &Dentry, target: &CStr) -> Result {
     Ok(())
 }
 
+/// `tmpfile` (O_TMPFILE), as `shmem_tmpfile()`: a regular file in `dir`
+/// with no name, charged against `nr_inodes=` like any inode, freed with
+/// its data when the last file closes. `linkat()` may give it a name
+/// unless it was opened with O_EXCL (the VFS decides), and that first
+/// name is no extra inode (see `link`). The VFS does not lock `dir`, and
+/// nothing of it changes: no entry, no size, no times.
+unsafe extern "C" fn tmpfile(
+    _idmap: *mut bindings::mnt_idmap,
+    dir: *mut bindings::inode,
+    file: *mut bindings::file,
+    mode: bindings::umode_t,
+) -> c_int {
+    // SAFETY: VFS callback arguments: our directory (only read here) and
+    // the file being opened, live for the call.
+    let (dir, file) = unsafe { (Inode::from_raw(dir), TmpFile::from_raw(file)) };
+    errno(do_tmpfile(dir, &file, mode))
+}
+
+fn do_tmpfile(dir: &Inode, file: &TmpFile<'_>, mode: u16) -> Result {
+    let mode = (u32::from(mode) & !bindings::S_IFMT | bindings::S_IFREG) as u16;
+    let inode = inode::new_in_dir(dir, mode, 0)?;
+    // On failure, dropping `inode` puts it (and eviction uncharges it).
+    inode.init_security(dir, None)?;
+    inode.open_tmpfile(file)
+}
+
 unsafe extern "C" fn link(old_dentry: *mut bindings::dentry, dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
     // SAFETY: VFS callback arguments: the source (positive, its inode
     // locked), our locked directory, the negative new dentry.
     let (old, dir, dentry) = unsafe { (Dentry::from_raw(old_dentry), Dir::from_vfs(dir), Dentry::from_raw(dentry)) };
-    // Like tmpfs, a hard link is charged as an inode.
-    let res = dir.inode.sb_info().take_inode().and_then(|()| {
-        dir.size_add(1);
-        simple::link(old, dir.inode, dentry)
-    });
-    errno(res)
+    errno(do_link(old, &dir, dentry))
+}
+
+fn do_link(old: &Dentry, dir: &Dir<'_>, dentry: &Dentry) -> Result {
+    // Like tmpfs, a hard link is charged as an inode; but not the first
+    // name of an O_TMPFILE file (nlink 0), whose inode is charged already
+    // and given back when it is evicted, as every last link's is.
+    if old.inode().is_none_or(|inode| inode.nlink() != 0) {
+        dir.inode.sb_info().take_inode()?;
+    }
+    dir.size_add(1);
+    simple::link(old, dir.inode, dentry)
 }
 
 unsafe extern "C" fn unlink(dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
@@ -235,6 +268,7 @@ fn errno(res: Result) -> c_int {
 
 pub(crate) static DIR_INODE_OPS: OpsTable<bindings::inode_operations> = OpsTable(bindings::inode_operations {
     create: Some(create),
+    tmpfile: Some(tmpfile),
     lookup: Some(bindings::simple_lookup),
     link: Some(link),
     unlink: Some(unlink),

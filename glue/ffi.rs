@@ -84,6 +84,7 @@ extern "C" {
         dir: *mut bindings::inode,
         dentry: *mut bindings::dentry,
     ) -> c_int;
+    pub(crate) fn rpc_tmpfile_open(file: *mut bindings::file, inode: *mut bindings::inode) -> c_int;
     pub(crate) fn rpc_symlink_inline(
         inode: *mut bindings::inode,
         target: *const c_char,

@@ -284,9 +284,21 @@ void rpc_dir_touch(struct inode *dir)
 	inode_set_mtime_to_ts(dir, inode_set_ctime_current(dir));
 }
 
+/* dentry: NULL for an O_TMPFILE inode, which has no name (as shmem_tmpfile()). */
 int rpc_security_init(struct inode *inode, struct inode *dir, struct dentry *dentry)
 {
-	return security_inode_init_security(inode, dir, &dentry->d_name, NULL, NULL);
+	return security_inode_init_security(inode, dir, dentry ? &dentry->d_name : NULL, NULL, NULL);
+}
+
+/*
+ * O_TMPFILE (fs/dir.rs): the new inode becomes file's, unlinked
+ * (d_tmpfile(): nlink 1 -> 0; the dentry takes the inode reference), and
+ * file is opened.
+ */
+int rpc_tmpfile_open(struct file *file, struct inode *inode)
+{
+	d_tmpfile(file, inode);
+	return finish_open_simple(file, 0);
 }
 
 /* Short symlinks live in kmalloc'ed memory, as tmpfs keeps them. */

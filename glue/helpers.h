@@ -60,6 +60,7 @@ loff_t rpc_i_size_read(const struct inode *inode);
 void rpc_i_size_write(struct inode *inode, loff_t size);
 void rpc_dir_touch(struct inode *dir);
 int rpc_security_init(struct inode *inode, struct inode *dir, struct dentry *dentry);
+int rpc_tmpfile_open(struct file *file, struct inode *inode);
 int rpc_symlink_inline(struct inode *inode, const char *target, size_t len);
 void rpc_inode_free_link(struct inode *inode);
 void rpc_inode_set_ops(struct inode *inode, const struct inode_operations *iop,

@@ -619,11 +619,26 @@ impl NewInode {
         unsafe { Inode::from_raw(self.0.as_ptr()) }
     }
 
-    /// `security_inode_init_security()` for a new inode in `dir`.
-    pub(crate) fn init_security(&self, dir: &Inode, dentry: &Dentry) -> Result {
+    /// `security_inode_init_security()` for a new inode in `dir`, to be
+    /// named by `dentry` (None: an O_TMPFILE inode, which has no name).
+    pub(crate) fn init_security(&self, dir: &Inode, dentry: Option<&Dentry>) -> Result {
+        let dentry = dentry.map_or(core::ptr::null_mut(), Dentry::as_raw);
         // SAFETY: a new inode, not yet reachable by others; `dir` and
-        // `dentry` are the live parent and negative dentry it is made for.
-        kernel::error::to_result(unsafe { ffi::rpc_security_init(self.0.as_ptr(), dir.as_raw(), dentry.as_raw()) })
+        // `dentry` are the live parent and null or the negative dentry it
+        // is made for.
+        kernel::error::to_result(unsafe { ffi::rpc_security_init(self.0.as_ptr(), dir.as_raw(), dentry) })
+    }
+
+    /// O_TMPFILE: the new inode becomes `file`'s with no name and no link
+    /// (`d_tmpfile()`: nlink 1 → 0; the dentry takes our reference), and
+    /// `file` is opened.
+    pub(crate) fn open_tmpfile(self, file: &TmpFile<'_>) -> Result {
+        let inode = self.into_raw();
+        // SAFETY: `file` is the file of a `tmpfile` callback, whose dentry
+        // is new and negative (type invariant); `inode` is new, a regular
+        // inode of the same superblock, and its reference goes to the
+        // dentry whatever the result.
+        kernel::error::to_result(unsafe { ffi::rpc_tmpfile_open(file.0.get(), inode) })
     }
 
     /// Makes the new inode a symlink to `target` (NUL included, at most a
@@ -838,6 +853,22 @@ impl<'a> FsContext<'a> {
         // SAFETY: a live fs_context (type invariant); `msg` is a C string,
         // copied by the log.
         unsafe { ffi::rpc_fc_log_error(self.0.get(), msg.as_char_ptr()) }
+    }
+}
+
+/// The file an O_TMPFILE open is making, as `inode_operations.tmpfile`
+/// gets it: not yet open, its dentry new, unhashed and negative until
+/// [`NewInode::open_tmpfile`] gives it an inode; live for `'a`.
+pub(crate) struct TmpFile<'a>(&'a Opaque<bindings::file>);
+
+impl<'a> TmpFile<'a> {
+    /// # Safety
+    ///
+    /// `file` is the file a `tmpfile` callback was called with, and `'a`
+    /// ends with that call.
+    pub(crate) unsafe fn from_raw(file: *mut bindings::file) -> Self {
+        // SAFETY: function contract; `Opaque` is a transparent wrapper.
+        TmpFile(unsafe { &*file.cast::<Opaque<bindings::file>>() })
     }
 }
 

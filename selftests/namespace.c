@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Namespace operations: create, mkdir, rmdir, unlink, rename (plain,
- * replacing, RENAME_NOREPLACE, RENAME_EXCHANGE), link, symlink, mknod,
+ * replacing, RENAME_NOREPLACE, RENAME_EXCHANGE), link, O_TMPFILE, symlink, mknod,
  * readdir, attributes (chmod/chown/utimensat), nlink and directory sizes,
  * the usual error codes and permission checks as an unprivileged user.
  *
@@ -613,6 +613,81 @@ TEST_F(ns, link_to_existing_name_is_eexist)
 TEST_F(ns, link_missing_source_is_enoent)
 {
 	EXPECT_EQ(-ENOENT, E(linkat(self->dfd, "nope", self->dfd, "g", 0)));
+}
+
+/* ---- O_TMPFILE ---- */
+
+#define TMP_LEN 8192
+
+/*
+ * O_TMPFILE: a regular file with no name (nlink 0, not in readdir), one
+ * inode and its pages in statfs; linkat() through /proc/self/fd names it
+ * with its data, and that first name is no second inode (tmpfs charges
+ * none); once unlinked and closed, statfs is back where it started.
+ */
+TEST_F(ns, o_tmpfile_is_nameless_until_linkat_and_one_inode)
+{
+	char p[64], buf[TMP_LEN];
+	struct statfs s0, s1, s2, s3;
+	struct stat st;
+	int fd;
+
+	ASSERT_EQ(0, fstatfs(self->dfd, &s0));
+	ASSERT_LT(0, LL(s0.f_files)) TH_LOG("the mount counts inodes");
+	fd = openat(self->dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0640);
+	ASSERT_LE(0, fd) TH_LOG("O_TMPFILE: %s", strerror(errno));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode));
+	EXPECT_EQ(0640, LL(st.st_mode & 07777));
+	EXPECT_EQ(0, LL(st.st_nlink));
+	EXPECT_EQ(0, rpc_count_entries(self->dir));
+	rpc_fill_pattern(buf, TMP_LEN, 31, 0);
+	ASSERT_EQ(TMP_LEN, write(fd, buf, TMP_LEN));
+	ASSERT_EQ(0, fstatfs(self->dfd, &s1));
+	EXPECT_EQ(LL(s0.f_ffree) - 1, LL(s1.f_ffree));
+	EXPECT_EQ(LL(s0.f_bfree) - TMP_LEN / LL(s0.f_bsize), LL(s1.f_bfree));
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	ASSERT_EQ(0, linkat(AT_FDCWD, p, self->dfd, "named", AT_SYMLINK_FOLLOW)) TH_LOG("linkat: %s", strerror(errno));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(1, LL(st.st_nlink));
+	EXPECT_EQ(1, rpc_count_entries(self->dir));
+	ASSERT_EQ(0, fstatfs(self->dfd, &s2));
+	EXPECT_EQ(LL(s1.f_ffree), LL(s2.f_ffree)) TH_LOG("the first name of a tmpfile is not another inode");
+	close(fd);
+	memset(buf, 0, TMP_LEN);
+	fd = openat(self->dfd, "named", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(TMP_LEN, read(fd, buf, TMP_LEN));
+	EXPECT_EQ(-1, rpc_check_pattern(buf, TMP_LEN, 31, 0));
+	close(fd);
+	ASSERT_EQ(0, unlinkat(self->dfd, "named", 0));
+	ASSERT_EQ(0, fstatfs(self->dfd, &s3));
+	EXPECT_EQ(LL(s0.f_ffree), LL(s3.f_ffree));
+	EXPECT_EQ(LL(s0.f_bfree), LL(s3.f_bfree));
+}
+
+/* O_TMPFILE | O_EXCL cannot be linked; closed, it frees its inode and pages. */
+TEST_F(ns, o_tmpfile_excl_cannot_be_linked_and_goes_on_close)
+{
+	char p[64], buf[TMP_LEN];
+	struct statfs s0, s1, s2;
+	int fd;
+
+	ASSERT_EQ(0, fstatfs(self->dfd, &s0));
+	fd = openat(self->dfd, ".", O_TMPFILE | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd) TH_LOG("O_TMPFILE | O_EXCL: %s", strerror(errno));
+	rpc_fill_pattern(buf, TMP_LEN, 32, 0);
+	ASSERT_EQ(TMP_LEN, write(fd, buf, TMP_LEN));
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	EXPECT_EQ(-ENOENT, E(linkat(AT_FDCWD, p, self->dfd, "named", AT_SYMLINK_FOLLOW)));
+	EXPECT_EQ(0, rpc_count_entries(self->dir));
+	ASSERT_EQ(0, fstatfs(self->dfd, &s1));
+	EXPECT_EQ(LL(s0.f_ffree) - 1, LL(s1.f_ffree));
+	close(fd);
+	ASSERT_EQ(0, fstatfs(self->dfd, &s2));
+	EXPECT_EQ(LL(s0.f_ffree), LL(s2.f_ffree));
+	EXPECT_EQ(LL(s0.f_bfree), LL(s2.f_bfree));
 }
 
 /* ---- symlink ---- */
