@@ -2,7 +2,9 @@
 
 //! Typed handles on the VFS objects the module touches: [`Inode`],
 //! [`Mapping`], [`Kiocb`], [`OpenFile`], [`Dentry`], [`NewInode`] (an inode reference
-//! not handed over yet), the VFS's `simple_*` namespace helpers on them
+//! not handed over yet), [`SuperBlock`] (mounted) and [`NewSuperBlock`]
+//! (in `fill_super`), [`FsContext`], [`TmpFile`] (an O_TMPFILE file being
+//! made), the VFS's `simple_*` namespace helpers on them
 //! ([`simple`]), and lock guards whose existence says the lock is held
 //! ([`InodeGuard`] for `i_rwsem`, [`InvalidateGuard`] for the mapping's
 //! `invalidate_lock`, [`ILockGuard`] for `i_lock`).
@@ -20,6 +22,11 @@
 //! nor is `kernel::fs::File` for [`OpenFile`]: its invariant says nothing
 //! about whose file it is, and the file operations here need the inode
 //! (ours) and the VFS helpers `file_modified()` and `vfs_setpos()`.
+//! Elsewhere: `kernel::sync::{SpinLock, Mutex, Arc}` hold the module's own
+//! state (fs/super_block.rs, swap/), `kernel::seq_file` prints `/proc/mounts`
+//! and the stats; the stats' debugfs files are made by C helpers because
+//! 7.3's `kernel::debugfs` cannot yet expose a plain `u32` knob that the
+//! module reads with atomics from any context (cache/stats.rs).
 
 use crate::cache::stats::Stats;
 use crate::fs::inode::RpcInode;
