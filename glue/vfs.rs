@@ -24,9 +24,10 @@
 //! (ours) and the VFS helpers `file_modified()` and `vfs_setpos()`.
 //! Elsewhere: `kernel::sync::{SpinLock, Mutex, Arc}` hold the module's own
 //! state (fs/super_block.rs, swap/), `kernel::seq_file` prints `/proc/mounts`
-//! and the stats; the stats' debugfs files are made by C helpers because
-//! 7.3's `kernel::debugfs` cannot yet expose a plain `u32` knob that the
-//! module reads with atomics from any context (cache/stats.rs).
+//! and the stats. The stats' debugfs files are still made by C helpers
+//! (`debugfs_create_u32` over `core::sync::atomic` counters): 7.3's
+//! `kernel::debugfs::Dir` with `kernel::sync::atomic::Atomic` knobs could
+//! take their place (cache/stats.rs); not done yet.
 
 use crate::cache::stats::Stats;
 use crate::fs::inode::RpcInode;
