@@ -26,7 +26,9 @@
 //! range holding that lock exclusively, would not look at the index again.
 //! With the lock held nobody can write the folio (writes lock it), map it
 //! (faults lock it and re-check its mapping, seed 004; fault-around only
-//! trylocks), swap it out (the shrinker trylocks) or remove it. So:
+//! trylocks), swap it out (the shrinker trylocks) or remove it; nor is it
+//! under writeback, where shmem's may be: swap-out keeps its folios locked
+//! for the whole write (swap/out.rs), and nothing else writes them. So:
 //!
 //! 1. A folio still mapped from before is unmapped first
 //!    (`unmap_mapping_range()`, under the folio lock as truncate does: the
