@@ -631,9 +631,8 @@ impl NewInode {
     /// named by `dentry` (None: an O_TMPFILE inode, which has no name).
     pub(crate) fn init_security(&self, dir: &Inode, dentry: Option<&Dentry>) -> Result {
         let dentry = dentry.map_or(core::ptr::null_mut(), Dentry::as_raw);
-        // SAFETY: a new inode, not yet reachable by others; `dir` and
-        // `dentry` are the live parent and null or the negative dentry it
-        // is made for.
+        // SAFETY: a new inode nobody else can reach; `dir` the live parent,
+        // `dentry` null or the negative dentry the inode is made for.
         kernel::error::to_result(unsafe { ffi::rpc_security_init(self.0.as_ptr(), dir.as_raw(), dentry) })
     }
 
@@ -642,10 +641,8 @@ impl NewInode {
     /// `file` is opened.
     pub(crate) fn open_tmpfile(self, file: &TmpFile<'_>) -> Result {
         let inode = self.into_raw();
-        // SAFETY: `file` is the file of a `tmpfile` callback, whose dentry
-        // is new and negative (type invariant); `inode` is new, a regular
-        // inode of the same superblock, and its reference goes to the
-        // dentry whatever the result.
+        // SAFETY: `file`'s dentry is new and negative (type invariant); the new
+        // regular inode's reference goes to that dentry whatever the result.
         kernel::error::to_result(unsafe { ffi::rpc_tmpfile_open(file.0.get(), inode) })
     }
 
