@@ -22,6 +22,9 @@
 //!   - [`fs::file`]: regular files: read/write/fallocate/seek/truncate
 //!   - [`fs::mmap`]: the fault handler (seed 004's re-check under the folio
 //!     lock)
+//!   - [`fs::xattr`]: extended attributes and POSIX ACLs, as tmpfs's
+//!   - [`fs::fileattr`]: inode flags (`chattr`: append-only, immutable,
+//!     nodump, noatime)
 //!   - [`fs::driver_api`]: files for drivers (`include/rust_pagecache.h`:
 //!     `rpc_file_setup()`, `rpc_file_setup_with_mnt()`,
 //!     `rpc_read_folio_gfp()`)
@@ -71,6 +74,7 @@ mod fs {
     pub(crate) mod dir;
     pub(crate) mod driver_api;
     pub(crate) mod file;
+    pub(crate) mod fileattr;
     pub(crate) mod fs_context;
     pub(crate) mod inode;
     pub(crate) mod mmap;
@@ -78,6 +82,7 @@ mod fs {
     #[allow(unreachable_pub)]
     pub(crate) mod options;
     pub(crate) mod super_block;
+    pub(crate) mod xattr;
 }
 
 mod cache {

@@ -13,10 +13,17 @@
 //! cross-directory renames).
 
 use crate::fs::inode::{self, BOGO_DIRENT_SIZE};
+use crate::fs::fileattr;
+use crate::fs::xattr;
 use crate::glue::ffi::OpsTable;
 use crate::glue::vfs::{simple, Dentry, Inode, InodeGuard, NewInode, TmpFile};
 use kernel::bindings;
 use kernel::prelude::*;
+
+/// A whiteout (`RENAME_WHITEOUT`) is a character device, mode 0, device
+/// 0/0 (`WHITEOUT_MODE`, `WHITEOUT_DEV`).
+const WHITEOUT_MODE: u16 = bindings::S_IFCHR as u16;
+const WHITEOUT_DEV: bindings::dev_t = 0;
 
 /// tmpfs keeps symlinks shorter than this inline (`SHORT_SYMLINK_LEN`).
 const SHORT_SYMLINK_LEN: usize = 128;
@@ -130,7 +137,7 @@ fn do_symlink(dir: &Dir<'_>, dentry: &Dentry, target: &CStr) -> Result {
     let inode = make(dir, dentry, mode, 0)?;
     // Long targets live in a page of the inode's cache, charged like file
     // data through `rpc_write_begin`.
-    inode.set_symlink(target, SHORT_SYMLINK_LEN)?;
+    inode.set_symlink(target, SHORT_SYMLINK_LEN, (&SHORT_SYMLINK_OPS, &SYMLINK_OPS))?;
     publish(dir, dentry, inode);
     Ok(())
 }
@@ -209,7 +216,8 @@ unsafe extern "C" fn rmdir(dir: *mut bindings::inode, dentry: *mut bindings::den
 }
 
 /// `rename`, with `RENAME_NOREPLACE` (the VFS has already refused an
-/// existing target) and `RENAME_EXCHANGE`; mirrors `shmem_rename2()`.
+/// existing target), `RENAME_EXCHANGE` and `RENAME_WHITEOUT` (overlayfs
+/// asks for it on its upper layer); mirrors `shmem_rename2()`.
 unsafe extern "C" fn rename(
     _idmap: *mut bindings::mnt_idmap,
     old_dir: *mut bindings::inode,
@@ -218,7 +226,7 @@ unsafe extern "C" fn rename(
     new_dentry: *mut bindings::dentry,
     flags: c_uint,
 ) -> c_int {
-    if flags & !(bindings::RENAME_NOREPLACE | bindings::RENAME_EXCHANGE) != 0 {
+    if flags & !(bindings::RENAME_NOREPLACE | bindings::RENAME_EXCHANGE | bindings::RENAME_WHITEOUT) != 0 {
         return EINVAL.to_errno();
     }
     // Within one directory both `Dir`s are the same inode; their guards
@@ -238,6 +246,13 @@ fn do_rename(old_dir: &Dir<'_>, old: &Dentry, new_dir: &Dir<'_>, new: &Dentry, f
     }
     if !new.is_empty() {
         return Err(ENOTEMPTY);
+    }
+    if flags & bindings::RENAME_WHITEOUT != 0 {
+        // `shmem_whiteout()`: a 0/0 character device under the old name,
+        // made before anything moves (nothing to undo if it fails); the
+        // VFS then moves `old` over it to the new name.
+        let whiteout = old.alloc_same_name()?;
+        do_mknod(old_dir, &whiteout, WHITEOUT_MODE, WHITEOUT_DEV)?;
     }
     let they_are_dirs = old.inode().is_some_and(Inode::is_dir);
     if let Some(target) = new.inode() {
@@ -278,7 +293,30 @@ pub(crate) static DIR_INODE_OPS: OpsTable<bindings::inode_operations> = OpsTable
     mknod: Some(mknod),
     rename: Some(rename),
     setattr: Some(inode::setattr),
-    getattr: Some(bindings::simple_getattr),
+    getattr: Some(inode::getattr),
+    listxattr: xattr::LISTXATTR,
+    set_acl: xattr::SET_ACL,
+    fileattr_get: fileattr::GET,
+    fileattr_set: fileattr::SET,
+    // SAFETY: all-zero is a valid `inode_operations`.
+    ..unsafe { core::mem::zeroed() }
+});
+
+/// Symlinks with the target inline (`simple_symlink_inode_operations` and
+/// the listing of their attributes, as tmpfs's).
+static SHORT_SYMLINK_OPS: OpsTable<bindings::inode_operations> = OpsTable(bindings::inode_operations {
+    get_link: Some(bindings::simple_get_link),
+    getattr: Some(inode::getattr),
+    listxattr: xattr::LISTXATTR,
+    // SAFETY: all-zero is a valid `inode_operations`.
+    ..unsafe { core::mem::zeroed() }
+});
+
+/// Symlinks with the target in a page (`page_symlink_inode_operations`).
+static SYMLINK_OPS: OpsTable<bindings::inode_operations> = OpsTable(bindings::inode_operations {
+    get_link: Some(bindings::page_get_link),
+    getattr: Some(inode::getattr),
+    listxattr: xattr::LISTXATTR,
     // SAFETY: all-zero is a valid `inode_operations`.
     ..unsafe { core::mem::zeroed() }
 });

@@ -38,6 +38,8 @@ use crate::glue::folio::LockedFolio;
 use crate::cache::page_cache::{Batch, PageCache, BATCH, MAX_INDEX};
 use crate::fs::inode::{self, RpcInode};
 use crate::fs::mmap;
+use crate::fs::fileattr;
+use crate::fs::xattr;
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::{self, OpsTable};
 use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, InodeGuard, IovDestExt, IovSourceExt, Kiocb, Mapping, OpenFile};
@@ -469,7 +471,7 @@ unsafe extern "C" fn setattr(idmap: *mut bindings::mnt_idmap, dentry: *mut bindi
             }
         }
         bindings::setattr_copy(idmap, inode.as_raw(), attr);
-        0
+        xattr::acl_chmod(idmap, dentry, attr)
     }
 }
 
@@ -859,8 +861,12 @@ pub(crate) static FILE_OPS: OpsTable<bindings::file_operations> = OpsTable(bindi
 
 pub(crate) static INODE_OPS: OpsTable<bindings::inode_operations> = OpsTable(bindings::inode_operations {
     setattr: Some(setattr),
-    // st_blocks counts swapped pages too (helpers.c).
-    getattr: Some(ffi::rpc_getattr),
+    // st_blocks counts swapped pages too.
+    getattr: Some(inode::getattr),
+    listxattr: xattr::LISTXATTR,
+    set_acl: xattr::SET_ACL,
+    fileattr_get: fileattr::GET,
+    fileattr_set: fileattr::SET,
     // SAFETY: all-zero is a valid `inode_operations`.
     ..unsafe { core::mem::zeroed() }
 });

@@ -17,6 +17,8 @@ use crate::fs::dir;
 use crate::glue::ffi::{self, OpsTable};
 use crate::fs::file::{self, FallocProgress};
 use crate::fs::options::Zones;
+use crate::fs::fileattr::{self, FsFlags};
+use crate::fs::xattr::{self, Xattrs};
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::RpcSwapTrack;
 use crate::glue::folio::LockedFolio;
@@ -25,7 +27,7 @@ use crate::glue::memcg::{current_memcg_key, folio_memcg_key};
 use crate::glue::vfs::{Dentry, Inode, InodeKind, NewInode, NewSuperBlock, Parent};
 use crate::glue::xarray::SwapIndex;
 use crate::swap::readahead::Readahead;
-use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -61,6 +63,12 @@ pub(crate) struct RpcInode {
     /// The memcg whose list `track` is on, as a key to compare (see
     /// [`follow_memcg`]); never dereferenced.
     track_memcg: AtomicPtr<c_void>,
+    /// Extended attributes (fs/xattr.rs).
+    pub(crate) xattrs: Xattrs,
+    /// `chattr` flags (fs/fileattr.rs).
+    pub(crate) fsflags: FsFlags,
+    /// Birth time (`statx` `STATX_BTIME`), set once when the inode is made.
+    crtime: (AtomicI64, AtomicU32),
 }
 
 const _: () = assert!(core::mem::offset_of!(RpcInode, vfs_inode) == 0);
@@ -168,6 +176,10 @@ pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *
         (&raw mut (*obj).falloc).write(FallocProgress::new());
         (&raw mut (*obj).track).write(AtomicPtr::new(core::ptr::null_mut()));
         (&raw mut (*obj).track_memcg).write(AtomicPtr::new(core::ptr::null_mut()));
+        // The slot is ours and never moves (a slab object).
+        pin_init::raw_init(&raw mut (*obj).xattrs, Xattrs::new());
+        (&raw mut (*obj).fsflags).write(FsFlags::new());
+        (&raw mut (*obj).crtime).write((AtomicI64::new(0), AtomicU32::new(0)));
         &raw mut (*obj).vfs_inode
     }
 }
@@ -255,6 +267,7 @@ fn evict(inode: &Inode) {
         inode.sb_info().reclaim_list().del(track);
     }
     rpc.swap.destroy();
+    inode.sb_info().put_ispace(rpc.xattrs.clear());
     // One inode, plus the hard links still charged: an inode evicted at
     // unmount may still have several names.
     let links = if inode.is_dir() { 1 } else { inode.nlink().max(1) };
@@ -268,9 +281,15 @@ pub(crate) fn new_root(sb: &NewSuperBlock<'_>, info: &SbInfo, mode: u16) -> Resu
     new_inode(info, Parent::Root(sb), mode, 0)
 }
 
-/// Makes a new inode in directory `dir`, charged against `nr_inodes=`.
+/// Makes a new inode in directory `dir`, charged against `nr_inodes=`,
+/// with the flags and ACLs it inherits from `dir` (or the umask: see
+/// fs/xattr.rs).
 pub(crate) fn new_in_dir(dir: &Inode, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
-    new_inode(dir.sb_info(), Parent::Dir(dir), mode, dev)
+    let new = new_inode(dir.sb_info(), Parent::Dir(dir), mode, dev)?;
+    fileattr::inherit(dir, new.inode());
+    // On failure, dropping `new` puts it (and eviction uncharges it).
+    xattr::acl_create(dir, new.inode())?;
+    Ok(new)
 }
 
 /// Makes an unlinked regular file on the superblock of `root` (a
@@ -296,6 +315,10 @@ fn new_inode(info: &SbInfo, parent: Parent<'_>, mode: u16, dev: bindings::dev_t)
     let regular = matches!(kind, InodeKind::Regular { .. });
     info.take_inode()?;
     let new = NewInode::create(parent, mode, kind).inspect_err(|_| info.put_inode())?;
+    // Born when first modified: now (as tmpfs's `i_crtime`).
+    let (sec, nsec) = new.inode().mtime();
+    new.inode().rpc().crtime.0.store(sec, Ordering::Relaxed);
+    new.inode().rpc().crtime.1.store(nsec, Ordering::Relaxed);
     // From here on, eviction gives the inode back (see `evict_inode`), also
     // when an error below drops `new`.
     if regular {
@@ -321,16 +344,54 @@ pub(crate) unsafe extern "C" fn setattr(
     // inode's `i_rwsem` the VFS holds.
     unsafe {
         let ret = bindings::simple_setattr(idmap, dentry, attr);
-        if ret == 0 && (*attr).ia_valid & bindings::ATTR_SIZE != 0 {
+        if ret != 0 {
+            return ret;
+        }
+        if (*attr).ia_valid & bindings::ATTR_SIZE != 0 {
             recalc(Inode::from_raw((*dentry).d_inode));
         }
-        ret
+        xattr::acl_chmod(idmap, dentry, attr)
     }
+}
+
+/// `inode_operations.getattr` of every inode (`shmem_getattr()`): the
+/// `chattr` flags as statx attributes, the birth time, and `st_blocks`
+/// from `i_blocks` for regular files (pages in the cache and in swap,
+/// kept exact by [`charge`]/[`uncharge`]), from the pages cached for the
+/// others (a long symlink's page, as `simple_getattr()`).
+pub(crate) unsafe extern "C" fn getattr(
+    idmap: *mut bindings::mnt_idmap,
+    path: *const bindings::path,
+    stat: *mut bindings::kstat,
+    request_mask: u32,
+    _query_flags: c_uint,
+) -> c_int {
+    // SAFETY: VFS callback arguments: a path to an inode of ours (held by
+    // the path's dentry) and the caller's `kstat`, for the call.
+    let (inode, stat) = unsafe { (Inode::from_raw((*(*path).dentry).d_inode), &mut *stat) };
+    let rpc = inode.rpc();
+    let (attributes, mask) = fileattr::statx_attributes(rpc.fsflags.get());
+    stat.attributes |= attributes;
+    stat.attributes_mask |= mask;
+    // SAFETY: as above; `generic_fillattr` reads the inode under no lock,
+    // as for every file system.
+    unsafe { bindings::generic_fillattr(idmap, request_mask, inode.as_raw(), stat) };
+    if inode.file_type() != bindings::S_IFREG {
+        stat.blocks = inode.mapping().nrpages() << (bindings::PAGE_SHIFT - 9);
+    }
+    if request_mask & bindings::STATX_BTIME != 0 {
+        stat.result_mask |= bindings::STATX_BTIME;
+        stat.btime.tv_sec = rpc.crtime.0.load(Ordering::Relaxed);
+        stat.btime.tv_nsec = rpc.crtime.1.load(Ordering::Relaxed) as c_long;
+    }
+    0
 }
 
 static SPECIAL_INODE_OPS: OpsTable<bindings::inode_operations> = OpsTable(bindings::inode_operations {
     setattr: Some(setattr),
-    getattr: Some(bindings::simple_getattr),
+    getattr: Some(getattr),
+    listxattr: xattr::LISTXATTR,
+    set_acl: xattr::SET_ACL,
     // SAFETY: all-zero is a valid `inode_operations` (every callback absent).
     ..unsafe { core::mem::zeroed() }
 });

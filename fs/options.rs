@@ -340,6 +340,13 @@ impl MountOptions {
 }
 
 /// Space accounting of one mounted instance (`0` limits mean unlimited).
+///
+/// The inode budget is in bytes, as tmpfs's `free_ispace` (7.3): each
+/// inode or extra hard link costs [`BOGO_INODE_SIZE`], and extended
+/// attributes take their [`xattr_space`] from the same budget, so that a
+/// mount with `nr_inodes=` cannot be filled with xattrs (unlimited when
+/// `max_inodes` is 0). `statfs` shows `f_ffree` as what is left divided by
+/// `BOGO_INODE_SIZE`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Usage {
     /// Block limit in pages.
@@ -348,8 +355,17 @@ pub struct Usage {
     pub used_blocks: u64,
     /// Inode limit.
     pub max_inodes: u64,
-    /// Inodes in use (hard links count, as on tmpfs).
-    pub used_inodes: u64,
+    /// Bytes of the inode budget in use: inodes (hard links count, as on
+    /// tmpfs) and extended attributes. Counted also when unlimited, so
+    /// that a remount from a limit to none and back gives back exactly
+    /// what was taken.
+    pub used_ispace: u64,
+}
+
+/// The inode budget an extended attribute takes (`simple_xattr_space()`):
+/// 40 bytes of bookkeeping, the value and the full name.
+pub fn xattr_space(name_len: usize, value_len: usize) -> u64 {
+    40 + name_len as u64 + value_len as u64
 }
 
 impl Usage {
@@ -368,19 +384,39 @@ impl Usage {
         self.used_blocks -= n.min(self.used_blocks);
     }
 
-    /// Takes one inode; `false` if the limit is reached.
-    pub fn take_inode(&mut self) -> bool {
-        if self.max_inodes != 0 && self.used_inodes >= self.max_inodes {
+    /// Takes `bytes` of the inode budget; `false` (nothing taken) if that
+    /// would pass `nr_inodes=`.
+    pub fn take_ispace(&mut self, bytes: u64) -> bool {
+        if self.max_inodes != 0 && self.used_ispace + bytes > self.max_inodes * BOGO_INODE_SIZE {
             return false;
         }
-        self.used_inodes += 1;
+        self.used_ispace += bytes;
         true
+    }
+
+    /// Gives back `bytes` of the inode budget.
+    pub fn put_ispace(&mut self, bytes: u64) {
+        debug_assert!(bytes <= self.used_ispace);
+        self.used_ispace -= bytes.min(self.used_ispace);
+    }
+
+    /// Takes one inode; `false` if the limit is reached.
+    pub fn take_inode(&mut self) -> bool {
+        self.take_ispace(BOGO_INODE_SIZE)
     }
 
     /// Gives back one inode.
     pub fn put_inode(&mut self) {
-        debug_assert!(self.used_inodes > 0);
-        self.used_inodes = self.used_inodes.saturating_sub(1);
+        self.put_ispace(BOGO_INODE_SIZE);
+    }
+
+    /// `(f_files, f_ffree)` for `statfs`, as tmpfs: 0 and 0 when unlimited.
+    pub fn files(&self) -> (u64, u64) {
+        if self.max_inodes == 0 {
+            return (0, 0);
+        }
+        let budget = self.max_inodes * BOGO_INODE_SIZE;
+        (self.max_inodes, budget.saturating_sub(self.used_ispace) / BOGO_INODE_SIZE)
     }
 
     /// Applies a remount's limits, or refuses them leaving `self` unchanged
@@ -398,7 +434,7 @@ impl Usage {
             if self.max_inodes == 0 {
                 return Err(RemountError::RetroactiveInodes);
             }
-            if self.used_inodes > inodes {
+            if self.used_ispace > inodes * BOGO_INODE_SIZE {
                 return Err(RemountError::TooFewInodes);
             }
         }
@@ -501,11 +537,34 @@ mod tests {
         assert!(u.take_inode());
         let mut unlimited = Usage::default();
         assert!(unlimited.take_blocks(1 << 40) && unlimited.take_inode());
+        assert!(unlimited.take_ispace(1 << 40));
+        assert_eq!(unlimited.files(), (0, 0));
+    }
+
+    #[test]
+    fn xattrs_share_the_inode_budget() {
+        // shmem: nr_inodes=2 is 2048 bytes; an inode takes 1024.
+        let mut u = Usage { max_inodes: 2, ..Default::default() };
+        assert!(u.take_inode());
+        assert_eq!(u.files(), (2, 1));
+        let x = xattr_space(b"user.a".len(), 600);
+        assert_eq!(x, 646);
+        assert!(u.take_ispace(x));
+        // 1670 of 2048 bytes used: no room for a second inode, and statfs
+        // shows no free inode (rounded down).
+        assert_eq!(u.files(), (2, 0));
+        assert!(!u.take_inode());
+        assert!(!u.take_ispace(379), "one byte past the budget");
+        assert!(u.take_ispace(378));
+        u.put_ispace(378);
+        u.put_ispace(x);
+        assert!(u.take_inode());
+        assert_eq!(u.files(), (2, 0));
     }
 
     #[test]
     fn remount_rules_match_tmpfs() {
-        let used = Usage { max_blocks: 10, used_blocks: 5, max_inodes: 10, used_inodes: 5 };
+        let used = Usage { max_blocks: 10, used_blocks: 5, max_inodes: 10, used_ispace: 5 * BOGO_INODE_SIZE };
         let opts = |blocks, inodes| MountOptions { blocks, inodes, ..Default::default() };
 
         let mut u = used;

@@ -101,6 +101,19 @@ impl SbInfo {
         self.usage.lock().put_inode();
     }
 
+    /// Takes `bytes` of the inode budget for an extended attribute
+    /// (fs/xattr.rs); `ENOSPC` past `nr_inodes=`.
+    pub(crate) fn take_ispace(&self, bytes: u64) -> Result {
+        if self.usage.lock().take_ispace(bytes) { Ok(()) } else { Err(ENOSPC) }
+    }
+
+    /// Gives back what [`Self::take_ispace`] took.
+    pub(crate) fn put_ispace(&self, bytes: u64) {
+        if bytes != 0 {
+            self.usage.lock().put_ispace(bytes);
+        }
+    }
+
     /// `gfp=`: where the folios of the mount's regular files may come from.
     pub(crate) fn zones(&self) -> Zones {
         self.zones
@@ -184,11 +197,13 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
     // MAX_LFS_FILESIZE on 64-bit; page-sized blocks, nanosecond times.
     sb.set_params(i64::MAX, bindings::PAGE_SHIFT, RPC_MAGIC as c_ulong, 1, &SUPER_OPS);
     // As tmpfs: once a write found nothing to strip (no setuid/setgid, no
-    // security xattr: this filesystem has no xattrs), the VFS marks the
-    // inode S_NOSEC and later writes skip file_remove_privs()'s checks.
-    // `setattr_copy()` (our setattr) clears the mark when a mode gains
-    // setuid/setgid.
+    // `security.capability`), the VFS marks the inode S_NOSEC and later
+    // writes skip file_remove_privs()'s checks. `setattr_copy()` (our
+    // setattr) clears the mark when a mode gains setuid/setgid, and the
+    // VFS when a `security.` attribute is set (`__vfs_setxattr_noperm()`).
     sb.set_nosec();
+    // Extended attributes and POSIX ACLs (SB_POSIXACL), as tmpfs's.
+    sb.set_xattr_handlers(&crate::fs::xattr::HANDLERS);
     // SAFETY: `info` stays put until `rpc_kill_sb` unregisters first.
     unsafe { info.stats.register(sb.as_raw()) };
     // Reclaim: the shrinker, the list tied to it, then the swap area.
@@ -297,7 +312,7 @@ unsafe extern "C" fn rpc_kill_sb(sb: *mut bindings::super_block) {
         // Every inode has been evicted: anything still charged is a leak in
         // the accounting, reported as a kernel WARNING (which fails a test run).
         let usage = info.snapshot();
-        if kernel::warn_on!(usage.used_blocks != 0 || usage.used_inodes != 0) {
+        if kernel::warn_on!(usage.used_blocks != 0 || usage.used_ispace != 0) {
             pr_err!("accounting leak at unmount: {:?}\n", usage);
         }
     }
@@ -308,7 +323,7 @@ unsafe extern "C" fn rpc_statfs(dentry: *mut bindings::dentry, buf: *mut binding
     // SAFETY: the VFS passes a dentry of a mounted instance of ours.
     let u = unsafe { Dentry::from_raw(dentry) }.sb_info().snapshot();
     let (blocks, bfree) = if u.max_blocks != 0 { (u.max_blocks, u.max_blocks - u.used_blocks.min(u.max_blocks)) } else { (0, 0) };
-    let (files, ffree) = if u.max_inodes != 0 { (u.max_inodes, u.max_inodes - u.used_inodes.min(u.max_inodes)) } else { (0, 0) };
+    let (files, ffree) = u.files();
     // SAFETY: `buf` is the caller's `struct kstatfs`.
     unsafe { ffi::rpc_statfs_fill(buf, RPC_MAGIC, blocks, bfree, files, ffree) };
     0

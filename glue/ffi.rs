@@ -46,6 +46,9 @@ unsafe extern "C" {
     pub(crate) safe fn rpc_gfp_mayfail() -> bindings::gfp_t;
     /// `gfp` without `__GFP_HARDWALL | __GFP_THISNODE`.
     pub(crate) safe fn rpc_gfp_unconstrained(gfp: bindings::gfp_t) -> bindings::gfp_t;
+    /// `ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN)`: may the caller
+    /// see `trusted.` names (`simple_xattr_list()`).
+    pub(crate) safe fn rpc_capable_trusted() -> bool;
 }
 
 // The kernel types in these signatures are the same `#[repr(C)]` bindings
@@ -84,6 +87,24 @@ extern "C" {
         dir: *mut bindings::inode,
         dentry: *mut bindings::dentry,
     ) -> c_int;
+    // Extended attributes and POSIX ACLs (fs/xattr.rs).
+    pub(crate) fn rpc_sb_set_xattr(sb: *mut bindings::super_block, handlers: *const *const bindings::xattr_handler);
+    pub(crate) fn rpc_cache_no_acl(inode: *mut bindings::inode);
+    pub(crate) fn rpc_acl_create(dir: *mut bindings::inode, inode: *mut bindings::inode) -> c_int;
+    pub(crate) fn rpc_set_acl(
+        idmap: *mut bindings::mnt_idmap,
+        dentry: *mut bindings::dentry,
+        acl: *mut bindings::posix_acl,
+        kind: c_int,
+    ) -> c_int;
+    pub(crate) fn rpc_acl_chmod(idmap: *mut bindings::mnt_idmap, dentry: *mut bindings::dentry) -> c_int;
+    pub(crate) fn rpc_xattr_list_system(inode: *mut bindings::inode, buffer: *mut c_char, size: usize) -> isize;
+    pub(crate) fn rpc_xattr_is_maclabel(name: *const u8) -> bool;
+    pub(crate) fn rpc_inode_ctime_version(inode: *mut bindings::inode);
+    // Inode flags (fs/fileattr.rs).
+    pub(crate) fn rpc_fileattr_fill(fa: *mut bindings::file_kattr, flags: u32);
+    pub(crate) fn rpc_fileattr_has_fsx(fa: *const bindings::file_kattr) -> bool;
+    pub(crate) fn rpc_fileattr_flags(fa: *const bindings::file_kattr) -> u32;
     pub(crate) fn rpc_tmpfile_open(file: *mut bindings::file, inode: *mut bindings::inode) -> c_int;
     pub(crate) fn rpc_symlink_inline(
         inode: *mut bindings::inode,
@@ -228,13 +249,6 @@ extern "C" {
         arg: *mut c_void,
     ) -> c_int;
     pub(crate) fn rpc_fc_log_error(fc: *mut bindings::fs_context, msg: *const c_char);
-    pub(crate) fn rpc_getattr(
-        idmap: *mut bindings::mnt_idmap,
-        path: *const bindings::path,
-        stat: *mut bindings::kstat,
-        request_mask: u32,
-        query_flags: c_uint,
-    ) -> c_int;
     pub(crate) fn rpc_evicted(inode: *mut bindings::inode);
     pub(crate) fn rpc_internal_exit();
     pub(crate) fn rpc_folio_zonenum(folio: *const bindings::folio) -> c_int;

@@ -17,6 +17,11 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
+#include <linux/iversion.h>
+#include <linux/fileattr.h>
+#include <linux/xattr.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -284,10 +289,170 @@ void rpc_dir_touch(struct inode *dir)
 	inode_set_mtime_to_ts(dir, inode_set_ctime_current(dir));
 }
 
+/*
+ * The LSM's attributes of a new inode, stored as "security.<name>" by
+ * fs/xattr.rs (as shmem_initxattrs(); charged to the inode budget there).
+ */
+static int rpc_initxattrs(struct inode *inode, const struct xattr *xattrs, void *fs_info)
+{
+	const struct xattr *x;
+
+	for (x = xattrs; x->name; x++) {
+		char *name = kasprintf(GFP_KERNEL_ACCOUNT, XATTR_SECURITY_PREFIX "%s", x->name);
+		int err;
+
+		if (!name)
+			return -ENOMEM;
+		err = rpc_xattr_set_new(inode, name, x->value, x->value_len);
+		kfree(name);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* dentry: NULL for an O_TMPFILE inode, which has no name (as shmem_tmpfile()). */
 int rpc_security_init(struct inode *inode, struct inode *dir, struct dentry *dentry)
 {
-	return security_inode_init_security(inode, dir, dentry ? &dentry->d_name : NULL, NULL, NULL);
+	return security_inode_init_security(inode, dir, dentry ? &dentry->d_name : NULL,
+					    rpc_initxattrs, NULL);
+}
+
+/* ---- extended attributes and POSIX ACLs (fs/xattr.rs) ----------------- */
+
+/* SB_POSIXACL is a macro; with it the VFS leaves the umask to rpc_acl_create(). */
+void rpc_sb_set_xattr(struct super_block *sb, const struct xattr_handler *const *handlers)
+{
+	sb->s_xattr = handlers;
+#ifdef CONFIG_FS_POSIX_ACL
+	sb->s_flags |= SB_POSIXACL;
+#endif
+}
+
+/* A new inode has no ACL (cached as none), as shmem_get_inode(). */
+void rpc_cache_no_acl(struct inode *inode)
+{
+	cache_no_acl(inode);
+}
+
+/* simple_acl_create(), which is not exported. */
+int rpc_acl_create(struct inode *dir, struct inode *inode)
+{
+	struct posix_acl *default_acl, *acl;
+	int error;
+
+	error = posix_acl_create(dir, &inode->i_mode, &default_acl, &acl);
+	if (error)
+		return error;
+	set_cached_acl(inode, ACL_TYPE_DEFAULT, default_acl);
+	set_cached_acl(inode, ACL_TYPE_ACCESS, acl);
+	if (default_acl)
+		posix_acl_release(default_acl);
+	if (acl)
+		posix_acl_release(acl);
+	return 0;
+}
+
+/* simple_set_acl(), which is not exported. */
+int rpc_set_acl(struct mnt_idmap *idmap, struct dentry *dentry, struct posix_acl *acl, int type)
+{
+	struct inode *inode = d_inode(dentry);
+	int error;
+
+	if (type == ACL_TYPE_ACCESS) {
+		error = posix_acl_update_mode(idmap, inode, &inode->i_mode, &acl);
+		if (error)
+			return error;
+	}
+	inode_set_ctime_current(inode);
+	if (IS_I_VERSION(inode))
+		inode_inc_iversion(inode);
+	set_cached_acl(inode, type, acl);
+	return 0;
+}
+
+int rpc_acl_chmod(struct mnt_idmap *idmap, struct dentry *dentry)
+{
+	return posix_acl_chmod(idmap, dentry, d_inode(dentry)->i_mode);
+}
+
+static int rpc_list_one(char **buffer, ssize_t *remaining, const char *name)
+{
+	size_t len = strlen(name) + 1;
+
+	if (*buffer) {
+		if (*remaining < len)
+			return -ERANGE;
+		memcpy(*buffer, name, len);
+		*buffer += len;
+	}
+	*remaining -= len;
+	return 0;
+}
+
+/*
+ * The names listxattr shows before the inode's own: its ACLs
+ * (posix_acl_listxattr(), not exported) and the LSM's label, as the start
+ * of simple_xattr_list(). Returns their length or -errno.
+ */
+ssize_t rpc_xattr_list_system(struct inode *inode, char *buffer, size_t size)
+{
+	ssize_t remaining = size;
+	int err;
+
+	if (IS_POSIXACL(inode)) {
+		if (inode->i_acl) {
+			err = rpc_list_one(&buffer, &remaining, XATTR_NAME_POSIX_ACL_ACCESS);
+			if (err)
+				return err;
+		}
+		if (inode->i_default_acl) {
+			err = rpc_list_one(&buffer, &remaining, XATTR_NAME_POSIX_ACL_DEFAULT);
+			if (err)
+				return err;
+		}
+	}
+	/* As simple_xattr_list() calls it. */
+	err = security_inode_listsecurity(inode, &buffer, &remaining);
+	if (err < 0)
+		return err;
+	if (buffer && remaining < err)
+		return -ERANGE;
+	remaining -= err;
+	return size - remaining;
+}
+
+bool rpc_xattr_is_maclabel(const char *name)
+{
+	return security_ismaclabel(name + XATTR_SECURITY_PREFIX_LEN);
+}
+
+bool rpc_capable_trusted(void)
+{
+	return ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN);
+}
+
+void rpc_inode_ctime_version(struct inode *inode)
+{
+	inode_set_ctime_current(inode);
+	inode_inc_iversion(inode);
+}
+
+/* ---- inode flags (fs/fileattr.rs) ------------------------------------ */
+
+void rpc_fileattr_fill(struct file_kattr *fa, u32 flags)
+{
+	fileattr_fill_flags(fa, flags);
+}
+
+bool rpc_fileattr_has_fsx(const struct file_kattr *fa)
+{
+	return fileattr_has_fsx(fa);
+}
+
+u32 rpc_fileattr_flags(const struct file_kattr *fa)
+{
+	return fa->flags;
 }
 
 /*
@@ -307,7 +472,6 @@ int rpc_symlink_inline(struct inode *inode, const char *target, size_t len)
 	inode->i_link = kmemdup(target, len, GFP_KERNEL);
 	if (!inode->i_link)
 		return -ENOMEM;
-	inode->i_op = &simple_symlink_inode_operations;
 	return 0;
 }
 
@@ -1183,18 +1347,6 @@ void rpc_shrinker_start(struct shrinker *s, void *private,
 gfp_t rpc_gfp_mayfail(void)
 {
 	return __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
-}
-
-/*
- * getattr of regular files: st_blocks from i_blocks, which fs/inode.rs keeps
- * exact (pages in the cache and in swap), as shmem_getattr() does;
- * simple_getattr() would count only the pages in the cache (nrpages).
- */
-int rpc_getattr(struct mnt_idmap *idmap, const struct path *path,
-		struct kstat *stat, u32 request_mask, unsigned int query_flags)
-{
-	generic_fillattr(idmap, request_mask, d_inode(path->dentry), stat);
-	return 0;
 }
 
 /* ---- zones and replacement (cache/replace.rs, seed 003) --------------- */

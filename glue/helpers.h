@@ -60,6 +60,23 @@ loff_t rpc_i_size_read(const struct inode *inode);
 void rpc_i_size_write(struct inode *inode, loff_t size);
 void rpc_dir_touch(struct inode *dir);
 int rpc_security_init(struct inode *inode, struct inode *dir, struct dentry *dentry);
+struct xattr_handler;
+struct posix_acl;
+void rpc_sb_set_xattr(struct super_block *sb, const struct xattr_handler *const *handlers);
+void rpc_cache_no_acl(struct inode *inode);
+int rpc_acl_create(struct inode *dir, struct inode *inode);
+int rpc_set_acl(struct mnt_idmap *idmap, struct dentry *dentry, struct posix_acl *acl, int type);
+int rpc_acl_chmod(struct mnt_idmap *idmap, struct dentry *dentry);
+ssize_t rpc_xattr_list_system(struct inode *inode, char *buffer, size_t size);
+bool rpc_xattr_is_maclabel(const char *name);
+bool rpc_capable_trusted(void);
+void rpc_inode_ctime_version(struct inode *inode);
+struct file_kattr;
+void rpc_fileattr_fill(struct file_kattr *fa, u32 flags);
+bool rpc_fileattr_has_fsx(const struct file_kattr *fa);
+u32 rpc_fileattr_flags(const struct file_kattr *fa);
+/* fs/xattr.rs */
+int rpc_xattr_set_new(struct inode *inode, const char *name, const void *value, size_t len);
 int rpc_tmpfile_open(struct file *file, struct inode *inode);
 int rpc_symlink_inline(struct inode *inode, const char *target, size_t len);
 void rpc_inode_free_link(struct inode *inode);
@@ -187,8 +204,6 @@ int rpc_sb_for_each_regular(struct super_block *sb, int (*fn)(void *, struct ino
 			    void *arg);
 void rpc_fc_log_error(struct fs_context *fc, const char *msg);
 gfp_t rpc_gfp_mayfail(void);
-int rpc_getattr(struct mnt_idmap *idmap, const struct path *path,
-		struct kstat *stat, u32 request_mask, unsigned int query_flags);
 
 /* The internal mount of rpc_file_setup(). */
 void rpc_evicted(struct inode *inode);

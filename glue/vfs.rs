@@ -128,6 +128,28 @@ impl Inode {
         unsafe { ffi::rpc_inode_trylock(self.as_raw()) }.then(|| InodeGuard(self, true))
     }
 
+    /// An attribute changed (xattr, ACL, flags): ctime to now,
+    /// `i_version` bumped.
+    pub(crate) fn touch_ctime_version(&self) {
+        // SAFETY: live inode; callers hold `i_rwsem` (xattr `set`,
+        // `fileattr_set`), or the inode is new and nobody else's.
+        unsafe { ffi::rpc_inode_ctime_version(self.as_raw()) }
+    }
+
+    /// The modification time (seconds, nanoseconds).
+    pub(crate) fn mtime(&self) -> (i64, u32) {
+        // SAFETY: live inode; a torn read of a concurrent update is what
+        // `inode_get_mtime()` gives as well (callers: a new inode).
+        unsafe { ((*self.as_raw()).i_mtime_sec, (*self.as_raw()).i_mtime_nsec) }
+    }
+
+    /// `inode_set_flags()`: the `i_flags` bits in `mask` become `flags`
+    /// (atomically: the VFS reads them without locks).
+    pub(crate) fn set_i_flags(&self, flags: u32, mask: u32) {
+        // SAFETY: live inode; `inode_set_flags` updates with cmpxchg.
+        unsafe { bindings::inode_set_flags(self.as_raw(), flags, mask) }
+    }
+
     /// Sets mtime and ctime to now (`inode_set_mtime_to_ts(inode,
     /// inode_set_ctime_current(inode))`).
     pub(crate) fn touch_mtime_ctime(&self) {
@@ -526,9 +548,37 @@ impl Dentry {
 
     /// `simple_empty()`: a directory with no entries but `.` and `..`
     /// (true for anything that is not a directory with children).
+    /// A new negative, unhashed dentry with this one's parent and name
+    /// (`d_alloc()`), as a rename makes for a whiteout. The caller holds
+    /// the parent's `i_rwsem`, which keeps parent and name as they are.
+    pub(crate) fn alloc_same_name(&self) -> Result<OwnedDentry> {
+        // SAFETY: a live dentry; its parent and name are stable (above).
+        let d = unsafe { bindings::d_alloc((*self.as_raw()).d_parent, &raw const (*self.as_raw()).__bindgen_anon_1.d_name) };
+        core::ptr::NonNull::new(d).map(OwnedDentry).ok_or(ENOMEM)
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         // SAFETY: live dentry; `simple_empty` takes the locks it needs.
         unsafe { bindings::simple_empty(self.as_raw()) != 0 }
+    }
+}
+
+/// A dentry reference of our own, put (`dput()`) when it drops.
+pub(crate) struct OwnedDentry(core::ptr::NonNull<bindings::dentry>);
+
+impl core::ops::Deref for OwnedDentry {
+    type Target = Dentry;
+
+    fn deref(&self) -> &Dentry {
+        // SAFETY: we hold a reference, which keeps it live.
+        unsafe { Dentry::from_raw(self.0.as_ptr()) }
+    }
+}
+
+impl Drop for OwnedDentry {
+    fn drop(&mut self) {
+        // SAFETY: the reference `d_alloc()` gave us, put once.
+        unsafe { bindings::dput(self.0.as_ptr()) }
     }
 }
 
@@ -603,6 +653,8 @@ impl NewInode {
             (*(*inode).i_mapping).a_ops = if regular { ffi::rpc_file_aops_ptr() } else { ffi::rpc_aops() };
             ffi::rpc_mapping_init((*inode).i_mapping, regular, dma32);
             bindings::simple_inode_init_ts(inode);
+            // No ACL until `fs::xattr::acl_create` or `set_acl` gives one.
+            ffi::rpc_cache_no_acl(inode);
             match kind {
                 InodeKind::Regular { iops, fops, .. } => ffi::rpc_inode_set_ops(inode, iops.as_ptr(), fops.as_ptr()),
                 InodeKind::Dir { iops, size } => {
@@ -650,16 +702,25 @@ impl NewInode {
     /// page): short targets inline in `i_link`, long ones in a page of the
     /// inode's own (generic) page cache, as tmpfs keeps them. `st_size` is
     /// the target's length without the NUL.
-    pub(crate) fn set_symlink(&self, target: &CStr, inline_max: usize) -> Result {
+    /// `ops` are the inode operations of each kind: `.0` for an inline
+    /// body (`get_link` = `simple_get_link`), `.1` for a page
+    /// (`page_get_link`).
+    pub(crate) fn set_symlink(
+        &self,
+        target: &CStr,
+        inline_max: usize,
+        ops: (&'static OpsTable<bindings::inode_operations>, &'static OpsTable<bindings::inode_operations>),
+    ) -> Result {
         let len = target.to_bytes_with_nul().len();
         let inode = self.0.as_ptr();
         // SAFETY: a new inode nobody else can reach yet; `target` holds
         // `len` bytes.
         let err = unsafe {
             if len <= inline_max {
+                ffi::rpc_inode_set_ops(inode, ops.0.as_ptr(), core::ptr::null());
                 ffi::rpc_symlink_inline(inode, target.as_char_ptr(), len)
             } else {
-                ffi::rpc_inode_set_ops(inode, &raw const bindings::page_symlink_inode_operations, core::ptr::null());
+                ffi::rpc_inode_set_ops(inode, ops.1.as_ptr(), core::ptr::null());
                 // page_get_link() maps the page with folio_address(): no highmem.
                 bindings::inode_nohighmem(inode);
                 bindings::page_symlink(inode, target.as_char_ptr(), len as c_int)
@@ -928,6 +989,12 @@ impl<'a> NewSuperBlock<'a> {
             (*sb).s_op = ops.as_ptr();
             (*sb).s_time_gran = time_gran;
         }
+    }
+
+    /// The handlers of extended attributes (`s_xattr`) and `SB_POSIXACL`.
+    pub(crate) fn set_xattr_handlers(&self, handlers: &'static OpsTable<[*const bindings::xattr_handler; 4]>) {
+        // SAFETY: a new superblock, ours to write; the table is static.
+        unsafe { ffi::rpc_sb_set_xattr(self.as_raw(), handlers.0.as_ptr()) }
     }
 
     /// `SB_NOSEC`: the VFS may cache "nothing to strip" on inodes

@@ -517,6 +517,106 @@ TEST_F(ns, rename_dir_over_nonempty_dir_is_enotempty)
 	EXPECT_EQ(2, NLINK(self->dfd, "a"));
 }
 
+/* A whiteout is a character device 0/0 (what overlayfs reads as "deleted"). */
+static bool is_whiteout(int dfd, const char *name)
+{
+	struct stat st;
+
+	return !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISCHR(st.st_mode) &&
+	       st.st_rdev == makedev(0, 0);
+}
+
+TEST_F(ns, rename_whiteout_leaves_a_whiteout_under_the_old_name)
+{
+	char buf[8] = "";
+	struct stat before, after;
+
+	ASSERT_EQ(0, mkfile(self->dfd, "a", "A", 0644));
+	ASSERT_EQ(0, mkfile(self->dfd, "t", "T", 0644));
+	ASSERT_EQ(0, mkdirat(self->dfd, "d", 0755));
+	ASSERT_EQ(0, fstat(self->dfd, &before));
+	ASSERT_EQ(0, renameat2_(self->dfd, "a", self->dfd, "b", RPC_RENAME_WHITEOUT))
+		TH_LOG("renameat2(WHITEOUT): %s", strerror(errno));
+	EXPECT_TRUE(is_whiteout(self->dfd, "a"));
+	EXPECT_EQ(1, slurp(self->dfd, "b", buf, sizeof(buf)));
+	EXPECT_STREQ("A", buf);
+	/* One more entry in the directory: the whiteout. */
+	ASSERT_EQ(0, fstat(self->dfd, &after));
+	EXPECT_EQ(before.st_size + 20, after.st_size);
+	/* Over an existing target, and for a directory. */
+	ASSERT_EQ(0, renameat2_(self->dfd, "b", self->dfd, "t", RPC_RENAME_WHITEOUT));
+	EXPECT_TRUE(is_whiteout(self->dfd, "b"));
+	EXPECT_EQ(1, slurp(self->dfd, "t", buf, sizeof(buf)));
+	EXPECT_STREQ("A", buf);
+	ASSERT_EQ(0, renameat2_(self->dfd, "d", self->dfd, "e", RPC_RENAME_WHITEOUT));
+	EXPECT_TRUE(is_whiteout(self->dfd, "d"));
+	EXPECT_EQ(2, NLINK(self->dfd, "e"));
+	/* A whiteout is an ordinary name: it can be unlinked. */
+	EXPECT_EQ(0, E(unlinkat(self->dfd, "a", 0)));
+	EXPECT_EQ(-EINVAL, E(renameat2_(self->dfd, "t", self->dfd, "u",
+					 RPC_RENAME_WHITEOUT | RPC_RENAME_EXCHANGE)));
+}
+
+TEST_F(ns, rename_whiteout_takes_an_inode_of_the_budget)
+{
+	char dir[64];
+	int dfd;
+
+	/* Root, a, and the whiteout: three of three. */
+	ASSERT_EQ(0, rpc_mount_dir(dir, "nr_inodes=3", &dfd));
+	ASSERT_EQ(0, mkfile(dfd, "a", "A", 0644));
+	ASSERT_EQ(0, mkfile(dfd, "x", "X", 0644));
+	EXPECT_EQ(-ENOSPC, E(renameat2_(dfd, "a", dfd, "b", RPC_RENAME_WHITEOUT)));
+	/* Nothing moved. */
+	EXPECT_EQ(1, NLINK(dfd, "a"));
+	EXPECT_EQ(-ENOENT, NLINK(dfd, "b"));
+	ASSERT_EQ(0, unlinkat(dfd, "x", 0));
+	EXPECT_EQ(0, E(renameat2_(dfd, "a", dfd, "b", RPC_RENAME_WHITEOUT)));
+	EXPECT_TRUE(is_whiteout(dfd, "a"));
+	close(dfd);
+	rpc_umount(dir);
+}
+
+/* The file system as overlayfs's upper layer: it needs whiteouts, xattrs
+ * (trusted.overlay.*), O_TMPFILE and d_type. */
+TEST_F(ns, works_as_an_overlayfs_upper_layer)
+{
+	char lower[128], upper[128], work[128], merged[128], opts[512], buf[8] = "";
+	int mfd;
+
+	ASSERT_EQ(0, mkdirat(self->dfd, "lower", 0755));
+	ASSERT_EQ(0, mkdirat(self->dfd, "upper", 0755));
+	ASSERT_EQ(0, mkdirat(self->dfd, "work", 0755));
+	ASSERT_EQ(0, mkdirat(self->dfd, "merged", 0755));
+	ASSERT_EQ(0, mkfile(self->dfd, "lower/a", "A", 0644));
+	ASSERT_EQ(0, mkfile(self->dfd, "lower/b", "B", 0644));
+	rpc_path(lower, sizeof(lower), self->dir, "lower");
+	rpc_path(upper, sizeof(upper), self->dir, "upper");
+	rpc_path(work, sizeof(work), self->dir, "work");
+	rpc_path(merged, sizeof(merged), self->dir, "merged");
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	ASSERT_EQ(0, E(mount("overlay", merged, "overlay", 0, opts))) TH_LOG("overlay: %s", strerror(errno));
+	mfd = open(merged, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, mfd);
+	/* Deleting a lower file leaves a whiteout in the upper layer. */
+	EXPECT_EQ(0, E(unlinkat(mfd, "a", 0)));
+	EXPECT_EQ(-ENOENT, NLINK(mfd, "a"));
+	EXPECT_TRUE(is_whiteout(self->dfd, "upper/a"));
+	EXPECT_EQ(1, NLINK(self->dfd, "lower/a"));
+	/* A rename copies up and whites the old name out. */
+	EXPECT_EQ(0, E(renameat(mfd, "b", mfd, "c")));
+	EXPECT_EQ(1, slurp(mfd, "c", buf, sizeof(buf)));
+	EXPECT_STREQ("B", buf);
+	EXPECT_EQ(-ENOENT, NLINK(mfd, "b"));
+	EXPECT_TRUE(is_whiteout(self->dfd, "upper/b"));
+	/* New files go to the upper layer. */
+	EXPECT_EQ(0, mkfile(mfd, "d", "D", 0644));
+	EXPECT_EQ(1, slurp(self->dfd, "upper/d", buf, sizeof(buf)));
+	EXPECT_STREQ("D", buf);
+	close(mfd);
+	EXPECT_EQ(0, E(umount(merged)));
+}
+
 TEST_F(ns, rename_dir_over_empty_dir_replaces_it)
 {
 	ASSERT_EQ(0, mkdirat(self->dfd, "a", 0755));
