@@ -33,12 +33,12 @@
 #define RPC_FS_NOATIME_FL	0x00000080
 #define RPC_FS_CASEFOLD_FL	0x40000000
 
-FIXTURE(fa) {
+FIXTURE(fileattr) {
 	char dir[64];
 	int dfd;
 };
 
-FIXTURE_SETUP(fa)
+FIXTURE_SETUP(fileattr)
 {
 	int r;
 
@@ -47,7 +47,7 @@ FIXTURE_SETUP(fa)
 	ASSERT_EQ(0, r) TH_LOG("mount %s: %s", rpc_fstype(), strerror(-r));
 }
 
-FIXTURE_TEARDOWN_PARENT(fa)
+FIXTURE_TEARDOWN_PARENT(fileattr)
 {
 	rpc_umount(self->dir);
 }
@@ -89,7 +89,7 @@ static int mkfile(int dfd, const char *name, const char *content)
 	return 0;
 }
 
-TEST_F(fa, flags_are_kept_and_others_refused)
+TEST_F(fileattr, flags_are_kept_and_others_refused)
 {
 	ASSERT_EQ(0, mkfile(self->dfd, "f", "x"));
 	ASSERT_EQ(0, mkdirat(self->dfd, "d", 0755));
@@ -106,7 +106,7 @@ TEST_F(fa, flags_are_kept_and_others_refused)
 	EXPECT_EQ(0, getflags(self->dfd, "f"));
 }
 
-TEST_F(fa, append_only_allows_only_appending)
+TEST_F(fileattr, append_only_allows_only_appending)
 {
 	int fd;
 	struct stat st;
@@ -131,7 +131,7 @@ TEST_F(fa, append_only_allows_only_appending)
 	EXPECT_EQ(0, E(unlinkat(self->dfd, "f", 0)));
 }
 
-TEST_F(fa, immutable_can_be_read_and_nothing_else)
+TEST_F(fileattr, immutable_can_be_read_and_nothing_else)
 {
 	char f[128], buf[8] = "";
 	int fd;
@@ -156,7 +156,7 @@ TEST_F(fa, immutable_can_be_read_and_nothing_else)
 	EXPECT_EQ(0, E(unlinkat(self->dfd, "f", 0)));
 }
 
-TEST_F(fa, an_immutable_directory_takes_no_new_names)
+TEST_F(fileattr, an_immutable_directory_takes_no_new_names)
 {
 	ASSERT_EQ(0, mkdirat(self->dfd, "d", 0755));
 	ASSERT_EQ(0, mkfile(self->dfd, "d/in", NULL));
@@ -167,7 +167,7 @@ TEST_F(fa, an_immutable_directory_takes_no_new_names)
 	EXPECT_EQ(0, mkfile(self->dfd, "d/new", NULL));
 }
 
-TEST_F(fa, nodump_and_noatime_are_inherited)
+TEST_F(fileattr, nodump_and_noatime_are_inherited)
 {
 	struct timespec old[2] = { { 1000000, 0 }, { UTIME_OMIT, 0 } };
 	struct stat st;
@@ -200,7 +200,7 @@ TEST_F(fa, nodump_and_noatime_are_inherited)
 	ASSERT_EQ(0, setflags(self->dfd, "d", 0));
 }
 
-TEST_F(fa, a_and_i_need_cap_linux_immutable)
+TEST_F(fileattr, a_and_i_need_cap_linux_immutable)
 {
 	char f[128];
 	pid_t pid;
@@ -232,7 +232,7 @@ static int statx_of(int dfd, const char *name, struct statx *stx)
 	return statx(dfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, stx) ? -errno : 0;
 }
 
-TEST_F(fa, statx_shows_the_flags_and_the_birth_time)
+TEST_F(fileattr, statx_shows_the_flags_and_the_birth_time)
 {
 	struct statx a, b;
 	int fd;

@@ -24,27 +24,32 @@
 #include <sys/xattr.h>
 #include "kselftest_harness.h"
 
-FIXTURE(xa) {
+FIXTURE(xattr) {
 	char dir[64];
 	int dfd;
+	/* A second mount, with an inode budget (budget_mount()). */
+	char bdir[64];
 };
 
-FIXTURE_SETUP(xa)
+FIXTURE_SETUP(xattr)
 {
 	int r;
 
 	umask(0);
+	self->bdir[0] = 0;
 	r = rpc_mount_dir(self->dir, "size=16m", &self->dfd);
 	ASSERT_EQ(0, r) TH_LOG("mount %s: %s", rpc_fstype(), strerror(-r));
 }
 
-FIXTURE_TEARDOWN_PARENT(xa)
+FIXTURE_TEARDOWN_PARENT(xattr)
 {
+	rpc_umount(self->bdir);
 	rpc_umount(self->dir);
 }
 
 /* dir/rel as a path in a static buffer of the caller's. */
 #define P(buf, rel) ({ rpc_path(buf, sizeof(buf), self->dir, rel); buf; })
+#define PB(buf, rel) ({ rpc_path(buf, sizeof(buf), self->bdir, rel); buf; })
 
 static int touch(const char *path, mode_t mode)
 {
@@ -65,7 +70,7 @@ static bool listed(const char *list, ssize_t len, const char *name)
 	return false;
 }
 
-TEST_F(xa, user_xattr_set_get_list_remove)
+TEST_F(xattr, user_xattr_set_get_list_remove)
 {
 	char f[128], buf[64], list[256];
 	ssize_t n;
@@ -90,7 +95,7 @@ TEST_F(xa, user_xattr_set_get_list_remove)
 	EXPECT_FALSE(n > 0 && listed(list, n, "user.colour"));
 }
 
-TEST_F(xa, create_replace_and_empty_values)
+TEST_F(xattr, create_replace_and_empty_values)
 {
 	char f[128], buf[64];
 
@@ -108,7 +113,7 @@ TEST_F(xa, create_replace_and_empty_values)
 	EXPECT_EQ(-EEXIST, E(setxattr(f, "user.empty", "x", 1, XATTR_CREATE)));
 }
 
-TEST_F(xa, xattrs_belong_to_the_inode)
+TEST_F(xattr, xattrs_belong_to_the_inode)
 {
 	char a[128], b[128], l[128], r[128], d[128], s[128], buf[64];
 
@@ -140,7 +145,7 @@ TEST_F(xa, xattrs_belong_to_the_inode)
 	EXPECT_EQ(-ENODATA, E(getxattr(s, "trusted.link", buf, sizeof(buf))));
 }
 
-TEST_F(xa, values_up_to_64k_and_no_more)
+TEST_F(xattr, values_up_to_64k_and_no_more)
 {
 	char f[128];
 	size_t max = 65536;
@@ -159,7 +164,7 @@ TEST_F(xa, values_up_to_64k_and_no_more)
 	free(back);
 }
 
-TEST_F(xa, setxattr_updates_ctime)
+TEST_F(xattr, setxattr_updates_ctime)
 {
 	char f[128];
 	struct stat a, b;
@@ -176,7 +181,7 @@ TEST_F(xa, setxattr_updates_ctime)
 }
 
 /* In a child without CAP_SYS_ADMIN (uid nobody): what it sees of f. */
-TEST_F(xa, trusted_names_are_hidden_from_the_unprivileged)
+TEST_F(xattr, trusted_names_are_hidden_from_the_unprivileged)
 {
 	char f[128], list[256];
 	ssize_t n;
@@ -217,25 +222,11 @@ TEST_F(xa, trusted_names_are_hidden_from_the_unprivileged)
 	EXPECT_EQ(0, WEXITSTATUS(st)) TH_LOG("child failed check %d", WEXITSTATUS(st));
 }
 
-FIXTURE(budget) {
-	char dir[64];
-	int dfd;
-};
-
-FIXTURE_SETUP(budget)
-{
-	int r;
-
-	umask(0);
-	/* 4 * 1024 bytes of inode budget; the root directory takes 1024. */
-	r = rpc_mount_dir(self->dir, "size=4m,nr_inodes=4", &self->dfd);
-	ASSERT_EQ(0, r) TH_LOG("mount %s: %s", rpc_fstype(), strerror(-r));
-}
-
-FIXTURE_TEARDOWN_PARENT(budget)
-{
-	rpc_umount(self->dir);
-}
+/* Mounts self->bdir with 4 * 1024 bytes of inode budget (the root directory takes 1024). */
+#define BUDGET_MOUNT() do { \
+	int __r = rpc_mount_opts(self->bdir, "size=4m,nr_inodes=4"); \
+	ASSERT_EQ(0, __r) TH_LOG("mount %s: %s", rpc_fstype(), strerror(-__r)); \
+} while (0)
 
 static long long ffree(const char *dir)
 {
@@ -244,19 +235,21 @@ static long long ffree(const char *dir)
 	return rpc_statfs(dir, &s) ? -1 : s.f_ffree;
 }
 
-TEST_F(budget, xattrs_take_the_inode_budget_and_give_it_back)
+TEST_F(xattr, xattrs_take_the_inode_budget_and_give_it_back)
 {
 	char f[128], g[128];
 	char *v = calloc(1, 1500);
 
+	BUDGET_MOUNT();
+
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(3, ffree(self->dir));
-	ASSERT_EQ(0, touch(P(f, "f"), 0644));
-	ASSERT_EQ(2, ffree(self->dir));
+	ASSERT_EQ(3, ffree(self->bdir));
+	ASSERT_EQ(0, touch(PB(f, "f"), 0644));
+	ASSERT_EQ(2, ffree(self->bdir));
 	/* 40 + 8 + 1500 = 1548 bytes: 3596 of 4096 used, f_ffree 0. */
 	ASSERT_EQ(0, E(setxattr(f, "user.big", v, 1500, 0)));
-	EXPECT_EQ(0, ffree(self->dir));
-	EXPECT_EQ(-ENOSPC, touch(P(g, "g"), 0644));
+	EXPECT_EQ(0, ffree(self->bdir));
+	EXPECT_EQ(-ENOSPC, touch(PB(g, "g"), 0644));
 	/* 500 bytes are left: 40 + 8 + 452 = 500 fits, one byte more does not. */
 	EXPECT_EQ(-ENOSPC, E(setxattr(f, "user.two", v, 453, 0)));
 	EXPECT_EQ(0, E(setxattr(f, "user.two", v, 452, 0)));
@@ -266,30 +259,32 @@ TEST_F(budget, xattrs_take_the_inode_budget_and_give_it_back)
 	EXPECT_EQ(452, E(getxattr(f, "user.two", NULL, 0)));
 	ASSERT_EQ(0, E(removexattr(f, "user.two")));
 	ASSERT_EQ(0, E(removexattr(f, "user.big")));
-	EXPECT_EQ(2, ffree(self->dir));
+	EXPECT_EQ(2, ffree(self->bdir));
 	/* Unlinking a file gives its attributes back with it. */
 	ASSERT_EQ(0, E(setxattr(f, "user.big", v, 1500, 0)));
-	EXPECT_EQ(0, ffree(self->dir));
+	EXPECT_EQ(0, ffree(self->bdir));
 	ASSERT_EQ(0, E(unlink(f)));
-	EXPECT_EQ(3, ffree(self->dir));
-	ASSERT_EQ(0, touch(P(g, "g"), 0644));
-	EXPECT_EQ(2, ffree(self->dir));
+	EXPECT_EQ(3, ffree(self->bdir));
+	ASSERT_EQ(0, touch(PB(g, "g"), 0644));
+	EXPECT_EQ(2, ffree(self->bdir));
 	free(v);
 }
 
-TEST_F(budget, remount_counts_xattrs_as_inodes_in_use)
+TEST_F(xattr, remount_counts_xattrs_as_inodes_in_use)
 {
 	char f[128];
 	char *v = calloc(1, 1500);
 
+	BUDGET_MOUNT();
+
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(0, touch(P(f, "f"), 0644));
+	ASSERT_EQ(0, touch(PB(f, "f"), 0644));
 	ASSERT_EQ(0, E(setxattr(f, "user.big", v, 1500, 0)));
 	/* 3596 bytes in use do not fit in nr_inodes=3 (3072). */
-	EXPECT_EQ(-EINVAL, rpc_remount(self->dir, "nr_inodes=3"));
+	EXPECT_EQ(-EINVAL, rpc_remount(self->bdir, "nr_inodes=3"));
 	ASSERT_EQ(0, E(removexattr(f, "user.big")));
-	EXPECT_EQ(0, rpc_remount(self->dir, "nr_inodes=3"));
-	EXPECT_EQ(1, ffree(self->dir));
+	EXPECT_EQ(0, rpc_remount(self->bdir, "nr_inodes=3"));
+	EXPECT_EQ(1, ffree(self->bdir));
 	free(v);
 }
 
@@ -349,7 +344,7 @@ static int mode_of(const char *path)
 	return stat(path, &st) ? -1 : (int)(st.st_mode & 07777);
 }
 
-TEST_F(xa, access_acl_grants_and_sets_the_group_bits)
+TEST_F(xattr, access_acl_grants_and_sets_the_group_bits)
 {
 	char f[128], list[256], buf[128];
 	const struct acl_entry e[] = {
@@ -388,7 +383,7 @@ TEST_F(xa, access_acl_grants_and_sets_the_group_bits)
 	EXPECT_EQ(EACCES, open_as(RPC_NOBODY, f, O_RDONLY));
 }
 
-TEST_F(xa, an_acl_equal_to_the_mode_is_only_a_mode)
+TEST_F(xattr, an_acl_equal_to_the_mode_is_only_a_mode)
 {
 	char f[128], buf[128];
 	const struct acl_entry e[] = {
@@ -404,7 +399,7 @@ TEST_F(xa, an_acl_equal_to_the_mode_is_only_a_mode)
 	EXPECT_EQ(-ENODATA, E(getxattr(f, ACCESS, buf, sizeof(buf))));
 }
 
-TEST_F(xa, the_umask_applies_without_a_default_acl)
+TEST_F(xattr, the_umask_applies_without_a_default_acl)
 {
 	char f[128], d[128], n[128];
 
@@ -418,7 +413,7 @@ TEST_F(xa, the_umask_applies_without_a_default_acl)
 	umask(0);
 }
 
-TEST_F(xa, a_default_acl_is_inherited_instead_of_the_umask)
+TEST_F(xattr, a_default_acl_is_inherited_instead_of_the_umask)
 {
 	char d[128], f[128], sub[128], buf[128];
 	const struct acl_entry e[] = {
