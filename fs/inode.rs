@@ -288,7 +288,7 @@ pub(crate) fn new_in_dir(dir: &Inode, mode: u16, dev: bindings::dev_t) -> Result
     let new = new_inode(dir.sb_info(), Parent::Dir(dir), mode, dev)?;
     fileattr::inherit(dir, new.inode());
     // On failure, dropping `new` puts it (and eviction uncharges it).
-    xattr::acl_create(dir, new.inode())?;
+    new.inherit_acls(dir)?;
     Ok(new)
 }
 

@@ -13,10 +13,11 @@
 //!   `simple_xattr_list()` does.
 //! - POSIX ACLs are the VFS's cached ACLs (`i_acl`, `i_default_acl`) and
 //!   nothing else, as on tmpfs: a new inode inherits its directory's
-//!   default ACL or gets the umask ([`acl_create`]), `set_acl` updates the
+//!   default ACL or gets the umask (`NewInode::inherit_acls`, called for
+//!   every inode made in a directory), `set_acl` updates the
 //!   mode with the ACL, and a `chmod` rewrites the ACL's mask
 //!   ([`acl_chmod`]). The mount has `SB_POSIXACL`, so the VFS leaves the
-//!   umask to [`acl_create`]: every new inode must go through it.
+//!   umask to `inherit_acls`: every new inode must go through it.
 //! - `security_inode_init_security()`'s attributes of a new inode are
 //!   stored here too (`rpc_initxattrs` in helpers.c calls [`rpc_xattr_set_new`]).
 //!
@@ -304,14 +305,6 @@ pub(crate) const LISTXATTR: Option<unsafe extern "C" fn(*mut bindings::dentry, *
 pub(crate) const SET_ACL: Option<
     unsafe extern "C" fn(*mut bindings::mnt_idmap, *mut bindings::dentry, *mut bindings::posix_acl, c_int) -> c_int,
 > = Some(ffi::rpc_set_acl);
-
-/// A new inode's ACLs from its directory (`simple_acl_create()`): the
-/// directory's default ACL becomes its access ACL (and a directory's
-/// default too), the mode narrowed to it; with none, the umask applies.
-pub(crate) fn acl_create(dir: &Inode, inode: &Inode) -> Result {
-    // SAFETY: `dir` is live; `inode` is new and nobody else's yet.
-    kernel::error::to_result(unsafe { ffi::rpc_acl_create(dir.as_raw(), inode.as_raw()) })
-}
 
 /// After a `setattr` that changed the mode: the access ACL's mask follows
 /// it (`posix_acl_chmod()`, as `shmem_setattr()`).

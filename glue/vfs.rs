@@ -679,6 +679,15 @@ impl NewInode {
         unsafe { Inode::from_raw(self.0.as_ptr()) }
     }
 
+    /// The ACLs of a new inode in `dir` (`simple_acl_create()`, in
+    /// helpers.c): the directory's default ACL becomes its access ACL (and
+    /// a subdirectory's default too), the mode narrowed to it; with none,
+    /// the umask applies to the mode (fs/xattr.rs).
+    pub(crate) fn inherit_acls(&self, dir: &Inode) -> Result {
+        // SAFETY: `dir` is live; the inode is new and nobody else's yet.
+        kernel::error::to_result(unsafe { ffi::rpc_acl_create(dir.as_raw(), self.0.as_ptr()) })
+    }
+
     /// `security_inode_init_security()` for a new inode in `dir`, to be
     /// named by `dentry` (None: an O_TMPFILE inode, which has no name).
     pub(crate) fn init_security(&self, dir: &Inode, dentry: Option<&Dentry>) -> Result {
