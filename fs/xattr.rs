@@ -255,21 +255,19 @@ unsafe extern "C" fn rpc_xattr_set_new(inode: *mut bindings::inode, name: *const
 /// `inode_operations.listxattr`: the ACL names and the LSM's label
 /// (helpers.c: `posix_acl_listxattr()` is not exported), then ours.
 unsafe extern "C" fn listxattr(dentry: *mut bindings::dentry, buffer: *mut c_char, size: usize) -> isize {
-    // SAFETY: VFS callback arguments: a positive dentry of ours; `buffer`
-    // null (size wanted) or `size` writable bytes.
-    let (dentry, buf) = unsafe {
-        (Dentry::from_raw(dentry), (!buffer.is_null()).then(|| core::slice::from_raw_parts_mut(buffer.cast::<u8>(), size)))
-    };
-    let Some(inode) = dentry.inode() else {
+    // SAFETY: VFS callback argument: a positive dentry of ours.
+    let Some(inode) = (unsafe { Dentry::from_raw(dentry) }).inode() else {
         return ENOENT.to_errno() as isize;
     };
-    let mut out = NameList { buf, len: 0 };
-    // SAFETY: a live inode of ours; the buffer as given to us.
+    // SAFETY: a live inode of ours; `buffer` null (size wanted) or `size`
+    // writable bytes, as the VFS passed them.
     let system = unsafe { ffi::rpc_xattr_list_system(inode.as_raw(), buffer, size) };
     if system < 0 {
         return system;
     }
-    out.len = system as usize;
+    // SAFETY: as above; C is done with the buffer, which is ours alone now.
+    let buf = (!buffer.is_null()).then(|| unsafe { core::slice::from_raw_parts_mut(buffer.cast::<u8>(), size) });
+    let mut out = NameList { buf, len: system as usize };
     match inode.rpc().xattrs.list(&mut out, ffi::rpc_capable_trusted()) {
         Ok(()) => out.len as isize,
         Err(e) => e.to_errno() as isize,

@@ -765,34 +765,6 @@ TEST_F_TIMEOUT(dma32, readers_and_faults_racing_the_replacement_see_only_the_dat
 }
 
 /*
- * The text of the rust_pagecache module, from /proc/kallsyms (root sees
- * the addresses): [*start, *end). 0 or -ENOENT.
- */
-static int module_text(unsigned long long *start, unsigned long long *end)
-{
-	FILE *f = fopen("/proc/kallsyms", "re");
-	char line[512], type;
-	unsigned long long a;
-
-	*start = ~0ULL;
-	*end = 0;
-	if (!f)
-		return -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "[rust_pagecache]") || sscanf(line, "%llx %c", &a, &type) != 2 ||
-		    (type != 't' && type != 'T') || !a)
-			continue;
-		if (a < *start)
-			*start = a;
-		if (a > *end)
-			*end = a;
-	}
-	fclose(f);
-	*end += 0x10000;	/* past the last function, within the module's text */
-	return *start < *end ? 0 : -ENOENT;
-}
-
-/*
  * fail_page_alloc for the tasks that ask (task-filter, make-it-fail) and
  * only for allocations with the module's code on the stack (require-start,
  * require-end: not a slab refill of the system call or of kmemleak), every
@@ -817,7 +789,7 @@ static int fpa_arm(bool on)
 		return rpc_write_str(FPA "times", "0");
 	}
 	if (!r)
-		r = module_text(&start, &end);
+		r = rpc_module_text(&start, &end);
 	snprintf(s, sizeof(s), "%llu", start);
 	snprintf(e, sizeof(e), "%llu", end);
 	arm[9] = s;

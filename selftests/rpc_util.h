@@ -794,6 +794,36 @@ static inline int rpc_keyed_value(const char *path, const char *key, long long *
 	return ret;
 }
 
+/* ---- fault injection ---- */
+
+/*
+ * The text of the rust_pagecache module, from /proc/kallsyms (root sees
+ * the addresses): [*start, *end). 0 or -ENOENT.
+ */
+static inline int rpc_module_text(unsigned long long *start, unsigned long long *end)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512], type;
+	unsigned long long a;
+
+	*start = ~0ULL;
+	*end = 0;
+	if (!f)
+		return -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "[rust_pagecache]") || sscanf(line, "%llx %c", &a, &type) != 2 ||
+		    (type != 't' && type != 'T') || !a)
+			continue;
+		if (a < *start)
+			*start = a;
+		if (a > *end)
+			*end = a;
+	}
+	fclose(f);
+	*end += 0x10000;	/* past the last function, within the module's text */
+	return *start < *end ? 0 : -ENOENT;
+}
+
 /* ---- rust_pagecache debugfs files ---- */
 
 /* Not in every libc's headers. */
