@@ -7,6 +7,8 @@
 #   make profile          perf: where a 4 KiB fio job's instructions go, rpc vs tmpfs
 #   make fstests          fstests' generic quick group on tmpfs and rust_pagecache,
 #                         side by side (SHARD=i/n: the i-th of n slices)
+#   make soak DURATION=600  fsx, fsstress and swap churn together in the debug
+#                         VM for DURATION seconds (or 10m, 2h), then a summary
 #   make mutants          the mutation proof: each selftests/mutants/*.patch
 #                         must make the tests it names fail (MUTANT=name: one)
 #   make module           just build rust_pagecache.ko (into $RPC_CACHE)
@@ -16,7 +18,7 @@
 # build root.
 SHELL := /bin/bash
 
-.PHONY: run check bench profile fstests mutants module kernel root clean
+.PHONY: run check bench profile fstests soak mutants module kernel root clean
 run:
 	@bash scripts/run.sh $(if $(CMD),"$$CMD")
 check:
@@ -29,6 +31,8 @@ fstests:
 	@bash scripts/fstests.sh $(SHARD)
 mutants:
 	@bash scripts/mutants.sh $(MUTANT)
+soak:
+	@bash scripts/soak.sh $(DURATION)
 module:
 	@bash scripts/module.sh
 kernel:

@@ -39,26 +39,25 @@ impl FsFlags {
     }
 }
 
-/// The `i_flags` that `fsflags` stand for; `FS_NODUMP_FL` needs none.
+/// Each flag kept, with the `i_flags` bit by which the VFS enforces it and
+/// the statx attribute that shows it (0: none).
+const FLAGS: [(u32, u32, u32); 4] = [
+    (bindings::FS_APPEND_FL, bindings::S_APPEND, bindings::STATX_ATTR_APPEND),
+    (bindings::FS_IMMUTABLE_FL, bindings::S_IMMUTABLE, bindings::STATX_ATTR_IMMUTABLE),
+    (bindings::FS_NOATIME_FL, bindings::S_NOATIME, 0),
+    (bindings::FS_NODUMP_FL, 0, bindings::STATX_ATTR_NODUMP),
+];
+
+/// The `i_flags` that `fsflags` stand for.
 fn i_flags(fsflags: u32) -> u32 {
-    let mut f = 0;
-    if fsflags & bindings::FS_NOATIME_FL != 0 {
-        f |= bindings::S_NOATIME;
-    }
-    if fsflags & bindings::FS_APPEND_FL != 0 {
-        f |= bindings::S_APPEND;
-    }
-    if fsflags & bindings::FS_IMMUTABLE_FL != 0 {
-        f |= bindings::S_IMMUTABLE;
-    }
-    f
+    FLAGS.iter().filter(|f| fsflags & f.0 != 0).fold(0, |acc, f| acc | f.1)
 }
 
 /// Sets `inode`'s flags (callers: a new inode nobody else sees, or
 /// `fileattr_set` under `i_rwsem`).
 fn set(inode: &Inode, fsflags: u32) {
     inode.rpc().fsflags.0.store(fsflags, Ordering::Relaxed);
-    inode.set_i_flags(i_flags(fsflags), bindings::S_NOATIME | bindings::S_APPEND | bindings::S_IMMUTABLE);
+    inode.set_i_flags(i_flags(fsflags), i_flags(MODIFIABLE));
 }
 
 /// A new inode in `dir` inherits its nodump and noatime flags.
@@ -72,17 +71,8 @@ pub(crate) fn inherit(dir: &Inode, inode: &Inode) {
 /// The statx attributes (and the mask of those this file system knows)
 /// that `fsflags` stand for, as `shmem_getattr()` reports them.
 pub(crate) fn statx_attributes(fsflags: u32) -> (u64, u64) {
-    let mut attributes = 0;
-    if fsflags & bindings::FS_APPEND_FL != 0 {
-        attributes |= bindings::STATX_ATTR_APPEND;
-    }
-    if fsflags & bindings::FS_IMMUTABLE_FL != 0 {
-        attributes |= bindings::STATX_ATTR_IMMUTABLE;
-    }
-    if fsflags & bindings::FS_NODUMP_FL != 0 {
-        attributes |= bindings::STATX_ATTR_NODUMP;
-    }
-    let mask = bindings::STATX_ATTR_APPEND | bindings::STATX_ATTR_IMMUTABLE | bindings::STATX_ATTR_NODUMP;
+    let attributes = FLAGS.iter().filter(|f| fsflags & f.0 != 0).fold(0, |acc, f| acc | f.2);
+    let mask = FLAGS.iter().fold(0, |acc, f| acc | f.2);
     (attributes.into(), mask.into())
 }
 

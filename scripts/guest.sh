@@ -9,6 +9,7 @@
 #                           with swap, only its swap rows)
 #   guest.sh fstests ARGS   scripts/guest-fstests.sh ARGS (fstests' ./check on
 #                           tmpfs and rust_pagecache)
+#   guest.sh soak DUR TAR   scripts/guest-soak.sh (fsx, fsstress, swap churn)
 set -u
 exec </dev/null
 mode=$1; shift
@@ -96,6 +97,10 @@ bench)
 fstests)
 	bash /src/scripts/guest-fstests.sh "$@"
 	echo "$?" > "$OUT/status"
+	;;
+soak)
+	bash /src/scripts/guest-soak.sh "$@" 2>&1 | tee "$OUT/soak.txt"
+	echo "${PIPESTATUS[0]}" > "$OUT/status"
 	;;
 check)
 	kselftest_dir=$OUT/selftests
