@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Typed handles on the VFS objects the module touches: [`Inode`],
-//! [`Mapping`], [`Kiocb`], [`OpenFile`], [`Dentry`], [`NewInode`] (an inode reference
+//! [`Mapping`], [`Kiocb`], [`OpenFile`], [`Dentry`] (and [`OwnedDentry`], a
+//! reference of our own), [`NewInode`] (an inode reference
 //! not handed over yet), [`SuperBlock`] (mounted) and [`NewSuperBlock`]
 //! (in `fill_super`), [`FsContext`], [`TmpFile`] (an O_TMPFILE file being
 //! made), the VFS's `simple_*` namespace helpers on them

@@ -4,6 +4,7 @@
 #      lookup-model: the loom model of the page-cache protocol)
 #   2. host: scripts/vm.sh leaves no process behind when a run is stopped
 #      VM:   one boot of the debug kernel running selftests/ (kselftest TAP)
+#      VM:   one more boot running fstests/check.list on rust_pagecache
 #   3. host: scan of the VM's console log for kernel splats (logscan)
 # Ends with "N passed, M failed"; exit status non-zero on any failure.
 . "$(dirname "$0")/lib.sh"
@@ -46,6 +47,28 @@ elif [ "$vm_rc" != 0 ] && [ "$vm_fail" = 0 ]; then
 	vm_fail=1
 fi
 
+# 2b. fstests: a fast subset (fstests/check.list) on rust_pagecache, in one
+# more boot of the debug VM. Each listed test must pass: the list holds
+# tests that pass on tmpfs and cover what the selftests do not (make fstests
+# compares the two file systems over the whole quick group).
+log "fstests subset (fstests/check.list) on rust_pagecache"
+fst_pass=0 fst_fail=0
+RPC_FSTESTS_LIST="$REPO/fstests/check.list" RPC_FSTESTS_FSTYPES=rust_pagecache RPC_FSTESTS_PER_BOOT=100 \
+	RPC_VM_TIMEOUT=${RPC_CHECK_FSTESTS_TIMEOUT:-1500} bash "$REPO/scripts/fstests.sh"
+fst_rc=$?
+table="$RPC_CACHE/fstests-out/table.txt"
+while read -r t; do
+	st=$(awk -v t="$t" '$1 == t { print $2 }' "$table" 2>/dev/null)
+	if [ "$st" = pass ]; then
+		fst_pass=$((fst_pass + 1))
+	else
+		log "fstests $t: ${st:-no result} on rust_pagecache"; fst_fail=$((fst_fail + 1))
+	fi
+done < <(sed 's/#.*//; s/[[:space:]]//g; /^$/d' "$REPO/fstests/check.list")
+# fstests.sh also fails on a splat or leak in its boot's log.
+[ "$fst_rc" = 0 ] || [ "$fst_fail" -gt 0 ] || fst_fail=1
+host_pass=$((host_pass + fst_pass)); host_fail=$((host_fail + fst_fail))
+
 # 3. kernel log scan: the whole console (boot, tests, kmemleak scan)
 log "scanning the VM's kernel log"
 scan_pass=0 scan_fail=0
@@ -61,7 +84,7 @@ fi
 passed=$((host_pass + vm_pass + scan_pass))
 failed=$((host_fail + vm_fail + scan_fail))
 echo
-echo "host crates: $host_pass passed, $host_fail failed"
+echo "host crates, VM cleanup and fstests subset: $host_pass passed, $host_fail failed ($fst_pass of them fstests passed, $fst_fail failed)"
 echo "VM selftests: ${vm_pass:-0} passed, ${vm_fail:-0} failed ($sl)"
 echo "kernel log scan: $scan_pass passed, $scan_fail failed"
 echo "make check took $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
