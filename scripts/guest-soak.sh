@@ -37,8 +37,9 @@ mkswap -f "$RPC_SWAP_DEV" >/dev/null
 mount -t rust_pagecache -o "size=1g,swap=$RPC_SWAP_DEV" none "$mnt" || { echo "soak: 0 passed, 1 failed"; exit 1; }
 stats=/sys/kernel/debug/rust_pagecache/$(mountpoint -d "$mnt")/stats
 cg=/sys/fs/cgroup/rpc-soak
+echo +memory > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p "$cg"
-echo 64M > "$cg/memory.max"
+echo 64M > "$cg/memory.max" || { echo "soak: no memory cgroup"; echo "soak: 0 passed, 1 failed"; exit 1; }
 
 # fsx: no swap disk for it (the soak mount holds the device).
 (
