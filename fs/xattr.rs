@@ -195,10 +195,10 @@ unsafe extern "C" fn handler_get(
     buffer: *mut c_void,
     size: usize,
 ) -> c_int {
-    // SAFETY: VFS callback arguments: one of our handlers, a live inode of
-    // ours, the name after the handler's prefix (NUL-terminated, in the
-    // full name, which `xattr_full_name` gives back), and `buffer` null or
-    // `size` writable bytes, all for the call.
+    // The VFS calls with one of our handlers, a live inode of ours, the name
+    // after the handler's prefix (inside the NUL-terminated full name that
+    // `xattr_full_name` gives back), and `buffer` null or `size` bytes.
+    // SAFETY: those arguments, all valid for the call.
     let (inode, name, buf) = unsafe {
         (
             Inode::from_raw(inode),
