@@ -273,8 +273,9 @@ fn do_rename(old_dir: &Dir<'_>, old: &Dentry, new_dir: &Dir<'_>, new: &Dentry, f
     Ok(())
 }
 
-/// A namespace operation's result as the VFS wants it: 0 or `-errno`.
-fn errno(res: Result) -> c_int {
+/// An operation's result as the VFS wants it: 0 or `-errno` (also for
+/// fs/xattr.rs).
+pub(crate) fn errno(res: Result) -> c_int {
     match res {
         Ok(()) => 0,
         Err(e) => e.to_errno(),

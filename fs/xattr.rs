@@ -30,6 +30,7 @@
 //! and `list` alone (no other lock is taken inside it); `set` runs with the
 //! inode's `i_rwsem` held by the VFS, `get` and `list` without it.
 
+use crate::fs::dir::errno;
 use crate::fs::options::xattr_space;
 use crate::glue::ffi::{self, OpsTable};
 use crate::glue::vfs::{Dentry, Inode};
@@ -318,12 +319,5 @@ pub(crate) unsafe fn acl_chmod(idmap: *mut bindings::mnt_idmap, dentry: *mut bin
             return 0;
         }
         ffi::rpc_acl_chmod(idmap, dentry)
-    }
-}
-
-fn errno(res: Result) -> c_int {
-    match res {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
     }
 }
