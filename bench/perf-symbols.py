@@ -44,9 +44,13 @@ for f in sorted(os.listdir(out)):
     if not f.endswith(".ips"):
         continue
     counts, total, user = collections.Counter(), 0, 0
+    comms = collections.Counter()
     for line in open(os.path.join(out, f)):
         parts = line.split()
-        if len(parts) < 2 or parts[0] != "fio":
+        if len(parts) < 2:
+            continue
+        comms[parts[0]] += 1
+        if parts[0] != "fio":
             continue
         ip = int(parts[-1], 16)
         total += 1
@@ -55,5 +59,6 @@ for f in sorted(os.listdir(out)):
         else:
             counts[name(ip)] += 1
     print("\n== %s: %d samples of fio, %.1f%% in user space" % (f[:-4], total, 100 * user / max(total, 1)))
+    print("   samples by task: " + ", ".join("%s %d" % c for c in comms.most_common(6)))
     for sym, n in counts.most_common(top):
         print("%6.2f%%  %s" % (100 * n / total, sym[:100]))

@@ -21,7 +21,7 @@ mkdir -p "$RPC_CACHE/bench"
 in_root sh -ec "cc -O2 -Wall -o /cache/bench/memcpy /src/bench/memcpy.c" || die "memcpy build"
 icount=2
 [ "${RPC_BENCH_CLOCK:-icount}" = host ] && icount=
-RPC_FLAVOUR=bench RPC_VM_MEM=${RPC_VM_MEM:-2G} RPC_VM_ICOUNT=$icount bash "$REPO/scripts/vm.sh" bench ${RPC_BENCH_ROWS:+"$RPC_BENCH_ROWS"}
+RPC_FLAVOUR=bench RPC_VM_MEM=${RPC_VM_MEM:-2G} RPC_VM_ICOUNT=$icount RPC_VM_ANON_SWAP_SIZE=64M bash "$REPO/scripts/vm.sh" bench ${RPC_BENCH_ROWS:+"$RPC_BENCH_ROWS"}
 rc=$?
 echo
 grep -q '^job ' "$RPC_CACHE/vm/out/bench.txt" 2>/dev/null || { echo "no benchmark table (see $RPC_CACHE/vm/console.log)"; exit 1; }

@@ -33,11 +33,16 @@ mount --bind "$mods/lib/modules" /lib/modules
 insmod "$KO" || { echo "insmod failed"; exit 1; }
 
 # The swap disk vm.sh attached (serial rpc-swap), for swap=.
-RPC_SWAP_DEV=
+# And the kernel's own swap disk for anonymous memory (serial rpc-anonswap),
+# when vm.sh was asked for one (make bench).
+RPC_SWAP_DEV= RPC_ANON_SWAP_DEV=
 for b in /sys/block/vd*; do
-	[ "$(cat "$b/serial" 2>/dev/null)" = rpc-swap ] && RPC_SWAP_DEV=/dev/${b##*/}
+	case $(cat "$b/serial" 2>/dev/null) in
+	rpc-swap) RPC_SWAP_DEV=/dev/${b##*/} ;;
+	rpc-anonswap) RPC_ANON_SWAP_DEV=/dev/${b##*/} ;;
+	esac
 done
-export RPC_SWAP_DEV
+export RPC_SWAP_DEV RPC_ANON_SWAP_DEV
 mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
 
 case $mode in

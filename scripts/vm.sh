@@ -122,6 +122,13 @@ if [ "$swap_size" != 0 ]; then
 	truncate -s "$swap_size" "$vm/swap.img"
 	qopts="$qopts -drive file=/cache/$name/swap.img,if=none,id=rpcswap,format=raw,cache=unsafe -device virtio-blk-pci,drive=rpcswap,serial=rpc-swap"
 fi
+# RPC_VM_ANON_SWAP_SIZE (default 0: none): a second swap disk, serial
+# "rpc-anonswap", for the kernel's swap of anonymous memory (make bench).
+anon_swap_size=${RPC_VM_ANON_SWAP_SIZE:-0}
+if [ "$anon_swap_size" != 0 ]; then
+	truncate -s "$anon_swap_size" "$vm/anonswap.img"
+	qopts="$qopts -drive file=/cache/$name/anonswap.img,if=none,id=rpcanonswap,format=raw,cache=unsafe -device virtio-blk-pci,drive=rpcanonswap,serial=rpc-anonswap"
+fi
 clock="host clock"
 if [ -n "${RPC_VM_ICOUNT:-}" ] && [ -n "$flag" ]; then
 	qopts="$qopts -icount shift=$RPC_VM_ICOUNT,sleep=off"
