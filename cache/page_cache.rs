@@ -79,12 +79,15 @@
 //! [`PageCache::remove_if_unused`]; the VM's LRU scan stays out.
 //!
 //! Every folio is also dirty from its insertion until this module removes
-//! it (`mark_dirty` in file.rs and mmap.rs), and nothing cleans it:
+//! it (`mark_dirty` in file.rs and mmap.rs), except one read back from swap
+//! whose slot still holds the same data (a clean copy, swap/swap_in.rs),
+//! and nothing cleans a dirty one:
 //! `dirty_folio` is `noop_dirty_folio`, the mapping has no `writepages`,
 //! its bdi (`noop_backing_dev_info`) has no writeback, so
 //! `folio_clear_dirty_for_io()` is never called on it.
 //! `invalidate_mapping_pages()` (drop_caches, fadvise DONTNEED) refuses
-//! dirty folios, and `release_folio` ([`rpc_release_folio`]) says no; the
+//! dirty folios, and `release_folio` ([`rpc_release_folio`]) says no to
+//! every folio (clean copies included: only the module removes them); the
 //! only folios a kernel caller inserts itself are those `read_folio`
 //! ([`crate::fs::file`]) adopts, so the XArray never holds workingset
 //! shadow entries. Every folio carries a private marker ([`FOLIO_MARKER`],
@@ -429,6 +432,8 @@ impl<'a> PageCache<'a> {
         if kernel::warn_on!(nr != 1) {
             return None;
         }
+        // Clean only if swap holds a copy of it (swap/swap_in.rs).
+        let was_dirty = folio.is_dirty();
         folio.cancel_dirty();
         // The page cache holds `nr` references, we hold one, the marker one.
         let marked = self.is_ours(folio);
@@ -444,9 +449,11 @@ impl<'a> PageCache<'a> {
             if frozen.is_some() {
                 self.stats.hold_frozen_window(folio.index());
             } else if must_freeze {
-                // Someone holds a reference: the folio stays, dirty again.
+                // Someone holds a reference: the folio stays, as it was.
                 drop(xa_lock);
-                folio.mark_dirty();
+                if was_dirty {
+                    folio.mark_dirty();
+                }
                 return None;
             }
             // B: the entry leaves the index: this order-0 folio (checked

@@ -59,6 +59,11 @@ pub(crate) struct Stats {
     /// no slot and no I/O, and those that came back (swap/swap_in.rs).
     unwritten_out: AtomicU64,
     unwritten_in: AtomicU64,
+    /// Swapped-in pages whose slot stays as a clean copy
+    /// ([`crate::glue::xarray::Record::Copy`]) now, and pages swap-out took
+    /// from memory without writing them because their copy was still good.
+    swap_copies: AtomicI64,
+    swap_clean_out: AtomicU64,
     /// Pages read with a swap-in beyond the one asked for (read-around).
     swap_readahead: AtomicU64,
     /// Of those, pages that were then used (read, written, faulted).
@@ -127,6 +132,8 @@ impl Stats {
             swap_full: AtomicU64::new(0),
             unwritten_out: AtomicU64::new(0),
             unwritten_in: AtomicU64::new(0),
+            swap_copies: AtomicI64::new(0),
+            swap_clean_out: AtomicU64::new(0),
             swap_readahead: AtomicU64::new(0),
             swap_readahead_hits: AtomicU64::new(0),
             swap_cache_hits: AtomicU64::new(0),
@@ -228,6 +235,16 @@ impl Stats {
 
     pub(crate) fn unwritten_in(&self) {
         self.unwritten_in.fetch_add(1, Relaxed);
+    }
+
+    /// A swapped-in page kept its slot as a clean copy (`+1`), or the copy
+    /// went (`-1`).
+    pub(crate) fn swap_copies(&self, delta: i64) {
+        self.swap_copies.fetch_add(delta, Relaxed);
+    }
+
+    pub(crate) fn swap_clean_out(&self) {
+        self.swap_clean_out.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn swap_readahead(&self, pages: u64) {
@@ -342,7 +359,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
     let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 27] = [
+    let lines: [(&str, u64); 29] = [
         ("folios_cached", inserted.saturating_sub(removed)),
         ("bytes_cached", pages << bindings::PAGE_SHIFT),
         ("folios_inserted", inserted),
@@ -358,6 +375,8 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
         ("swap_full", s.swap_full.load(Relaxed)),
         ("unwritten_out", s.unwritten_out.load(Relaxed)),
         ("unwritten_in", s.unwritten_in.load(Relaxed)),
+        ("swap_copies", s.swap_copies.load(Relaxed).max(0) as u64),
+        ("swap_clean_out", s.swap_clean_out.load(Relaxed)),
         ("swap_readahead", s.swap_readahead.load(Relaxed)),
         ("swap_readahead_hits", s.swap_readahead_hits.load(Relaxed)),
         ("swap_cache_hits", s.swap_cache_hits.load(Relaxed)),

@@ -310,7 +310,7 @@ fn perform_write(inode: &Inode, guard: &InodeGuard<'_>, from: &mut IovIterSource
             folio.zero(offset + copied, offset + bytes);
             folio.mark_uptodate();
         }
-        folio.mark_dirty();
+        swap_in::written(inode, &folio);
         folio.mark_accessed();
         pos += copied as u64;
         left -= copied as u64;
@@ -365,6 +365,7 @@ fn zero_in_page(inode: &Inode, guard: &InodeGuard<'_>, cache: &PageCache<'_>, in
     }
     if let Some(folio) = cache.lookup_locked(index) {
         folio.zero(from, to);
+        swap_in::written(inode, &folio);
         return;
     }
     // A page in swap is brought in to be zeroed in part. If that fails the
@@ -373,6 +374,7 @@ fn zero_in_page(inode: &Inode, guard: &InodeGuard<'_>, cache: &PageCache<'_>, in
     if swap_in::has_swapped(inode) {
         if let Ok(Some(folio)) = swap_in::swap_in(inode, cache, index, Gfp::Normal, guard) {
             folio.zero(from, to);
+            swap_in::written(inode, &folio);
         }
     }
 }

@@ -47,9 +47,13 @@ pub(crate) struct RpcInode {
     /// Swap records of a regular file: page index → slot, or "unwritten"
     /// (swap/).
     pub(crate) swap: SwapIndex,
-    /// Records in `swap`: pages of this file swapped out now. Readers
-    /// that find a hole look at the index only when this is not zero.
+    /// Records in `swap` of pages out of the cache (`Slot`, `Unwritten`):
+    /// pages of this file swapped out now. Readers that find a hole look
+    /// at the index only when this is not zero.
     pub(crate) swapped: AtomicU64,
+    /// `Copy` records in `swap`: cached pages whose slot still holds their
+    /// data (swap/swap_in.rs). They keep no block of their own.
+    pub(crate) copies: AtomicU64,
     /// Where swap-out's clock hand stands in this file (a page index).
     pub(crate) swap_hand: AtomicU64,
     /// The window of this file's swap read-around (swap/readahead.rs).
@@ -171,6 +175,7 @@ pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *
         (&raw mut (*obj).alloced).write(AtomicU64::new(0));
         SwapIndex::init(&raw mut (*obj).swap);
         (&raw mut (*obj).swapped).write(AtomicU64::new(0));
+        (&raw mut (*obj).copies).write(AtomicU64::new(0));
         (&raw mut (*obj).swap_hand).write(AtomicU64::new(0));
         (&raw mut (*obj).readahead).write(Readahead::new());
         (&raw mut (*obj).falloc).write(FallocProgress::new());

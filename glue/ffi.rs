@@ -146,6 +146,7 @@ extern "C" {
     pub(crate) fn rpc_folio_lock_killable(folio: *mut bindings::folio) -> c_int;
     pub(crate) fn rpc_folio_get(folio: *mut bindings::folio);
     pub(crate) fn rpc_folio_test_uptodate(folio: *const bindings::folio) -> bool;
+    pub(crate) fn rpc_folio_test_dirty(folio: *const bindings::folio) -> bool;
     pub(crate) fn rpc_folio_mark_uptodate(folio: *mut bindings::folio);
     pub(crate) fn rpc_folio_mapped(folio: *const bindings::folio) -> bool;
     pub(crate) fn rpc_folio_nr_pages(folio: *const bindings::folio) -> c_long;
@@ -194,6 +195,7 @@ extern "C" {
     pub(crate) fn rpc_swapidx_load(xa: *mut bindings::xarray, index: c_ulong) -> u64;
     pub(crate) fn rpc_swapidx_store(xa: *mut bindings::xarray, index: c_ulong, slot: u64, gfp: bindings::gfp_t) -> c_int;
     pub(crate) fn rpc_swapidx_take(xa: *mut bindings::xarray, index: c_ulong, slot: u64) -> bool;
+    pub(crate) fn rpc_swapidx_replace(xa: *mut bindings::xarray, index: c_ulong, old: u64, new: u64) -> bool;
     pub(crate) fn rpc_swapidx_find(xa: *mut bindings::xarray, index: *mut c_ulong, last: c_ulong) -> u64;
     pub(crate) fn rpc_track_cache_create() -> c_int;
     pub(crate) fn rpc_track_cache_destroy();

@@ -138,6 +138,13 @@ impl Folio {
         unsafe { ffi::rpc_folio_test_uptodate(self.as_ptr()) }
     }
 
+    /// Whether the folio is dirty: written since it was read back from swap
+    /// (every other folio of ours is dirty from birth, cache/page_cache.rs).
+    pub(crate) fn is_dirty(&self) -> bool {
+        // SAFETY: we hold a reference; reads a flag.
+        unsafe { ffi::rpc_folio_test_dirty(self.as_ptr()) }
+    }
+
     /// Whether memory failure has poisoned the folio's memory
     /// (`folio_test_hwpoison()`; for the order-0 folios this module makes
     /// that is the page's own `PageHWPoison()`). Its contents must not be

@@ -638,6 +638,11 @@ bool rpc_folio_test_uptodate(const struct folio *folio)
 	return folio_test_uptodate(folio);
 }
 
+bool rpc_folio_test_dirty(const struct folio *folio)
+{
+	return folio_test_dirty(folio);
+}
+
 void rpc_folio_mark_uptodate(struct folio *folio)
 {
 	folio_mark_uptodate(folio);
@@ -896,6 +901,15 @@ int rpc_swapidx_store(struct xarray *xa, pgoff_t index, u64 slot, gfp_t gfp)
 bool rpc_swapidx_take(struct xarray *xa, pgoff_t index, u64 slot)
 {
 	return xa_cmpxchg(xa, index, xa_mk_value(slot), NULL, 0) == xa_mk_value(slot);
+}
+
+/*
+ * Replaces the record of `index` by `new` if it is still `old`; true if it
+ * did. Replacing a present entry allocates nothing.
+ */
+bool rpc_swapidx_replace(struct xarray *xa, pgoff_t index, u64 old, u64 new)
+{
+	return xa_cmpxchg(xa, index, xa_mk_value(old), xa_mk_value(new), GFP_NOWAIT) == xa_mk_value(old);
 }
 
 /*
@@ -1339,6 +1353,13 @@ void rpc_shrinker_start(struct shrinker *s, void *private,
 	s->count_objects = count;
 	s->scan_objects = scan;
 	s->seeks = DEFAULT_SEEKS;
+	/*
+	 * Called once reclaim's share for us reaches SWAP_CLUSTER_MAX pages
+	 * (what one charge asks for), not SHRINK_BATCH (128), which a memcg
+	 * under a reader reached only at priority 5. Writes are batched
+	 * apart from this (swap/out.rs).
+	 */
+	s->batch = SWAP_CLUSTER_MAX;
 	s->private_data = private;
 	shrinker_register(s);
 }

@@ -181,11 +181,19 @@ pub(crate) fn is_value(entry: *const c_void) -> bool {
 }
 
 
-/// What a file's swap index records for a page that is not in its cache.
+/// What a file's swap index records for a page.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Record {
-    /// The page's data is in this slot of the mount's swap area.
+    /// The page is not in the cache: its data is in this slot of the
+    /// mount's swap area.
     Slot(u64),
+    /// The page is in the cache, read back from this slot and not written
+    /// since: while its folio stays clean, the slot holds the same data, so
+    /// swap-out can drop the folio again without writing it (swap/out.rs,
+    /// the kernel's swap cache keeps such copies too). A record for a page
+    /// whose folio is dirty is stale: whoever holds the folio locked and
+    /// finds it dirty drops it (swap/swap_in.rs).
+    Copy(u64),
     /// The page was fallocated and never written (it reads as zeros):
     /// swap-out took it from memory with no slot and no I/O (swap/out.rs),
     /// and it comes back fallocated, so that a failing `fallocate` still
@@ -196,11 +204,14 @@ pub(crate) enum Record {
 /// [`Record::Unwritten`]'s value in the XArray: above every slot (a swap
 /// area has fewer than 2^32 pages, swap/header.rs), below `LONG_MAX`.
 const UNWRITTEN: u64 = 1 << 48;
+/// Added to a slot for [`Record::Copy`].
+const COPY: u64 = 1 << 40;
 
 impl Record {
     fn encode(self) -> u64 {
         match self {
             Record::Slot(slot) => slot,
+            Record::Copy(slot) => COPY | slot,
             Record::Unwritten => UNWRITTEN,
         }
     }
@@ -209,16 +220,23 @@ impl Record {
     fn decode(v: u64) -> Option<Record> {
         match v.checked_sub(1)? {
             UNWRITTEN => Some(Record::Unwritten),
+            v if v & COPY != 0 => Some(Record::Copy(v & !COPY)),
             slot => Some(Record::Slot(slot)),
         }
     }
 
-    /// The slot, for a page whose data is in swap.
+    /// The slot the record holds, if any.
     pub(crate) fn slot(self) -> Option<u64> {
         match self {
-            Record::Slot(slot) => Some(slot),
+            Record::Slot(slot) | Record::Copy(slot) => Some(slot),
             Record::Unwritten => None,
         }
+    }
+
+    /// Whether the page is out of the cache ([`Record::Copy`] is the only
+    /// record of a cached page).
+    pub(crate) fn is_out(self) -> bool {
+        !matches!(self, Record::Copy(_))
     }
 }
 
@@ -268,6 +286,13 @@ impl SwapIndex {
         // SAFETY: initialised; `xa_cmpxchg` takes the XArray lock itself and
         // storing NULL allocates nothing.
         unsafe { ffi::rpc_swapidx_take(self.xa(), index as c_ulong, record.encode()) }
+    }
+
+    /// Replaces the record of `index` by `new` if it is still `old`;
+    /// whether it was. Allocates nothing (the entry is there).
+    pub(crate) fn replace(&self, index: u64, old: Record, new: Record) -> bool {
+        // SAFETY: initialised; `xa_cmpxchg` takes the XArray lock itself.
+        unsafe { ffi::rpc_swapidx_replace(self.xa(), index as c_ulong, old.encode(), new.encode()) }
     }
 
     /// The first recorded index in `start..=last`, with its record.

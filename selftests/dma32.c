@@ -209,9 +209,9 @@ static void run_stages(struct __test_metadata *_metadata, FIXTURE_DATA(dma32) *s
 	EXPECT_EQ(-1, st->hole.bad_byte);
 
 	/* Out, then back by a sequential read (read-around brings most). */
-	out0 = rpc_stat_of(self->dir, "swapped_out");
+	out0 = rpc_pages_out(self->dir);
 	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
-	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, pages - 64);
+	EXPECT_GE(rpc_pages_out(self->dir) - out0, pages - 64);
 	ra0 = rpc_stat_of(self->dir, "swap_readahead");
 	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(f, FILE_SIZE, 7));
 	st->read_around = rpc_stat_of(self->dir, "swap_readahead") - ra0;
@@ -219,16 +219,16 @@ static void run_stages(struct __test_metadata *_metadata, FIXTURE_DATA(dma32) *s
 	EXPECT_EQ(-1, st->read.bad_byte);
 
 	/* Out again; back by fault (the census's own touches). */
-	out0 = rpc_stat_of(self->dir, "swapped_out");
+	out0 = rpc_pages_out(self->dir);
 	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
-	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, pages - 64);
+	EXPECT_GE(rpc_pages_out(self->dir) - out0, pages - 64);
 	ASSERT_EQ(0, take_census(f, FILE_SIZE, 7, &st->fault));
 	EXPECT_EQ(-1, st->fault.bad_byte);
 
 	/* Out again; back by swapoff. */
-	out0 = rpc_stat_of(self->dir, "swapped_out");
+	out0 = rpc_pages_out(self->dir);
 	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
-	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, pages - 64);
+	EXPECT_GE(rpc_pages_out(self->dir) - out0, pages - 64);
 	EXPECT_EQ(0, rpc_reconfigure(self->dir, "noswap", msg, sizeof(msg))) TH_LOG("%s", msg);
 	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 	ASSERT_EQ(0, take_census(f, FILE_SIZE, 7, &st->swapoff));
@@ -420,9 +420,9 @@ TEST_F_TIMEOUT(dma32, driver_api_replaces_what_a_laxer_path_brought_in, 600)
 	EXPECT_EQ(0, above) TH_LOG("the replacements are the file's pages now");
 
 	/* Out to swap; back under the default gfp (above), then DMA32 again. */
-	out0 = rpc_stat_of(self->dir, "swapped_out");
+	out0 = rpc_pages_out(self->dir);
 	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
-	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, pages - 64);
+	EXPECT_GE(rpc_pages_out(self->dir) - out0, pages - 64);
 	ASSERT_EQ(0, gem_check(5, "mapping", &below, &census_above, res, sizeof(res))) TH_LOG("%s", res);
 	TH_LOG("swapped in under the default gfp: %ld below, %ld above", below, census_above);
 	r0 = rpc_stat_of(self->dir, "replaced");
@@ -431,9 +431,9 @@ TEST_F_TIMEOUT(dma32, driver_api_replaces_what_a_laxer_path_brought_in, 600)
 	EXPECT_EQ(census_above, rpc_stat_of(self->dir, "replaced") - r0);
 
 	/* Out again; a DMA32 swap-in allocates below: nothing to replace. */
-	out0 = rpc_stat_of(self->dir, "swapped_out");
+	out0 = rpc_pages_out(self->dir);
 	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
-	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, pages - 64);
+	EXPECT_GE(rpc_pages_out(self->dir) - out0, pages - 64);
 	r0 = rpc_stat_of(self->dir, "replaced");
 	ASSERT_EQ(0, gem_check(5, "dma32", &below, &above, res, sizeof(res))) TH_LOG("%s", res);
 	EXPECT_EQ(0, above);
@@ -441,9 +441,9 @@ TEST_F_TIMEOUT(dma32, driver_api_replaces_what_a_laxer_path_brought_in, 600)
 
 	/* The driver narrows the mapping gfp; swapoff honours it. */
 	ASSERT_EQ(0, gem(NULL, "mask dma32", res, sizeof(res)));
-	out0 = rpc_stat_of(self->dir, "swapped_out");
+	out0 = rpc_pages_out(self->dir);
 	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
-	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, pages - 64);
+	EXPECT_GE(rpc_pages_out(self->dir) - out0, pages - 64);
 	EXPECT_EQ(0, rpc_reconfigure(self->dir, "noswap", msg, sizeof(msg))) TH_LOG("%s", msg);
 	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 	r0 = rpc_stat_of(self->dir, "replaced");

@@ -1428,6 +1428,16 @@ static inline long long rpc_stat_of(const char *mnt, const char *key)
 }
 
 /*
+ * Pages the mount's swap-out took from memory with a slot: written
+ * (swapped_out) or dropped because their slot still held a clean copy of
+ * them (swap_clean_out, no write).
+ */
+static inline long long rpc_pages_out(const char *mnt)
+{
+	return rpc_stat_of(mnt, "swapped_out") + rpc_stat_of(mnt, "swap_clean_out");
+}
+
+/*
  * Remount through the new API (fspick + fsconfig + RECONFIGURE) so that the
  * fs_context's messages can be read: 0 or -errno, msg gets the log.
  */

@@ -444,17 +444,140 @@ TEST_F_TIMEOUT(swap, swap_in_charges_the_memcg_the_pages_left, 240)
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
 	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
 	back = rpc_memcg_current(&self->cg);
-	out0 = rpc_stat_of(self->dir, "swapped_out");
+	out0 = rpc_pages_out(self->dir);
 	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
 	again = rpc_memcg_current(&self->cg);
 	TH_LOG("cgroup's memory.current KiB: %lld swapped out, %lld read back from outside, %lld after its reclaim (%lld pages out); track moves %lld",
-	       out / 1024, back / 1024, again / 1024, rpc_stat_of(self->dir, "swapped_out") - out0,
+	       out / 1024, back / 1024, again / 1024, rpc_pages_out(self->dir) - out0,
 	       rpc_stat_of(self->dir, "track_moves"));
 	EXPECT_GE(back - out, (long long)len - 4 * (long long)MIB);
-	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, (long long)(len / rpc_page_size()) - 512);
+	EXPECT_GE(rpc_pages_out(self->dir) - out0, (long long)(len / rpc_page_size()) - 512);
 	EXPECT_LT(again, back - (long long)len / 2);
 	EXPECT_EQ(0, rpc_stat_of(self->dir, "track_moves"));
 	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
+}
+
+/*
+ * Clean copies (swap/swap_in.rs): a page read back from swap keeps its slot
+ * while it is not written, so pushing it out again writes nothing. 32 MiB
+ * go out, are read back (the slots stay, as copies), and go out again:
+ * swapped_out does not move, swap_clean_out counts them, the disk saw no
+ * write, and the file reads back byte-exact from the same slots.
+ */
+TEST_F_TIMEOUT(swap, clean_copies_go_out_again_without_a_write, 240)
+{
+	const size_t len = 32 * MIB;
+	const long long pages = len / rpc_page_size();
+	long long out0, used0, copies, clean0, clean;
+	char p[PATH_MAX];
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	out0 = rpc_stat_of(self->dir, "swapped_out");
+	used0 = rpc_stat_of(self->dir, "swap_slots_used");
+	ASSERT_GT(used0, pages - 512);
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
+	copies = rpc_stat_of(self->dir, "swap_copies");
+	EXPECT_GE(copies, used0 - 512);
+	EXPECT_EQ(used0, rpc_stat_of(self->dir, "swap_slots_used"));
+	clean0 = rpc_stat_of(self->dir, "swap_clean_out");
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	clean = rpc_stat_of(self->dir, "swap_clean_out") - clean0;
+	TH_LOG("%lld pages out, %lld copies after reading back, %lld went out again clean; swapped_out %lld -> %lld",
+	       used0, copies, clean, out0, rpc_stat_of(self->dir, "swapped_out"));
+	EXPECT_GE(clean, copies - 512);
+	EXPECT_EQ(out0, rpc_stat_of(self->dir, "swapped_out"));
+	EXPECT_EQ(used0, rpc_stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
+	EXPECT_EQ(0, unlink(p));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_copies"));
+}
+
+/*
+ * A copy is good only while its page is not written: every way of writing
+ * a page read back from swap must make swap-out write it again rather than
+ * drop it. 8 MiB go out and are read back (copies); then write(2) changes
+ * the first MiB, a shared mapping the second (the PTEs' dirty bits reach
+ * the folios only when the mapping goes), a punch zeroes part of a page in
+ * the third; all go out again and read back as written. Dropping a written
+ * page as clean would read its old bytes back from the stale copy.
+ */
+TEST_F_TIMEOUT(swap, written_copies_are_written_out_again, 240)
+{
+	const size_t len = 8 * MIB, ps = rpc_page_size();
+	long long out0, copies0, copies;
+	unsigned int sink = 0;
+	unsigned char *buf, *m;
+	char p[PATH_MAX];
+	int fd;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	fill_through_memcg(_metadata, self, 1, len, 256 * MIB);
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
+	copies0 = rpc_stat_of(self->dir, "swap_copies");
+	ASSERT_GT(copies0, (long long)(len / ps) - 512);
+	fd = open(p, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	buf = malloc(MIB);
+	ASSERT_NE(NULL, buf);
+	/* MiB 0: write(2). */
+	rpc_fill_pattern(buf, MIB, 7, 0);
+	ASSERT_EQ((ssize_t)MIB, rpc_pwrite_full(fd, buf, MIB, 0));
+	copies = rpc_stat_of(self->dir, "swap_copies");
+	/* The written pages' copies went at once (those still cached). */
+	EXPECT_LE(copies, copies0 - (long long)(MIB / ps) + 64);
+	/*
+	 * MiB 1: a shared mapping, read first (so the pages are mapped
+	 * writable and clean, and the writes below take no fault), then one
+	 * byte per page written.
+	 */
+	m = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, MIB);
+	ASSERT_NE(MAP_FAILED, m);
+	for (size_t off = 0; off < MIB; off += ps)
+		sink += ((volatile unsigned char *)m)[off];
+	for (size_t off = 0; off < MIB; off += ps)
+		m[off] = 0x5a;
+	munmap(m, MIB);
+	(void)sink;
+	/* MiB 2: a punch that zeroes the middle 100 bytes of its first page. */
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 2 * MIB + 1000, 100));
+	out0 = rpc_stat_of(self->dir, "swapped_out");
+	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	TH_LOG("copies %lld -> %lld after the write; %lld pages written out again",
+	       copies0, copies, rpc_stat_of(self->dir, "swapped_out") - out0);
+	/* At least the MiB written and the MiB mapped went out with I/O. */
+	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, (long long)(2 * MIB / ps));
+	ASSERT_EQ((ssize_t)MIB, rpc_pread_full(fd, buf, MIB, 0));
+	EXPECT_EQ(-1, rpc_check_pattern(buf, MIB, 7, 0));
+	ASSERT_EQ((ssize_t)MIB, rpc_pread_full(fd, buf, MIB, MIB));
+	for (size_t off = 0; off < MIB; off += ps) {
+		if (buf[off] != 0x5a || rpc_check_pattern(buf + off + 1, ps - 1, 100, MIB + off + 1) != -1) {
+			TH_LOG("page at %zu lost what the mapping wrote", MIB + off);
+			EXPECT_TRUE(false);
+			break;
+		}
+	}
+	ASSERT_EQ((ssize_t)ps, rpc_pread_full(fd, buf, ps, 2 * MIB));
+	EXPECT_EQ(-1, rpc_check_pattern(buf, 1000, 100, 2 * MIB));
+	EXPECT_EQ(-1, rpc_first_nonzero(buf + 1000, 100));
+	EXPECT_EQ(-1, rpc_check_pattern(buf + 1100, ps - 1100, 100, 2 * MIB + 1100));
+	free(buf);
+	buf = malloc(len);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ((ssize_t)(len - 3 * MIB), rpc_pread_full(fd, buf, len - 3 * MIB, 3 * MIB));
+	EXPECT_EQ(-1, rpc_check_pattern(buf, len - 3 * MIB, 100, 3 * MIB));
+	free(buf);
+	close(fd);
+	EXPECT_EQ(0, unlink(p));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_copies"));
 }
 
 /*
@@ -808,7 +931,10 @@ TEST_F_TIMEOUT(swap, unlink_returns_the_memcg_to_its_baseline, 240)
 /*
  * Swap full: an 8 MiB area (mkswap with a size) and 24 MiB to push out.
  * What fits goes out, the rest stays in memory (swap_full counted), nothing
- * is lost, and the slots come back as the pages are read in.
+ * is lost, and the slots come back as the pages are read in: all of them
+ * while the area is more than half full, then the pages read keep theirs
+ * as clean copies (swap_copies), so at the end no page is out of memory
+ * and at most half the area is held, all of it by copies.
  */
 TEST_F_TIMEOUT(swap, swap_full_keeps_the_rest_in_memory, 240)
 {
@@ -830,8 +956,40 @@ TEST_F_TIMEOUT(swap, swap_full_keeps_the_rest_in_memory, 240)
 	EXPECT_GE(used, total - 64);
 	EXPECT_GT(rpc_stat_of(self->dir, "swap_full"), 0);
 	EXPECT_GE(cached + used, (long long)(each / 4096));
+	/*
+	 * With no slot left, pages that need none still go: 8 MiB fallocated
+	 * in the memcg (never written) leave memory as unwritten records.
+	 * (The shrinker used to report nothing at all once the area was full.)
+	 */
+	{
+		struct falloc_res *res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
+					      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		long long un0 = rpc_stat_of(self->dir, "unwritten_out");
+		int status;
+		pid_t pid;
+
+		ASSERT_NE(MAP_FAILED, res);
+		snprintf(p, sizeof(p), "%s/fallocated", self->dir);
+		pid = rpc_fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0)
+			falloc_child(&self->cg, p, 8 * MIB, res);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_EQ(0, res->ret) TH_LOG("fallocate: %s", strerror(res->err));
+		EXPECT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+		TH_LOG("swap full: %lld fallocated pages left memory unwritten",
+		       rpc_stat_of(self->dir, "unwritten_out") - un0);
+		EXPECT_GE(rpc_stat_of(self->dir, "unwritten_out") - un0, (long long)(8 * MIB / 4096) - 64);
+		EXPECT_GE(rpc_stat_of(self->dir, "swap_slots_used"), total - 64);
+		EXPECT_EQ(0, unlink(p));
+		munmap(res, sizeof(*res));
+	}
 	snprintf(p, sizeof(p), "%s/f0", self->dir);
 	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, each, 100));
+	used = rpc_stat_of(self->dir, "swap_slots_used");
+	EXPECT_LE(used, total / 2 + 1);
+	EXPECT_EQ(used, rpc_stat_of(self->dir, "swap_copies"));
+	EXPECT_EQ(0, unlink(p));
 	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
 }
 
@@ -1025,7 +1183,7 @@ TEST_F_TIMEOUT(swap, lockless_readers_never_see_a_hole_during_swap_out, 240)
 	ASSERT_NE(MAP_FAILED, sh);
 	memset(sh, 0, sizeof(*sh) * READERS);
 	retries0 = rpc_stat_of(self->dir, "lookup_retries");
-	out0 = rpc_stat_of(self->dir, "swapped_out");
+	out0 = rpc_pages_out(self->dir);
 	in0 = rpc_stat_of(self->dir, "swapped_in");
 	ASSERT_EQ(0, rpc_pc_set_knob(self->dir, "remove_delay_us", 1000));
 	for (int r = 0; r < READERS; r++) {
@@ -1074,14 +1232,14 @@ TEST_F_TIMEOUT(swap, lockless_readers_never_see_a_hole_during_swap_out, 240)
 	rpc_pc_set_knob(self->dir, "remove_delay_us", 0);
 	TH_LOG("%ld s: reads %ld + %ld, swapped out %lld, in %lld, lookup retries %lld",
 	       (long)(time(NULL) - t0), sh[0].reads, sh[1].reads,
-	       rpc_stat_of(self->dir, "swapped_out") - out0, rpc_stat_of(self->dir, "swapped_in") - in0,
+	       rpc_pages_out(self->dir) - out0, rpc_stat_of(self->dir, "swapped_in") - in0,
 	       rpc_stat_of(self->dir, "lookup_retries") - retries0);
 	for (int r = 0; r < READERS; r++) {
 		EXPECT_EQ(0, sh[r].bad)
 			TH_LOG("reader %d: %ld bad pages, first at %ld", r, sh[r].bad, sh[r].first_bad);
 	}
 	EXPECT_GT(sh[0].reads + sh[1].reads, 0);
-	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, (long long)(len / 4096));
+	EXPECT_GE(rpc_pages_out(self->dir) - out0, (long long)(len / 4096));
 	EXPECT_GT(rpc_stat_of(self->dir, "swapped_in") - in0, 0);
 	EXPECT_GT(rpc_stat_of(self->dir, "lookup_retries") - retries0, 0);
 	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));

@@ -211,6 +211,17 @@ impl SwapArea {
         self.slots.lock().map.free_count()
     }
 
+    /// Whether a swap-in may keep its slot as a clean copy: while more
+    /// than half the area is free (the kernel's `vm_swap_full()` rule), and
+    /// not while swapoff drains it.
+    pub(crate) fn keeps_copies(&self) -> bool {
+        if self.draining() {
+            return false;
+        }
+        let s = self.slots.lock();
+        s.map.free_count() * 2 > s.map.usable()
+    }
+
     pub(crate) fn set_draining(&self, on: bool) {
         self.draining.store(on, Ordering::Relaxed);
     }

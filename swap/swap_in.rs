@@ -19,10 +19,37 @@
 //! page. Anyone else who wants the page finds it in the page cache and
 //! waits for its lock (readers wait for folios that are not up to date),
 //! so two swap-ins of one page, or a read and a fault, end with one folio
-//! and one read from the device. Only when the read has succeeded is the
-//! record taken and the slot freed: a failed read removes the folio again
-//! and leaves the record, so the data stays where it is and the caller gets
-//! `EIO` (a fault: SIGBUS).
+//! and one read from the device. Only when the read has succeeded does the
+//! record change: a failed read removes the folio again and leaves the
+//! record, so the data stays where it is and the caller gets `EIO` (a
+//! fault: SIGBUS).
+//!
+//! # Clean copies (the swap cache's other half)
+//!
+//! After a good read the slot still holds the page's data. While the area
+//! is less than half full ([`SwapArea::keeps_copies`], the kernel's
+//! `vm_swap_full()` rule) the slot stays, as a [`Record::Copy`], and the
+//! folio is left *clean* — the only clean folios of ours. Swap-out then
+//! drops such a folio with no write at all (swap/out.rs: the copy becomes a
+//! `Slot` record again, then the same freeze as a written folio). shmem
+//! frees the slot on every swap-in, so each page read back under pressure
+//! is written out again; the kernel's swap cache keeps copies for
+//! anonymous memory only. This is what makes random reads of a file larger
+//! than its memcg cost one device read and no write each.
+//!
+//! A copy is good only while its folio is clean, so everything that
+//! changes a folio's data marks it dirty under the folio lock:
+//! [`written`] (the write path, partial-page zeroing), and the kernel's
+//! `folio_mark_dirty()` (a fault's write, the dirty bit of a PTE when the
+//! mapping goes, a pinner's unpin). A `Copy` record of a dirty folio is
+//! stale, and whoever holds the folio locked may drop it ([`drop_copy`]):
+//! the write path at once, swap-out before it writes the folio. The
+//! kernel cannot remove a clean folio behind our back (`release_folio`
+//! says no, cache/page_cache.rs), so a `Copy` record always has its folio
+//! in the cache, except inside a truncate or punch (which drops both) and
+//! inside swap-out's removal (where it is a `Slot` already). Copies hold
+//! no block of their own (`RpcInode::copies`, not `swapped`), and swapoff
+//! dirties their folios and drops them ([`give_up_copy`]).
 //!
 //! The caller holds something that keeps truncate and punch out
 //! ([`ExcludesTruncate`]: `i_rwsem` or `invalidate_lock`), so the record
@@ -57,6 +84,12 @@ pub(crate) fn has_swapped(inode: &Inode) -> bool {
     // SAFETY: a read barrier has no preconditions.
     unsafe { ffi::rpc_smp_rmb() };
     inode.rpc().swapped.load(Ordering::Relaxed) != 0
+}
+
+/// Whether `inode`'s index holds any record, clean copies included: for
+/// the walks that must see them all (truncate, punch, eviction, swapoff).
+pub(crate) fn has_records(inode: &Inode) -> bool {
+    has_swapped(inode) || inode.rpc().copies.load(Ordering::Acquire) != 0
 }
 
 /// How hard a swap-in tries to find memory, and how far it reads around.
@@ -127,6 +160,16 @@ pub(crate) fn swap_in(
         None => return Ok(None),
         Some(Record::Unwritten) => return unwritten_in(inode, cache, index, alloc),
         Some(Record::Slot(slot)) => slot,
+        // A copy's folio is in the cache (the caller missed it only if it
+        // is being taken out, and then the record is a `Slot` first): a
+        // copy without its folio would be a bug, which must not loop.
+        Some(Record::Copy(_)) => {
+            if cache.lookup(index).is_some() {
+                return Ok(None);
+            }
+            kernel::warn_on!(true);
+            return Err(EIO);
+        }
     };
     let Some(area) = inode.sb_info().swap_area() else {
         // A slot outlives its area only through a bug in swapoff.
@@ -137,6 +180,10 @@ pub(crate) fn swap_in(
         Gfp::Normal | Gfp::Exactly(_) => rpc.readahead.window(index, READ_AROUND as u32) as usize,
         Gfp::MayFail => READ_AROUND,
     };
+    // Clean copies (see the top of this file) only while the area is less
+    // than half full, as the kernel's swap cache (`vm_swap_full()`), and
+    // never for swapoff or fallocate.
+    let keep = gfp != Gfp::MayFail && area.keeps_copies();
     let mut run: KVec<LockedFolio> = KVec::with_capacity(window, GFP_KERNEL)?;
     // Charged to the memcg the page was swapped out of, as shmem does
     // (glue/memcg.rs), and read around only within that memcg's slots.
@@ -185,16 +232,26 @@ pub(crate) fn swap_in(
     }
     for (i, folio) in run.iter().enumerate() {
         folio.mark_uptodate();
-        folio.mark_dirty();
+        let at = index + i as u64;
+        let record = Record::Slot(slot + i as u64);
+        let copy = Record::Copy(slot + i as u64);
+        if keep && rpc.swap.replace(at, record, copy) {
+            // In the cache now, clean: the slot stays as its copy. Counted
+            // as a copy before it stops counting as out, so that
+            // `has_records` never reads 0 in between.
+            rpc.copies.fetch_add(1, Ordering::AcqRel);
+            rpc.swapped.fetch_sub(1, Ordering::AcqRel);
+            cache.stats().swap_copies(1);
+        } else {
+            folio.mark_dirty();
+            // In the cache now, dirty: the slot is no longer needed.
+            if rpc.swap.take(at, record) {
+                release(inode, Some(&area), record);
+            }
+        }
         // After mark_dirty: folio_mark_dirty() clears PG_reclaim, its bit.
         if i > 0 {
             folio.mark_readahead();
-        }
-        // The page is in the cache now, dirty: its slot is no longer needed
-        // (the swap cache keeps no clean copies).
-        let record = Record::Slot(slot + i as u64);
-        if rpc.swap.take(index + i as u64, record) {
-            release(inode, Some(&area), record);
         }
         cache.stats().swapped_in();
     }
@@ -250,7 +307,12 @@ pub(crate) fn drop_unwritten(inode: &Inode, index: u64) -> bool {
 /// A record just taken from `inode`'s index is gone: its slot goes back to
 /// `area` (the mount's, which exists while any slot is in use).
 fn release(inode: &Inode, area: Option<&SwapArea>, record: Record) {
-    inode.rpc().swapped.fetch_sub(1, Ordering::AcqRel);
+    if record.is_out() {
+        inode.rpc().swapped.fetch_sub(1, Ordering::AcqRel);
+    } else {
+        inode.rpc().copies.fetch_sub(1, Ordering::AcqRel);
+        inode.stats().swap_copies(-1);
+    }
     if let Some(slot) = record.slot() {
         match area {
             Some(area) => {
@@ -262,6 +324,46 @@ fn release(inode: &Inode, area: Option<&SwapArea>, record: Record) {
                 kernel::warn_on!(true);
             }
         }
+    }
+}
+
+/// `folio` (locked, in `inode`'s cache) is dirty, or about to be: a clean
+/// copy of it in swap is stale now, and its slot goes back. One load of a
+/// counter when the file has no copies (the write path).
+pub(crate) fn drop_copy(inode: &Inode, folio: &LockedFolio) {
+    let rpc = inode.rpc();
+    if rpc.copies.load(Ordering::Acquire) == 0 {
+        return;
+    }
+    if let Some(record @ Record::Copy(_)) = rpc.swap.load(folio.index()) {
+        if rpc.swap.take(folio.index(), record) {
+            release(inode, inode.sb_info().swap_area().as_deref(), record);
+        }
+    }
+}
+
+/// `folio` (locked, in `inode`'s cache) has just been written or zeroed in
+/// part: dirty from now on, and a clean copy of it in swap goes.
+#[inline]
+pub(crate) fn written(inode: &Inode, folio: &LockedFolio) {
+    if !folio.is_dirty() {
+        folio.mark_dirty();
+        drop_copy(inode, folio);
+    }
+}
+
+/// Swapoff's way with a clean copy at `index`: the folio is dirtied and the
+/// copy dropped (under the folio lock, as swap-out looks at both).
+pub(crate) fn give_up_copy(inode: &Inode, cache: &PageCache<'_>, index: u64) {
+    let Some(folio) = cache.lookup(index) else {
+        // Being taken out by a swap-out that began before swapoff: the
+        // record is a `Slot` now, which swapoff's next pass brings back.
+        return;
+    };
+    let folio = folio.lock();
+    if cache.is_ours(&folio) && folio.index() == index {
+        folio.mark_dirty();
+        drop_copy(inode, &folio);
     }
 }
 
@@ -284,6 +386,12 @@ pub(crate) fn read_into(inode: &Inode, folio: &LockedFolio, index: u64) -> Resul
             }
         }
         (Record::Slot(_), None) => return Err(EIO),
+        // A copy's page is cached, so the kernel could add its folio here
+        // only after a truncate or punch removed that one and before it
+        // drops the record (`do_read_cache_folio()` holds no
+        // `invalidate_lock`): the page is a hole now (beyond EOF, the
+        // caller says EINVAL), and the record goes with the range.
+        (Record::Copy(_), _) => return Ok(false),
     }
     // A truncate that took the record while we read (read_folio holds no
     // inode lock) made the page a hole: what we read is not the file's.
@@ -310,7 +418,7 @@ pub(crate) fn next_swapped(inode: &Inode, start: u64, last: u64) -> Option<u64> 
 /// being evicted, after the range's folios have left the cache.
 pub(crate) fn drop_range(inode: &Inode, first: u64, last: u64) -> u64 {
     let rpc = inode.rpc();
-    if !has_swapped(inode) {
+    if !has_records(inode) {
         return 0;
     }
     // One reference for the whole range: slots are in use, so the area
@@ -319,13 +427,14 @@ pub(crate) fn drop_range(inode: &Inode, first: u64, last: u64) -> u64 {
     let area = inode.sb_info().swap_area();
     let mut dropped = 0;
     let mut start = first;
-    while start <= last && has_swapped(inode) {
+    while start <= last && has_records(inode) {
         let Some((index, record)) = rpc.swap.find(start, last) else {
             break;
         };
         if rpc.swap.take(index, record) {
             release(inode, area.as_deref(), record);
-            dropped += 1;
+            // A copy's block is its folio's, which the caller counted.
+            dropped += u64::from(record.is_out());
         }
         if index == MAX_INDEX {
             break;

@@ -23,7 +23,8 @@
 //! pages come back, so a test can unlink and close files in the window.
 //!
 //! Swap-out stops first (the area is marked draining), so swapoff only
-//! ever brings pages back. With not enough memory (the swap-ins allocate
+//! ever brings pages back; pages in memory whose slot still held a clean
+//! copy (swap/swap_in.rs) are dirtied and their copies dropped. With not enough memory (the swap-ins allocate
 //! with `__GFP_RETRY_MAYFAIL`, so they fail rather than OOM-kill), swapoff
 //! fails with `ENOMEM`, swap stays on, and nothing is lost: what was read
 //! back stays in memory, the rest stays in swap.
@@ -34,7 +35,7 @@ use crate::fs::options::SwapPath;
 use crate::fs::super_block::SbInfo;
 use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, SuperBlock};
 use crate::swap::area::{SwapArea, SwapError};
-use crate::swap::swap_in::{has_swapped, swap_in, Gfp};
+use crate::swap::swap_in::{give_up_copy, has_records, swap_in, Gfp};
 use kernel::prelude::*;
 
 /// Passes over the inodes before swapoff gives up waiting for evictions
@@ -94,7 +95,7 @@ pub(crate) fn swapoff(info: &SbInfo, sb: &SuperBlock<'_>) -> core::result::Resul
 
 /// Swaps every page of `inode` in; the walk holds a reference on it.
 fn swap_in_all(info: &SbInfo, inode: &Inode) -> Result {
-    if !has_swapped(inode) {
+    if !has_records(inode) {
         return Ok(());
     }
     info.stats().swapoff_window(inode.ino());
@@ -102,11 +103,14 @@ fn swap_in_all(info: &SbInfo, inode: &Inode) -> Result {
     // Keeps truncate and punch out while we swap in (swap_in.rs).
     let inval = inode.mapping().invalidate_lock_shared();
     let mut start = 0;
-    while let Some((index, _)) = inode.rpc().swap.find(start, MAX_INDEX) {
+    while let Some((index, record)) = inode.rpc().swap.find(start, MAX_INDEX) {
         if fatal_signal_pending() {
             return Err(EINTR);
         }
-        if swap_in(inode, &cache, index, Gfp::MayFail, &inval)?.is_some() {
+        if !record.is_out() {
+            // A clean copy: the page is in memory already.
+            give_up_copy(inode, &cache, index);
+        } else if swap_in(inode, &cache, index, Gfp::MayFail, &inval)?.is_some() {
             info.stats().swapoff_page();
         }
         // `None`: someone else brought it in first; the index moves on.
