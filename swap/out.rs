@@ -224,15 +224,20 @@ fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &m
                                 break 'walk;
                             }
                         }
-                    } else if !full {
-                        // Written since it came back: its copy is stale.
-                        swap_in::drop_copy(inode, &locked);
-                        // Read around and never used: a readahead miss;
-                        // the mark must not meet folio_end_writeback()
-                        // (it is PG_reclaim's bit).
-                        let _ = locked.take_readahead();
-                        // Capacity reserved above: cannot fail.
-                        let _ = run.push(locked, GFP_NOWAIT);
+                    } else {
+                        // Written since it came back: its copy is stale,
+                        // and its slot free again (even with the area full).
+                        if swap_in::drop_copy(inode, &locked) {
+                            full = false;
+                        }
+                        if !full {
+                            // Read around and never used: a readahead miss;
+                            // the mark must not meet folio_end_writeback()
+                            // (it is PG_reclaim's bit).
+                            let _ = locked.take_readahead();
+                            // Capacity reserved above: cannot fail.
+                            let _ = run.push(locked, GFP_NOWAIT);
+                        }
                     }
                 }
             }

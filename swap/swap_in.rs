@@ -328,18 +328,21 @@ fn release(inode: &Inode, area: Option<&SwapArea>, record: Record) {
 }
 
 /// `folio` (locked, in `inode`'s cache) is dirty, or about to be: a clean
-/// copy of it in swap is stale now, and its slot goes back. One load of a
-/// counter when the file has no copies (the write path).
-pub(crate) fn drop_copy(inode: &Inode, folio: &LockedFolio) {
+/// copy of it in swap is stale now, and its slot goes back (whether one
+/// did). One load of a counter when the file has no copies (the write
+/// path).
+pub(crate) fn drop_copy(inode: &Inode, folio: &LockedFolio) -> bool {
     let rpc = inode.rpc();
     if rpc.copies.load(Ordering::Acquire) == 0 {
-        return;
+        return false;
     }
     if let Some(record @ Record::Copy(_)) = rpc.swap.load(folio.index()) {
         if rpc.swap.take(folio.index(), record) {
             release(inode, inode.sb_info().swap_area().as_deref(), record);
+            return true;
         }
     }
+    false
 }
 
 /// `folio` (locked, in `inode`'s cache) has just been written or zeroed in
