@@ -625,6 +625,11 @@ fn zero_range(inode: &Inode, _guard: &InodeGuard<'_>, start: u64, end: u64) {
         // Fallocated folios are zeros already.
         if folio.is_uptodate() {
             folio.zero(from, to);
+            // A clean copy in swap holds the old bytes: without this,
+            // swap-out would drop the zeroed folio and the next read bring
+            // the old data back (found by fsx with swap churn; caught by
+            // swap: written_copies_are_written_out_again).
+            swap_in::written(inode, &folio);
         }
     });
 }

@@ -524,8 +524,9 @@ TEST_F_TIMEOUT(swap, clean_copies_go_out_again_without_a_write, 240)
  * drop it. 8 MiB go out and are read back (copies); then write(2) changes
  * the first MiB, a shared mapping the second (the PTEs' dirty bits reach
  * the folios only when the mapping goes), a punch zeroes part of a page in
- * the third; all go out again and read back as written. Dropping a written
- * page as clean would read its old bytes back from the stale copy.
+ * the third, a zero range the whole fourth; all go out again and read back
+ * as written. Dropping a written page as clean would read its old bytes
+ * back from the stale copy (a zero range did, found by fsx.swap).
  */
 TEST_F_TIMEOUT(swap, written_copies_are_written_out_again, 240)
 {
@@ -569,12 +570,14 @@ TEST_F_TIMEOUT(swap, written_copies_are_written_out_again, 240)
 	(void)sink;
 	/* MiB 2: a punch that zeroes the middle 100 bytes of its first page. */
 	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 2 * MIB + 1000, 100));
+	/* MiB 3: a zero range over whole pages (they stay cached, zeroed). */
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 3 * MIB, MIB));
 	out0 = rpc_stat_of(self->dir, "swapped_out");
 	ASSERT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
 	TH_LOG("copies %lld -> %lld after the write; %lld pages written out again",
 	       copies0, copies, rpc_stat_of(self->dir, "swapped_out") - out0);
-	/* At least the MiB written and the MiB mapped went out with I/O. */
-	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, (long long)(2 * MIB / ps));
+	/* At least the MiB written, mapped and zeroed went out with I/O. */
+	EXPECT_GE(rpc_stat_of(self->dir, "swapped_out") - out0, (long long)(3 * MIB / ps));
 	ASSERT_EQ((ssize_t)MIB, rpc_pread_full(fd, buf, MIB, 0));
 	EXPECT_EQ(-1, rpc_check_pattern(buf, MIB, 7, 0));
 	ASSERT_EQ((ssize_t)MIB, rpc_pread_full(fd, buf, MIB, MIB));
@@ -592,8 +595,11 @@ TEST_F_TIMEOUT(swap, written_copies_are_written_out_again, 240)
 	free(buf);
 	buf = malloc(len);
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ((ssize_t)(len - 3 * MIB), rpc_pread_full(fd, buf, len - 3 * MIB, 3 * MIB));
-	EXPECT_EQ(-1, rpc_check_pattern(buf, len - 3 * MIB, 100, 3 * MIB));
+	/* The zeroed MiB reads as zeros, not as the copies it had in swap. */
+	ASSERT_EQ((ssize_t)MIB, rpc_pread_full(fd, buf, MIB, 3 * MIB));
+	EXPECT_EQ(-1, rpc_first_nonzero(buf, MIB));
+	ASSERT_EQ((ssize_t)(len - 4 * MIB), rpc_pread_full(fd, buf, len - 4 * MIB, 4 * MIB));
+	EXPECT_EQ(-1, rpc_check_pattern(buf, len - 4 * MIB, 100, 4 * MIB));
 	free(buf);
 	close(fd);
 	EXPECT_EQ(0, unlink(p));
