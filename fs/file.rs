@@ -34,7 +34,6 @@
 //! Blocks (`size=`) are charged before a folio is inserted and given back
 //! when this module removes it ([`inode::charge`], [`inode::uncharge`]).
 
-use crate::glue::folio::LockedFolio;
 use crate::cache::page_cache::{Batch, PageCache, BATCH, MAX_INDEX};
 use crate::fs::inode::{self, RpcInode};
 use crate::fs::mmap;
@@ -42,6 +41,7 @@ use crate::fs::fileattr;
 use crate::fs::xattr;
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::{self, OpsTable};
+use crate::glue::folio::{Folio, LockedFolio};
 use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, InodeGuard, IovDestExt, IovSourceExt, Kiocb, Mapping, OpenFile};
 use crate::swap::swap_in::{self, Gfp};
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -86,11 +86,17 @@ fn read(iocb: &Kiocb, to: &mut IovIterDest<'_>) -> isize {
     let mut pos = start as u64;
     let mut left = to.len() as u64;
     let mut err: Option<Error> = None;
+    // A folio this read brought back from swap (or found a racer had),
+    // referenced until the next batch lookup has it: without the reference
+    // swap-out could take it again in between (a clean copy goes with no
+    // I/O), and the read would find neither folio nor (yet) hole.
+    let mut held: Option<Folio> = None;
     'outer: while left > 0 {
         let first = pos >> PAGE_SHIFT;
         let last = ((pos.saturating_add(left) - 1) >> PAGE_SHIFT).min(first + BATCH as u64 - 1);
         let mut batch = Batch::new();
         cache.lookup_batch(first, last, &mut batch);
+        drop(held.take());
         // i_size is read after the folios to copy from are known to be up
         // to date (as filemap_read): a truncate that shrank the file before
         // they were found must not leak the old tail. One read covers the
@@ -159,18 +165,32 @@ fn read(iocb: &Kiocb, to: &mut IovIterDest<'_>) -> isize {
                     }
                     let swapped = {
                         let inval = cache.mapping().invalidate_lock_shared();
-                        swap_in::swap_in(inode, &cache, index, Gfp::Normal, &inval).map(|f| f.is_some())
+                        swap_in::swap_in(inode, &cache, index, Gfp::Normal, &inval).map(|f| f.map(LockedFolio::unlock))
                     };
-                    // Nothing is copied to user memory under invalidate_lock:
-                    // a fault on the destination takes mmap_lock, and faults
-                    // take invalidate_lock under it (mmap.rs).
-                    if let Err(e) = swapped {
-                        err = Some(e);
-                        break 'outer;
+                    // Nothing is copied to user memory under invalidate_lock
+                    // or a folio lock: a fault on the destination takes
+                    // mmap_lock, and faults take both under it (mmap.rs).
+                    match swapped {
+                        Err(e) => {
+                            err = Some(e);
+                            break 'outer;
+                        }
+                        // Back in the cache: copy it (held, see above).
+                        Ok(Some(folio)) => {
+                            held = Some(folio);
+                            continue 'outer;
+                        }
+                        Ok(None) => {}
                     }
                     match cache.lookup(index) {
-                        // In the cache again (ours or a racer's): copy it.
-                        Some(_) => continue 'outer,
+                        // In the cache again (a racer's): copy it.
+                        Some(folio) => {
+                            held = Some(folio);
+                            continue 'outer;
+                        }
+                        // Out again meanwhile: swap-out records a page
+                        // before its folio leaves, so the record is there.
+                        None if swap_in::has_records(inode) && inode.rpc().swap.load(index).is_some() => continue 'outer,
                         // No record either: a hole after all.
                         None => to.zero(want),
                     }
@@ -236,6 +256,11 @@ fn get_or_create(
         inode::charge(inode, 1)?;
         match cache.insert_gfp(index, zeroed, alloc) {
             Ok(folio) => {
+                // The page went out between the looks above: swap it in.
+                if swap_in::hole_has_record(inode, index) {
+                    discard_new(inode, cache, folio);
+                    continue;
+                }
                 inode::follow_memcg(inode, &folio);
                 return Ok((folio, true));
             }

@@ -92,6 +92,20 @@ pub(crate) fn has_records(inode: &Inode) -> bool {
     has_swapped(inode) || inode.rpc().copies.load(Ordering::Acquire) != 0
 }
 
+/// Whether page `index` of `inode`, where the caller has just inserted a
+/// new folio for a hole, has a record after all: the caller found neither
+/// folio nor record, but its two looks were not one atomic one (the
+/// records are not in `i_pages`), so the folio that was there may have
+/// gone out in between. Swap-out records a page before its folio leaves,
+/// and that removal and our insertion take the same XArray lock, so the
+/// record is visible now; no new one can come while our folio, locked,
+/// holds the index. The caller removes its folio and looks again (and
+/// swaps the page in). A hole made over a record would read as zeros and
+/// leave the record, slot and all, behind it.
+pub(crate) fn hole_has_record(inode: &Inode, index: u64) -> bool {
+    has_records(inode) && inode.rpc().swap.load(index).is_some()
+}
+
 /// How hard a swap-in tries to find memory, and how far it reads around.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Gfp {
