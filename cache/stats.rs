@@ -15,6 +15,8 @@ use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::R
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::seq_file::{seq_print, SeqFile};
+use core::pin::Pin;
+use crate::glue::vfs::NewSuperBlock;
 
 /// Counters; all relaxed: they are statistics, not synchronisation.
 pub(crate) struct Stats {
@@ -317,18 +319,16 @@ impl Stats {
         }
     }
 
-    /// Creates the debugfs files of `sb`.
-    ///
-    /// # Safety
-    ///
-    /// `sb` is live and `self` stays at this address until
-    /// [`Stats::unregister`] has returned.
-    pub(crate) unsafe fn register(&self, sb: *mut bindings::super_block) {
-        let me: *const Self = self;
-        // SAFETY: debugfs keeps the pointers until `unregister` removes the
-        // files (which waits for readers), per the contract.
+    /// Creates the debugfs files of `sb`, which read and write `self` until
+    /// [`Stats::unregister`] or the drop removes them.
+    pub(crate) fn register(self: Pin<&Self>, sb: &NewSuperBlock<'_>) {
+        let me: *const Self = &*self;
+        // SAFETY: `sb` is live for the call (it only names the folder).
+        // debugfs keeps the pointers into `self` until `unregister` removes
+        // the files, waiting for readers: pinned, `self` stays at this
+        // address until it is dropped, and the drop unregisters first.
         let dir = unsafe { ffi::rpc_debugfs_sb_add(
-                sb,
+                sb.as_raw(),
                 me.cast(),
                 self.remove_delay_us.as_ptr(),
                 self.fault_delay_us.as_ptr(),
@@ -344,6 +344,12 @@ impl Stats {
         // SAFETY: `dir` came from `rpc_debugfs_sb_add` (or is null or an
         // error pointer, which `debugfs_remove` ignores).
         unsafe { ffi::rpc_debugfs_remove(dir) };
+    }
+}
+
+impl Drop for Stats {
+    fn drop(&mut self) {
+        self.unregister();
     }
 }
 

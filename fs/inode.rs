@@ -20,9 +20,8 @@ use crate::fs::options::Zones;
 use crate::fs::fileattr::{self, FsFlags};
 use crate::fs::xattr::{self, Xattrs};
 use crate::fs::super_block::SbInfo;
-use crate::glue::ffi::RpcSwapTrack;
 use crate::glue::folio::LockedFolio;
-use crate::glue::reclaim::Track;
+use crate::glue::reclaim::TrackSlot;
 use crate::glue::memcg::{current_memcg_key, folio_memcg_key};
 use crate::glue::vfs::{Dentry, Inode, InodeKind, NewInode, NewSuperBlock, Parent};
 use crate::glue::xarray::SwapIndex;
@@ -63,7 +62,7 @@ pub(crate) struct RpcInode {
     pub(crate) falloc: FallocProgress,
     /// A regular file's track on its superblock's reclaim list (null for
     /// other inodes and until it is added).
-    track: AtomicPtr<RpcSwapTrack>,
+    track: TrackSlot,
     /// The memcg whose list `track` is on, as a key to compare (see
     /// [`follow_memcg`]); never dereferenced.
     track_memcg: AtomicPtr<c_void>,
@@ -179,7 +178,7 @@ pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *
         (&raw mut (*obj).swap_hand).write(AtomicU64::new(0));
         (&raw mut (*obj).readahead).write(Readahead::new());
         (&raw mut (*obj).falloc).write(FallocProgress::new());
-        (&raw mut (*obj).track).write(AtomicPtr::new(core::ptr::null_mut()));
+        (&raw mut (*obj).track).write(TrackSlot::new());
         (&raw mut (*obj).track_memcg).write(AtomicPtr::new(core::ptr::null_mut()));
         // The slot is ours and never moves (a slab object).
         pin_init::raw_init(&raw mut (*obj).xattrs, Xattrs::new());
@@ -206,7 +205,7 @@ pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *
 pub(crate) fn follow_memcg(inode: &Inode, folio: &LockedFolio) {
     let rpc = inode.rpc();
     let key = folio_memcg_key(folio);
-    if key.is_null() || key == rpc.track_memcg.load(Ordering::Relaxed) || rpc.track.load(Ordering::Acquire).is_null() {
+    if key.is_null() || key == rpc.track_memcg.load(Ordering::Relaxed) || !rpc.track.is_set() {
         return;
     }
     let list = inode.sb_info().reclaim_list();
@@ -214,9 +213,7 @@ pub(crate) fn follow_memcg(inode: &Inode, folio: &LockedFolio) {
         return;
     };
     rpc.track_memcg.store(key, Ordering::Relaxed);
-    // SAFETY: the pointer was stored from `Track::into_raw` (here or by
-    // `new_inode`) and whoever swaps it out takes it back, once.
-    if let Some(old) = unsafe { Track::from_raw(rpc.track.swap(new.into_raw(), Ordering::AcqRel)) } {
+    if let Some(old) = rpc.track.swap(Some(new)) {
         list.del(old);
     }
     inode.sb_info().stats().track_moved();
@@ -266,9 +263,7 @@ fn evict(inode: &Inode) {
     inode.truncate_pages_final();
     recalc(inode);
     let rpc = inode.rpc();
-    // SAFETY: the pointer was stored by `new_inode` from `Track::into_raw`
-    // and is taken back once, here.
-    if let Some(track) = unsafe { Track::from_raw(rpc.track.swap(core::ptr::null_mut(), Ordering::AcqRel)) } {
+    if let Some(track) = rpc.track.swap(None) {
         inode.sb_info().reclaim_list().del(track);
     }
     rpc.swap.destroy();
@@ -333,7 +328,9 @@ fn new_inode(info: &SbInfo, parent: Parent<'_>, mode: u16, dev: bindings::dev_t)
         let track = info.reclaim_list().add(inode)?;
         let rpc = inode.rpc();
         rpc.track_memcg.store(current_memcg_key(), Ordering::Relaxed);
-        rpc.track.store(track.into_raw(), Ordering::Release);
+        // Empty until now (a new inode): nothing comes back.
+        let none = rpc.track.swap(Some(track));
+        kernel::warn_on!(none.is_some());
     }
     Ok(new)
 }

@@ -22,6 +22,7 @@ use crate::glue::reclaim::{ListLru, Shrinker};
 use crate::glue::vfs::{Dentry, FsContext, NewSuperBlock, SuperBlock};
 use crate::swap::area::{SwapArea, SwapError};
 use crate::swap::swapoff;
+use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::bindings;
 use kernel::new_spinlock;
@@ -39,7 +40,8 @@ pub(crate) struct SbInfo {
     /// Limits and what is used of them.
     #[pin]
     usage: SpinLock<Usage>,
-    /// Page-cache statistics (debugfs).
+    /// Page-cache statistics (debugfs, which points into them: pinned).
+    #[pin]
     stats: Stats,
     /// The swap area, while the mount has one (swap/area.rs).
     #[pin]
@@ -123,6 +125,12 @@ impl SbInfo {
         &self.stats
     }
 
+    fn pinned_stats(self: Pin<&Self>) -> Pin<&Stats> {
+        // SAFETY: `stats` is structurally pinned (`#[pin]`): never moved
+        // out of a pinned `SbInfo`, which has no `Drop` of its own.
+        unsafe { self.map_unchecked(|s| &s.stats) }
+    }
+
     /// The swap area, with a reference of the caller's own.
     pub(crate) fn swap_area(&self) -> Option<Arc<SwapArea>> {
         self.swap.lock().clone()
@@ -193,7 +201,8 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
         GFP_KERNEL,
     )?;
     // From here on `kill_sb` frees the `SbInfo`, also if this fails.
-    let info = sb.set_fs_info(info);
+    let pinned = sb.set_fs_info(info);
+    let info = pinned.get_ref();
     // MAX_LFS_FILESIZE on 64-bit; page-sized blocks, nanosecond times.
     sb.set_params(i64::MAX, bindings::PAGE_SHIFT, RPC_MAGIC as c_ulong, 1, &SUPER_OPS);
     // As tmpfs: once a write found nothing to strip (no setuid/setgid, no
@@ -204,8 +213,7 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
     sb.set_nosec();
     // Extended attributes and POSIX ACLs (SB_POSIXACL), as tmpfs's.
     sb.set_xattr_handlers(&crate::fs::xattr::HANDLERS);
-    // SAFETY: `info` stays put until `rpc_kill_sb` unregisters first.
-    unsafe { info.stats.register(sb.as_raw()) };
+    pinned.pinned_stats().register(sb);
     // Reclaim: the shrinker, the list tied to it, then the swap area.
     let shrinker = Shrinker::new(c"rust_pagecache")?;
     // SAFETY: first use of the list, which stays at this address (pinned
@@ -298,8 +306,7 @@ unsafe extern "C" fn rpc_kill_sb(sb: *mut bindings::super_block) {
     // SAFETY: `sb` is an anonymous-device superblock set up by get_tree_nodev.
     unsafe { bindings::kill_anon_super(sb) };
     if !info.is_null() {
-        // SAFETY: `info` is still the live `SbInfo` (freed just below).
-        unsafe { (*info).stats.unregister() };
+        // (The debugfs files go with the `SbInfo`, when it drops below.)
         // SAFETY: every inode is gone, so every track has left the list.
         unsafe {
             if (*info).lru_ready.load(Ordering::Acquire) {

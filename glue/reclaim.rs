@@ -25,6 +25,7 @@ use crate::glue::ffi::{self, RpcSwapTrack};
 use crate::glue::folio::LockedFolio;
 use crate::glue::vfs::Inode;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::types::Opaque;
@@ -283,15 +284,28 @@ impl ListLru {
     }
 }
 
-impl Track {
-    pub(crate) fn into_raw(self) -> *mut RpcSwapTrack {
-        self.0.as_ptr()
+/// Where an inode keeps its [`Track`]: owns at most one, and hands it over
+/// atomically (eviction and a memcg move may swap at once, each getting
+/// back the one it replaced). An inode empties it at eviction; one that
+/// never had a regular file's track never fills it.
+pub(crate) struct TrackSlot(AtomicPtr<RpcSwapTrack>);
+
+impl TrackSlot {
+    pub(crate) const fn new() -> Self {
+        TrackSlot(AtomicPtr::new(core::ptr::null_mut()))
     }
 
-    /// # Safety
-    ///
-    /// `p` came from [`Track::into_raw`] and is taken back once.
-    pub(crate) unsafe fn from_raw(p: *mut RpcSwapTrack) -> Option<Self> {
-        NonNull::new(p).map(Track)
+    /// Whether a track is in the slot.
+    pub(crate) fn is_set(&self) -> bool {
+        !self.0.load(Ordering::Acquire).is_null()
+    }
+
+    /// Puts `new` in (`None`: empties the slot) and gives back the track
+    /// that was there, for the caller to delete from its list.
+    pub(crate) fn swap(&self, new: Option<Track>) -> Option<Track> {
+        let p = new.map_or(core::ptr::null_mut(), |t| t.0.as_ptr());
+        // Ownership moves into the slot with `p`, and out with `old`.
+        let old = self.0.swap(p, Ordering::AcqRel);
+        NonNull::new(old).map(Track)
     }
 }

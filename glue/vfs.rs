@@ -968,14 +968,15 @@ impl<'a> NewSuperBlock<'a> {
 
     /// Installs the instance's state as `s_fs_info`; it stays at its address
     /// until `kill_sb` takes it back with `KBox::from_raw`.
-    pub(crate) fn set_fs_info(&self, info: Pin<KBox<SbInfo>>) -> &'a SbInfo {
+    pub(crate) fn set_fs_info(&self, info: Pin<KBox<SbInfo>>) -> Pin<&'a SbInfo> {
         // SAFETY: `SbInfo` is never moved out of its box: this hands the
         // pinned box to the superblock for good (`kill_sb` frees it in
-        // place). The superblock is ours to write (type invariant).
+        // place, so it stays pinned). The superblock is ours to write
+        // (type invariant).
         unsafe {
             let info = KBox::into_raw(Pin::into_inner_unchecked(info));
             (*self.as_raw()).s_fs_info = info.cast();
-            &*info
+            Pin::new_unchecked(&*info)
         }
     }
 
