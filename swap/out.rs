@@ -125,12 +125,14 @@ impl ShrinkerOps for SbInfo {
         };
         let mut budget = sc.nr_to_scan().max(1);
         let mut freed = 0u64;
+        let full = area.free_count() == 0;
+        let mut takeable = false;
         let inodes = self.reclaim_list().collect::<INODES_PER_SCAN>(sc.nid(), sc.memcg(), LIST_WALK);
         for inode in inodes.iter() {
             if budget == 0 || area.draining() || area.writes_resting() {
                 break;
             }
-            freed += swap_out_inode(inode, &area, sc, &mut budget);
+            freed += swap_out_inode(inode, &area, sc, &mut budget, &mut takeable);
         }
         // The references go here, no lock of ours held (a final one evicts).
         let none = inodes.is_empty();
@@ -144,8 +146,13 @@ impl ShrinkerOps for SbInfo {
         // however much it already has; under a random reader that took a
         // 32 MiB memcg down to 6 MiB, and its hits with it. Otherwise
         // report what went, even 0 (the pass only cleared referenced
-        // bits: the next call frees).
-        if none { SHRINK_STOP } else { freed as c_ulong }
+        // bits: the next call frees). With the area full, a call that met
+        // only dirty folios (they need a slot) ends the pass too: else every
+        // priority of every memcg reclaim retry walked the files again, 256
+        // calls at priority 0, and the swap-full test's memory.reclaim took
+        // minutes under TCG. One that met a clean or unwritten folio, even
+        // one it spared as referenced, goes on.
+        if none || (full && freed == 0 && !takeable) { SHRINK_STOP } else { freed as c_ulong }
     }
 }
 
@@ -164,8 +171,9 @@ fn cold_candidate(folio: &Folio, sc: &ShrinkControl) -> bool {
 /// `budget` pages are written or four times that many folios (at least
 /// 1024) were looked at: a referenced folio is spared for about one pass
 /// of reclaim's calls, not one pass of the whole file.
-/// Returns the pages freed.
-fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &mut u64) -> u64 {
+/// Returns the pages freed; `takeable` is set if it met a folio that needs
+/// no slot to go (clean or unwritten), taken or not.
+fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &mut u64, takeable: &mut bool) -> u64 {
     let mapping = inode.mapping();
     let Some(_inval) = mapping.try_invalidate_lock_shared() else {
         return 0;
@@ -197,6 +205,9 @@ fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &m
         for folio in batch.drain() {
             hand = folio.index() + 1;
             looked += 1;
+            if !folio.is_uptodate() || !folio.is_dirty() {
+                *takeable = true;
+            }
             if folio.test_clear_referenced() {
                 cache.stats().swap_rotated();
             } else if cold_candidate(&folio, sc) {
