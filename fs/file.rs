@@ -190,7 +190,7 @@ fn read(iocb: &Kiocb, to: &mut IovIterDest<'_>) -> isize {
                         }
                         // Out again meanwhile: swap-out records a page
                         // before its folio leaves, so the record is there.
-                        None if swap_in::has_records(inode) && inode.rpc().swap.load(index).is_some() => continue 'outer,
+                        None if swap_in::has_record(inode, index) => continue 'outer,
                         // No record either: a hole after all.
                         None => to.zero(want),
                     }
@@ -257,7 +257,7 @@ fn get_or_create(
         match cache.insert_gfp(index, zeroed, alloc) {
             Ok(folio) => {
                 // The page went out between the looks above: swap it in.
-                if swap_in::hole_has_record(inode, index) {
+                if swap_in::has_record(inode, index) {
                     discard_new(inode, cache, folio);
                     continue;
                 }

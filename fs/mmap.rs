@@ -207,7 +207,7 @@ fn find_locked(inode: &Inode, cache: &PageCache<'_>, index: u64, gfp: Gfp) -> Re
         match cache.insert_gfp(index, true, gfp.mask(cache.mapping().gfp())) {
             Ok(folio) => {
                 // The page went out between the looks above: swap it in.
-                if swap_in::hole_has_record(inode, index) {
+                if swap_in::has_record(inode, index) {
                     let removed = cache.remove(folio);
                     inode::uncharge(inode, removed as u64);
                     continue;

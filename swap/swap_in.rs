@@ -92,17 +92,18 @@ pub(crate) fn has_records(inode: &Inode) -> bool {
     has_swapped(inode) || inode.rpc().copies.load(Ordering::Acquire) != 0
 }
 
-/// Whether page `index` of `inode`, where the caller has just inserted a
-/// new folio for a hole, has a record after all: the caller found neither
-/// folio nor record, but its two looks were not one atomic one (the
-/// records are not in `i_pages`), so the folio that was there may have
-/// gone out in between. Swap-out records a page before its folio leaves,
-/// and that removal and our insertion take the same XArray lock, so the
-/// record is visible now; no new one can come while our folio, locked,
-/// holds the index. The caller removes its folio and looks again (and
-/// swaps the page in). A hole made over a record would read as zeros and
-/// leave the record, slot and all, behind it.
-pub(crate) fn hole_has_record(inode: &Inode, index: u64) -> bool {
+/// Whether page `index` of `inode` has a record (in swap, a clean copy, or
+/// unwritten). For a caller that found no folio there, or has just
+/// inserted one for a hole: its looks at the cache and at the records are
+/// not one atomic look (the records are not in `i_pages`), so the folio
+/// that was there may have gone out in between. Swap-out records a page
+/// before its folio leaves, so the record is visible after the folio is
+/// gone (for an inserter, the removal and its insertion take the same
+/// XArray lock; no new record can come while its locked folio holds the
+/// index). A reader then looks again; an inserter removes its folio and
+/// looks again (and swaps the page in): a hole made over a record would
+/// read as zeros and leave the record, slot and all, behind it.
+pub(crate) fn has_record(inode: &Inode, index: u64) -> bool {
     has_records(inode) && inode.rpc().swap.load(index).is_some()
 }
 
