@@ -1033,7 +1033,13 @@ TEST_F_TIMEOUT(pc, stored_data_is_not_available_memory, 120)
 	c1 = rpc_cache_kb();
 	TH_LOG("MemAvailable %lld -> %lld kB after storing %lld MiB; %s %lld -> %lld kB",
 	       a0, a1, len / MIB, rpc_cache_kb_name(), c0, c1);
-	EXPECT_LE((len - len / 8) / KIB, a0 - a1) TH_LOG("the stored data passes for available memory");
+	/*
+	 * MemAvailable moves with everything else the VM frees meanwhile
+	 * (deferred frees of the test before, per-cpu lists): CI saw it fall
+	 * by 223 MiB for 256 stored. The defect let it fall by 40 MiB, so
+	 * half the data is the line; the cache counter below is exact.
+	 */
+	EXPECT_LE(len / 2 / KIB, a0 - a1) TH_LOG("the stored data passes for available memory");
 	EXPECT_LE((len - len / 8) / KIB, c1 - c0);
 	ASSERT_EQ(0, unlink(p));
 	a2 = rpc_meminfo_kb("MemAvailable");
