@@ -57,6 +57,14 @@ pub(crate) struct Stats {
     swap_write_errors: AtomicU64,
     swap_read_errors: AtomicU64,
     swap_full: AtomicU64,
+    /// The swap shrinker's calls (swap/out.rs): counts that reported
+    /// something to free, scans, scans that found no file of the memcg on
+    /// its list, and files a scan passed over because their
+    /// `invalidate_lock` was held exclusively (a truncate or punch).
+    shrink_counts: AtomicU64,
+    shrink_scans: AtomicU64,
+    shrink_scans_empty: AtomicU64,
+    shrink_files_busy: AtomicU64,
     /// Fallocated pages nobody wrote that swap-out took from memory with
     /// no slot and no I/O, and those that came back (swap/swap_in.rs).
     unwritten_out: AtomicU64,
@@ -132,6 +140,10 @@ impl Stats {
             swap_write_errors: AtomicU64::new(0),
             swap_read_errors: AtomicU64::new(0),
             swap_full: AtomicU64::new(0),
+            shrink_counts: AtomicU64::new(0),
+            shrink_scans: AtomicU64::new(0),
+            shrink_scans_empty: AtomicU64::new(0),
+            shrink_files_busy: AtomicU64::new(0),
             unwritten_out: AtomicU64::new(0),
             unwritten_in: AtomicU64::new(0),
             swap_copies: AtomicI64::new(0),
@@ -229,6 +241,21 @@ impl Stats {
 
     pub(crate) fn swap_full(&self) {
         self.swap_full.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn shrink_counted(&self) {
+        self.shrink_counts.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn shrink_scanned(&self, empty: bool) {
+        self.shrink_scans.fetch_add(1, Relaxed);
+        if empty {
+            self.shrink_scans_empty.fetch_add(1, Relaxed);
+        }
+    }
+
+    pub(crate) fn shrink_file_busy(&self) {
+        self.shrink_files_busy.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn unwritten_out(&self) {
@@ -365,7 +392,7 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
     let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 29] = [
+    let lines: [(&str, u64); 33] = [
         ("folios_cached", inserted.saturating_sub(removed)),
         ("bytes_cached", pages << bindings::PAGE_SHIFT),
         ("folios_inserted", inserted),
@@ -379,6 +406,10 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
         ("swap_write_errors", s.swap_write_errors.load(Relaxed)),
         ("swap_read_errors", s.swap_read_errors.load(Relaxed)),
         ("swap_full", s.swap_full.load(Relaxed)),
+        ("shrink_counts", s.shrink_counts.load(Relaxed)),
+        ("shrink_scans", s.shrink_scans.load(Relaxed)),
+        ("shrink_scans_empty", s.shrink_scans_empty.load(Relaxed)),
+        ("shrink_files_busy", s.shrink_files_busy.load(Relaxed)),
         ("unwritten_out", s.unwritten_out.load(Relaxed)),
         ("unwritten_in", s.unwritten_in.load(Relaxed)),
         ("swap_copies", s.swap_copies.load(Relaxed).max(0) as u64),

@@ -114,13 +114,39 @@ impl ShrinkControl {
 pub(crate) trait ShrinkerOps: Sync {
     /// Roughly how much could be freed (pages); 0 if nothing.
     fn count(&self, sc: &ShrinkControl) -> c_ulong;
-    /// Tries to free about `sc.nr_to_scan()` pages; returns how many were
-    /// freed, or `SHRINK_STOP`.
-    fn scan(&self, sc: &ShrinkControl) -> c_ulong;
+    /// Tries to free about `sc.nr_to_scan()` pages.
+    fn scan(&self, sc: &ShrinkControl) -> Scanned;
 }
 
-/// `SHRINK_STOP`: nothing can be done in this context.
-pub(crate) const SHRINK_STOP: c_ulong = !0 - 1;
+/// What a shrinker's scan did; `scan_cb` alone turns it into the kernel's
+/// value, so no sentinel is spelled out by hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scanned {
+    /// Pages freed (0: it only aged them); reclaim may call again.
+    Freed(u64),
+    /// `SHRINK_STOP`: nothing more can be done in this pass, call no more.
+    Stop,
+}
+
+/// `SHRINK_STOP` (`~0UL`) as bindgen gives it (`-1`). Once this module
+/// spelled it `!0 - 1`, which is `SHRINK_EMPTY`: do_shrink_slab() added it
+/// to its freed count and shrink_slab_memcg(), seeing `SHRINK_EMPTY`, cleared
+/// the memcg's shrinker bit, which only an empty list gaining an item sets
+/// again: the memcg's files were never swapped out again and it OOMed (the
+/// soak, and test `swap.shrinker_runs_again_after_a_stop`).
+const SHRINK_STOP: c_ulong = bindings::SHRINK_STOP as c_ulong;
+const _: () = assert!(SHRINK_STOP == !0);
+const _: () = assert!(bindings::SHRINK_EMPTY as c_ulong == !0 - 1);
+
+impl Scanned {
+    fn to_raw(self) -> c_ulong {
+        match self {
+            // Never a sentinel: at most the pages of the whole machine.
+            Scanned::Freed(n) => n.min(u64::MAX / 2) as c_ulong,
+            Scanned::Stop => SHRINK_STOP,
+        }
+    }
+}
 
 /// A registered shrinker (`shrinker_alloc` + `shrinker_register`);
 /// dropping it frees it, after waiting for callbacks in progress
@@ -142,7 +168,7 @@ unsafe extern "C" fn count_cb<T: ShrinkerOps>(s: *mut bindings::shrinker, sc: *m
 unsafe extern "C" fn scan_cb<T: ShrinkerOps>(s: *mut bindings::shrinker, sc: *mut bindings::shrink_control) -> c_ulong {
     // SAFETY: as in `count_cb`.
     let (ops, sc) = unsafe { (&*ffi::rpc_shrinker_private(s).cast::<T>(), &*sc.cast::<ShrinkControl>()) };
-    ops.scan(sc)
+    ops.scan(sc).to_raw()
 }
 
 impl Shrinker {

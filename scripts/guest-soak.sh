@@ -95,8 +95,24 @@ fss_pid=$!
 ) &
 churn_pid=$!
 
+# Every 10 s: the memcg's usage and events and the mount's swap and
+# shrinker counters, for reading an OOM or a stall afterwards.
+(
+	while [ $SECONDS -lt $end ]; do
+		{
+			echo "t=$SECONDS memory.current=$(cat "$cg/memory.current" 2>/dev/null)" \
+				"$(tr '\n' ' ' < "$cg/memory.events" 2>/dev/null)"
+			grep -E '^(folios_cached|swapped_out|swapped_in|swap_rotated|swap_clean_out|swap_slots_used|shrink_)' "$stats" | tr '\n' ' '
+			echo
+		} >> "$out/monitor.log"
+		sleep 10
+	done
+) &
+mon_pid=$!
+
 passed=0 failed=0
 wait "$fsx_pid" "$fss_pid" "$churn_pid"
+kill "$mon_pid" 2>/dev/null; wait "$mon_pid" 2>/dev/null
 say "results after $dur s"
 for f in fsx fsstress churn; do
 	line=$(cat "$out/$f.txt" 2>/dev/null || echo "$f: no result")

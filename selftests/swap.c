@@ -972,6 +972,56 @@ TEST_F_TIMEOUT(swap, swap_full_keeps_the_rest_in_memory, 240)
 }
 
 /*
+ * A shrinker call that ends its pass (SHRINK_STOP: the area is full and it
+ * met only dirty folios, which need a slot) does not switch swap-out off
+ * for the memcg. The module once spelled SHRINK_STOP as ~0UL - 1, which is
+ * SHRINK_EMPTY: shrink_slab_memcg() then cleared the memcg's shrinker bit,
+ * which only an empty list gaining a file sets again, and the memcg's
+ * files never went out again (the soak's 64 MiB memcg OOMed with 60 MiB of
+ * them in memory). Here: an 8 MiB area filled from a file of the memcg,
+ * reclaim with the area full (calls that stop), the slots freed by a punch
+ * that keeps the file (and so the memcg's list non-empty), then a second
+ * file: memory.reclaim pushes it out.
+ */
+TEST_F_TIMEOUT(swap, shrinker_runs_again_after_a_stop, 240)
+{
+	const size_t each = 24 * MIB, second = 6 * MIB;
+	char p[PATH_MAX], q[PATH_MAX];
+	long long total, out0, out1;
+	int fd;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	total = small_swap_area(_metadata, self);
+	fill_through_memcg(_metadata, self, 1, each, 256 * MIB);
+	/* Each pass fills what is left of the area, then its calls stop. */
+	for (int i = 0; i < 3; i++)
+		EXPECT_EQ(0, rpc_memcg_reclaim(self->cg.path, "64M"));
+	EXPECT_GE(rpc_stat_of(self->dir, "swap_slots_used"), total - 64);
+	EXPECT_GT(rpc_stat_of(self->dir, "swap_full"), 0);
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	fd = open(p, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, each));
+	close(fd);
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "folios_cached"));
+	snprintf(q, sizeof(q), "%s/g", self->dir);
+	ASSERT_EQ(0, rpc_memcg_write_file(&self->cg, q, second, 7));
+	out0 = rpc_pages_out(self->dir);
+	EXPECT_EQ(0, rpc_memcg_reclaim(self->cg.path, "8M"));
+	out1 = rpc_pages_out(self->dir);
+	TH_LOG("after the stops: %lld of %zu pages of the new file went out; %lld folios cached",
+	       out1 - out0, second / 4096, rpc_stat_of(self->dir, "folios_cached"));
+	EXPECT_GE(out1 - out0, (long long)(second / 4096) * 3 / 4)
+		TH_LOG("the memcg's shrinker stayed off after a stop");
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(q, second, 7));
+	EXPECT_EQ(0, unlink(q));
+	EXPECT_EQ(0, unlink(p));
+	EXPECT_EQ(0, rpc_stat_of(self->dir, "swap_slots_used"));
+}
+
+/*
  * Past swap full: a writer in a 16 MiB memcg on an 8 MiB swap area. What
  * fits in memory and swap is written; then the next page cannot be
  * charged and write() fails with ENOMEM, as on tmpfs. The writer is not

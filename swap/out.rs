@@ -72,7 +72,7 @@ use crate::fs::super_block::SbInfo;
 use crate::glue::block::MAX_RUN;
 use crate::glue::ffi;
 use crate::glue::folio::{Folio, LockedFolio};
-use crate::glue::reclaim::{account_reclaimed, ShrinkControl, ShrinkerOps, SHRINK_STOP};
+use crate::glue::reclaim::{account_reclaimed, Scanned, ShrinkControl, ShrinkerOps};
 use crate::glue::vfs::{cond_resched, Inode};
 use crate::glue::xarray::Record;
 use crate::swap::area::SwapArea;
@@ -113,15 +113,19 @@ impl ShrinkerOps for SbInfo {
         if bound == 0 {
             return 0;
         }
-        self.reclaim_list().count_pages(sc.nid(), sc.memcg(), COUNT_WALK).min(bound) as c_ulong
+        let n = self.reclaim_list().count_pages(sc.nid(), sc.memcg(), COUNT_WALK).min(bound);
+        if n > 0 {
+            self.stats().shrink_counted();
+        }
+        n as c_ulong
     }
 
-    fn scan(&self, sc: &ShrinkControl) -> c_ulong {
+    fn scan(&self, sc: &ShrinkControl) -> Scanned {
         if !sc.allows_io() {
-            return SHRINK_STOP;
+            return Scanned::Stop;
         }
         let Some(area) = self.swap_area() else {
-            return SHRINK_STOP;
+            return Scanned::Stop;
         };
         let mut budget = sc.nr_to_scan().max(1);
         let mut freed = 0u64;
@@ -137,6 +141,7 @@ impl ShrinkerOps for SbInfo {
         // The references go here, no lock of ours held (a final one evicts).
         let none = inodes.is_empty();
         drop(inodes);
+        self.stats().shrink_scanned(none);
         // Reclaim counts this as its progress (reclaim_state).
         account_reclaimed(freed);
         // Nothing to look at (no file of this memcg has cached pages), or
@@ -152,7 +157,7 @@ impl ShrinkerOps for SbInfo {
         // calls at priority 0, and the swap-full test's memory.reclaim took
         // minutes under TCG. One that met a clean or unwritten folio, even
         // one it spared as referenced, goes on.
-        if none || (full && freed == 0 && !takeable) { SHRINK_STOP } else { freed as c_ulong }
+        if none || (full && freed == 0 && !takeable) { Scanned::Stop } else { Scanned::Freed(freed) }
     }
 }
 
@@ -175,10 +180,11 @@ fn cold_candidate(folio: &Folio, sc: &ShrinkControl) -> bool {
 /// no slot to go (clean or unwritten), taken or not.
 fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &mut u64, takeable: &mut bool) -> u64 {
     let mapping = inode.mapping();
+    let cache = cache_of(inode);
     let Some(_inval) = mapping.try_invalidate_lock_shared() else {
+        cache.stats().shrink_file_busy();
         return 0;
     };
-    let cache = cache_of(inode);
     let rpc = inode.rpc();
     let mut hand = rpc.swap_hand.load(Ordering::Relaxed);
     let mut looked = 0u64;
