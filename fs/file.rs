@@ -42,7 +42,7 @@ use crate::fs::xattr;
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::{self, OpsTable};
 use crate::glue::folio::{Folio, LockedFolio};
-use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, InodeGuard, IovDestExt, IovSourceExt, Kiocb, Mapping, OpenFile};
+use crate::glue::vfs::{cond_resched, fatal_signal_pending, ExcludesTruncate, Inode, InodeGuard, IovDestExt, IovSourceExt, Kiocb, Mapping, OpenFile};
 use crate::swap::swap_in::{self, Gfp};
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::bindings;
@@ -232,46 +232,63 @@ fn read(iocb: &Kiocb, to: &mut IovIterDest<'_>) -> isize {
 /// would have the OOM killer (or memcg reclaim) make room.
 fn get_or_create(
     inode: &Inode,
-    _guard: &InodeGuard<'_>,
+    guard: &InodeGuard<'_>,
     cache: &PageCache<'_>,
     index: u64,
     zeroed: bool,
     gfp: Gfp,
 ) -> Result<(LockedFolio, bool)> {
-    let alloc = gfp.mask(cache.mapping().gfp());
     loop {
         if let Some(folio) = cache.lookup_locked_killable(index)? {
             swap_in::used(inode, &cache, &folio);
             return Ok((folio, false));
         }
-        if swap_in::has_swapped(inode) {
-            // A page in swap keeps its block: no charge.
-            if let Some(folio) = swap_in::swap_in(inode, cache, index, gfp, _guard)? {
-                return Ok((folio, false));
-            }
-            if inode.rpc().swap.load(index).is_some() || cache.lookup(index).is_some() {
-                continue;
-            }
+        if let Some(found) = swap_in_or_create(inode, cache, index, zeroed, gfp, guard)? {
+            return Ok(found);
         }
-        inode::charge(inode, 1)?;
-        match cache.insert_gfp(index, zeroed, alloc) {
-            Ok(folio) => {
-                // The page went out between the looks above: swap it in.
-                if swap_in::has_record(inode, index) {
-                    discard_new(inode, cache, folio);
-                    continue;
-                }
-                inode::follow_memcg(inode, &folio);
-                return Ok((folio, true));
+    }
+}
+
+/// A page not in the cache (the caller looked, and excludes truncate and
+/// punch with `excl`): brought back from swap (it keeps its block: no
+/// charge), or for a hole a new folio, charged, locked, not up to date
+/// (zeroed if `zeroed`); `.1` is whether it is new. `Ok(None)`: the page
+/// appeared meanwhile (a fault cached it, or it went out to swap between
+/// the looks): look again. The one place a hole becomes a folio, for
+/// write, fallocate and faults.
+pub(crate) fn swap_in_or_create(
+    inode: &Inode,
+    cache: &PageCache<'_>,
+    index: u64,
+    zeroed: bool,
+    gfp: Gfp,
+    excl: &impl ExcludesTruncate,
+) -> Result<Option<(LockedFolio, bool)>> {
+    if swap_in::has_swapped(inode) {
+        if let Some(folio) = swap_in::swap_in(inode, cache, index, gfp, excl)? {
+            return Ok(Some((folio, false)));
+        }
+        if inode.rpc().swap.load(index).is_some() || cache.lookup(index).is_some() {
+            return Ok(None);
+        }
+    }
+    inode::charge(inode, 1)?;
+    match cache.insert_gfp(index, zeroed, gfp.mask(cache.mapping().gfp())) {
+        Ok(folio) => {
+            // The page went out between the looks above (a clean copy goes
+            // with no I/O, so quickly): swap it in instead.
+            if swap_in::has_record(inode, index) {
+                discard_new(inode, cache, folio);
+                return Ok(None);
             }
-            Err(e) => {
-                // Charged just above.
-                inode::uncharge(inode, 1);
-                // EEXIST: a fault created it meanwhile; take that one.
-                if e != EEXIST {
-                    return Err(e);
-                }
-            }
+            inode::follow_memcg(inode, &folio);
+            Ok(Some((folio, true)))
+        }
+        Err(e) => {
+            // Charged just above.
+            inode::uncharge(inode, 1);
+            // EEXIST: a fault created it meanwhile; take that one.
+            if e == EEXIST { Ok(None) } else { Err(e) }
         }
     }
 }

@@ -71,8 +71,7 @@
 
 use crate::cache::page_cache::PageCache;
 use crate::cache::replace;
-use crate::fs::file::cache_of;
-use crate::fs::inode;
+use crate::fs::file::{self, cache_of};
 use crate::glue::ffi::{self, OpsTable};
 use crate::glue::folio::LockedFolio;
 use crate::glue::vfs::Inode;
@@ -193,37 +192,16 @@ fn find_locked(inode: &Inode, cache: &PageCache<'_>, index: u64, gfp: Gfp) -> Re
         if beyond_eof(inode, index) {
             return Err(EINVAL);
         }
-        // Not a hole but a page in swap: bring it back (it keeps its block).
-        // A failed read is SIGBUS, as for shmem.
-        if swap_in::has_swapped(inode) {
-            if let Some(folio) = swap_in::swap_in(inode, cache, index, gfp, &inval)? {
-                break folio;
-            }
-            if inode.rpc().swap.load(index).is_some() || cache.lookup(index).is_some() {
-                continue;
-            }
-        }
-        inode::charge(inode, 1)?;
-        match cache.insert_gfp(index, true, gfp.mask(cache.mapping().gfp())) {
-            Ok(folio) => {
-                // The page went out between the looks above: swap it in.
-                if swap_in::has_record(inode, index) {
-                    let removed = cache.remove(folio);
-                    inode::uncharge(inode, removed as u64);
-                    continue;
-                }
+        // A page in swap comes back (a failed read is SIGBUS, as for
+        // shmem); a hole gets a zeroed page, data from now on.
+        match file::swap_in_or_create(inode, cache, index, true, gfp, &inval)? {
+            Some((folio, false)) => break folio,
+            Some((folio, true)) => {
                 folio.mark_uptodate();
                 folio.mark_dirty();
-                inode::follow_memcg(inode, &folio);
                 break folio;
             }
-            Err(e) => {
-                // Charged just above.
-                inode::uncharge(inode, 1);
-                if e != EEXIST {
-                    return Err(e);
-                }
-            }
+            None => continue,
         }
     };
     // Seed 004, the size half of the re-check: a truncate that set `i_size`
