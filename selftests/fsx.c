@@ -1252,7 +1252,7 @@ static void usage(const char *argv0)
 		"  -N ops of the enospc run (n / 4)    -L maximum file size (default 1 MiB)\n"
 		"  -O maximum op size (default 64 KiB) -I full verification interval (default 1000)\n"
 		"  -M no mmap operations               -S soak: 50x ops, 4 MiB files\n"
-		"  -q no operation statistics\n"
+		"  -q no operation statistics          -T harness timeout per run, s (default scales with ops)\n"
 		"env: RPC_FSX_SEED, RPC_FSX_OPS, RPC_FSX_SOAK=1\n", argv0, FSX_DEFAULT_OPS);
 }
 
@@ -1263,6 +1263,7 @@ int main(int argc, char **argv)
 	const char *e;
 	int hargc = 0;
 	double scale;
+	long timeout = 0;
 
 	hargv[hargc++] = argv[0];
 	if ((e = getenv("RPC_FSX_SEED")) && *e)
@@ -1297,6 +1298,8 @@ int main(int argc, char **argv)
 			cfg.soak = true;
 		} else if (!strcmp(a, "-q")) {
 			cfg.quiet = true;
+		} else if (!strcmp(a, "-T") && has) {
+			timeout = strtol(argv[++i], NULL, 0);
 		} else {
 			if (!strcmp(a, "-h"))
 				usage(argv[0]);
@@ -1323,5 +1326,8 @@ int main(int argc, char **argv)
 	if (scale > 1)
 		_fsx_run_object->timeout = scale * FSX_DEFAULT_TIMEOUT > 2000000 ? 2000000 :
 					   (int)(scale * FSX_DEFAULT_TIMEOUT);
+	/* The soak shares two cores with fsstress and the swap churn. */
+	if (timeout > 0)
+		_fsx_run_object->timeout = timeout > 2000000 ? 2000000 : (int)timeout;
 	return test_harness_run(hargc, hargv);
 }
