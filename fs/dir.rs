@@ -16,7 +16,7 @@ use crate::fs::inode::{self, BOGO_DIRENT_SIZE};
 use crate::fs::fileattr;
 use crate::fs::xattr;
 use crate::glue::ffi::OpsTable;
-use crate::glue::vfs::{simple, Dentry, Inode, InodeGuard, NewInode, TmpFile};
+use crate::glue::vfs::{simple, Dentry, Idmap, Inode, InodeGuard, NewInode, TmpFile};
 use kernel::bindings;
 use kernel::prelude::*;
 
@@ -54,8 +54,8 @@ impl<'a> Dir<'a> {
 }
 
 /// Makes an inode for `dentry` in `dir` and runs the security hook.
-fn make(dir: &Dir<'_>, dentry: &Dentry, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
-    let inode = inode::new_in_dir(dir.inode, mode, dev)?;
+fn make(dir: &Dir<'_>, idmap: Idmap<'_>, dentry: &Dentry, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
+    let inode = inode::new_in_dir(dir.inode, idmap, mode, dev)?;
     // On failure, dropping `inode` puts it (and eviction uncharges it).
     inode.init_security(dir.inode, Some(dentry))?;
     Ok(inode)
@@ -68,14 +68,14 @@ fn publish(dir: &Dir<'_>, dentry: &Dentry, inode: NewInode) {
     inode.publish(dentry);
 }
 
-fn do_mknod(dir: &Dir<'_>, dentry: &Dentry, mode: u16, dev: bindings::dev_t) -> Result {
-    let inode = make(dir, dentry, mode, dev)?;
+fn do_mknod(dir: &Dir<'_>, idmap: Idmap<'_>, dentry: &Dentry, mode: u16, dev: bindings::dev_t) -> Result {
+    let inode = make(dir, idmap, dentry, mode, dev)?;
     publish(dir, dentry, inode);
     Ok(())
 }
 
 unsafe extern "C" fn mknod(
-    _idmap: *mut bindings::mnt_idmap,
+    idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
     mode: bindings::umode_t,
@@ -83,30 +83,30 @@ unsafe extern "C" fn mknod(
 ) -> c_int {
     // SAFETY: VFS callback arguments: our directory, locked, and a negative
     // dentry in it.
-    let (dir, dentry) = unsafe { (Dir::from_vfs(dir), Dentry::from_raw(dentry)) };
-    errno(do_mknod(&dir, dentry, mode, dev))
+    let (dir, idmap, dentry) = unsafe { (Dir::from_vfs(dir), Idmap::from_raw(idmap), Dentry::from_raw(dentry)) };
+    errno(do_mknod(&dir, idmap, dentry, mode, dev))
 }
 
 unsafe extern "C" fn create(
-    _idmap: *mut bindings::mnt_idmap,
+    idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
     mode: bindings::umode_t,
 ) -> c_int {
     // SAFETY: as for `mknod`.
-    let (dir, dentry) = unsafe { (Dir::from_vfs(dir), Dentry::from_raw(dentry)) };
-    errno(do_mknod(&dir, dentry, mode | bindings::S_IFREG as u16, 0))
+    let (dir, idmap, dentry) = unsafe { (Dir::from_vfs(dir), Idmap::from_raw(idmap), Dentry::from_raw(dentry)) };
+    errno(do_mknod(&dir, idmap, dentry, mode | bindings::S_IFREG as u16, 0))
 }
 
 unsafe extern "C" fn mkdir(
-    _idmap: *mut bindings::mnt_idmap,
+    idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
     mode: bindings::umode_t,
 ) -> *mut bindings::dentry {
     // SAFETY: as for `mknod`.
-    let (dir, dentry) = unsafe { (Dir::from_vfs(dir), Dentry::from_raw(dentry)) };
-    match do_mknod(&dir, dentry, mode | bindings::S_IFDIR as u16, 0) {
+    let (dir, idmap, dentry) = unsafe { (Dir::from_vfs(dir), Idmap::from_raw(idmap), Dentry::from_raw(dentry)) };
+    match do_mknod(&dir, idmap, dentry, mode | bindings::S_IFDIR as u16, 0) {
         // The new subdirectory's ".." links to its parent.
         Ok(()) => {
             dir.inode.inc_nlink(&dir.guard);
@@ -118,23 +118,24 @@ unsafe extern "C" fn mkdir(
 }
 
 unsafe extern "C" fn symlink(
-    _idmap: *mut bindings::mnt_idmap,
+    idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
     target: *const c_char,
 ) -> c_int {
     // SAFETY: as for `mknod`; `target` is a NUL-terminated string from the
     // VFS, valid for the call.
-    let (dir, dentry, target) = unsafe { (Dir::from_vfs(dir), Dentry::from_raw(dentry), CStr::from_char_ptr(target)) };
-    errno(do_symlink(&dir, dentry, target))
+    let (dir, idmap, dentry, target) =
+        unsafe { (Dir::from_vfs(dir), Idmap::from_raw(idmap), Dentry::from_raw(dentry), CStr::from_char_ptr(target)) };
+    errno(do_symlink(&dir, idmap, dentry, target))
 }
 
-fn do_symlink(dir: &Dir<'_>, dentry: &Dentry, target: &CStr) -> Result {
+fn do_symlink(dir: &Dir<'_>, idmap: Idmap<'_>, dentry: &Dentry, target: &CStr) -> Result {
     if target.to_bytes_with_nul().len() > bindings::PAGE_SIZE {
         return Err(ENAMETOOLONG);
     }
     let mode = (bindings::S_IFLNK | bindings::S_IRWXUGO) as u16;
-    let inode = make(dir, dentry, mode, 0)?;
+    let inode = make(dir, idmap, dentry, mode, 0)?;
     // Long targets live in a page of the inode's cache, charged like file
     // data through `rpc_write_begin`.
     inode.set_symlink(target, SHORT_SYMLINK_LEN, (&SHORT_SYMLINK_OPS, &SYMLINK_OPS))?;
@@ -149,20 +150,20 @@ fn do_symlink(dir: &Dir<'_>, dentry: &Dentry, target: &CStr) -> Result {
 /// name is no extra inode (see `link`). The VFS does not lock `dir`, and
 /// nothing of it changes: no entry, no size, no times.
 unsafe extern "C" fn tmpfile(
-    _idmap: *mut bindings::mnt_idmap,
+    idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     file: *mut bindings::file,
     mode: bindings::umode_t,
 ) -> c_int {
     // SAFETY: VFS callback arguments: our directory (only read here) and
     // the file being opened, live for the call.
-    let (dir, file) = unsafe { (Inode::from_raw(dir), TmpFile::from_raw(file)) };
-    errno(do_tmpfile(dir, &file, mode))
+    let (dir, idmap, file) = unsafe { (Inode::from_raw(dir), Idmap::from_raw(idmap), TmpFile::from_raw(file)) };
+    errno(do_tmpfile(dir, idmap, &file, mode))
 }
 
-fn do_tmpfile(dir: &Inode, file: &TmpFile<'_>, mode: u16) -> Result {
+fn do_tmpfile(dir: &Inode, idmap: Idmap<'_>, file: &TmpFile<'_>, mode: u16) -> Result {
     let mode = (u32::from(mode) & !bindings::S_IFMT | bindings::S_IFREG) as u16;
-    let inode = inode::new_in_dir(dir, mode, 0)?;
+    let inode = inode::new_in_dir(dir, idmap, mode, 0)?;
     // On failure, dropping `inode` puts it (and eviction uncharges it).
     inode.init_security(dir, None)?;
     inode.open_tmpfile(file)
@@ -219,7 +220,7 @@ unsafe extern "C" fn rmdir(dir: *mut bindings::inode, dentry: *mut bindings::den
 /// existing target), `RENAME_EXCHANGE` and `RENAME_WHITEOUT` (overlayfs
 /// asks for it on its upper layer); mirrors `shmem_rename2()`.
 unsafe extern "C" fn rename(
-    _idmap: *mut bindings::mnt_idmap,
+    idmap: *mut bindings::mnt_idmap,
     old_dir: *mut bindings::inode,
     old_dentry: *mut bindings::dentry,
     new_dir: *mut bindings::inode,
@@ -233,13 +234,14 @@ unsafe extern "C" fn rename(
     // unlock nothing, so that is fine. Cross-directory: the rename mutex.
     // SAFETY: VFS callback arguments: both parents ours and locked, the
     // source positive.
-    let (old_dir, old, new_dir, new) = unsafe {
-        (Dir::from_vfs(old_dir), Dentry::from_raw(old_dentry), Dir::from_vfs(new_dir), Dentry::from_raw(new_dentry))
+    let (idmap, old_dir, old, new_dir, new) = unsafe {
+        let idmap = Idmap::from_raw(idmap);
+        (idmap, Dir::from_vfs(old_dir), Dentry::from_raw(old_dentry), Dir::from_vfs(new_dir), Dentry::from_raw(new_dentry))
     };
-    errno(do_rename(&old_dir, old, &new_dir, new, flags))
+    errno(do_rename(idmap, &old_dir, old, &new_dir, new, flags))
 }
 
-fn do_rename(old_dir: &Dir<'_>, old: &Dentry, new_dir: &Dir<'_>, new: &Dentry, flags: c_uint) -> Result {
+fn do_rename(idmap: Idmap<'_>, old_dir: &Dir<'_>, old: &Dentry, new_dir: &Dir<'_>, new: &Dentry, flags: c_uint) -> Result {
     if flags & bindings::RENAME_EXCHANGE != 0 {
         // Both entries stay, so no directory changes size.
         return simple::rename_exchange(old_dir.inode, old, new_dir.inode, new);
@@ -252,7 +254,7 @@ fn do_rename(old_dir: &Dir<'_>, old: &Dentry, new_dir: &Dir<'_>, new: &Dentry, f
         // made before anything moves (nothing to undo if it fails); the
         // VFS then moves `old` over it to the new name.
         let whiteout = old.alloc_same_name()?;
-        do_mknod(old_dir, &whiteout, WHITEOUT_MODE, WHITEOUT_DEV)?;
+        do_mknod(old_dir, idmap, &whiteout, WHITEOUT_MODE, WHITEOUT_DEV)?;
     }
     let they_are_dirs = old.inode().is_some_and(Inode::is_dir);
     if let Some(target) = new.inode() {

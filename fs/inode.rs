@@ -23,7 +23,7 @@ use crate::fs::super_block::SbInfo;
 use crate::glue::folio::LockedFolio;
 use crate::glue::reclaim::TrackSlot;
 use crate::glue::memcg::{current_memcg_key, folio_memcg_key};
-use crate::glue::vfs::{Dentry, Inode, InodeKind, NewInode, NewSuperBlock, Parent};
+use crate::glue::vfs::{Dentry, Idmap, Inode, InodeKind, NewInode, NewSuperBlock, Parent};
 use crate::glue::xarray::SwapIndex;
 use crate::swap::readahead::Readahead;
 use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering};
@@ -281,11 +281,12 @@ pub(crate) fn new_root(sb: &NewSuperBlock<'_>, info: &SbInfo, mode: u16) -> Resu
     new_inode(info, Parent::Root(sb), mode, 0)
 }
 
-/// Makes a new inode in directory `dir`, charged against `nr_inodes=`,
+/// Makes a new inode in directory `dir` (reached through a mount with
+/// `idmap`: the owner is mapped through it), charged against `nr_inodes=`,
 /// with the flags and ACLs it inherits from `dir` (or the umask: see
 /// fs/xattr.rs).
-pub(crate) fn new_in_dir(dir: &Inode, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
-    let new = new_inode(dir.sb_info(), Parent::Dir(dir), mode, dev)?;
+pub(crate) fn new_in_dir(dir: &Inode, idmap: Idmap<'_>, mode: u16, dev: bindings::dev_t) -> Result<NewInode> {
+    let new = new_inode(dir.sb_info(), Parent::Dir(dir, idmap), mode, dev)?;
     fileattr::inherit(dir, new.inode());
     // On failure, dropping `new` puts it (and eviction uncharges it).
     new.inherit_acls(dir)?;
@@ -314,7 +315,7 @@ fn new_inode(info: &SbInfo, parent: Parent<'_>, mode: u16, dev: bindings::dev_t)
     };
     let regular = matches!(kind, InodeKind::Regular { .. });
     info.take_inode()?;
-    let new = NewInode::create(parent, mode, kind).inspect_err(|_| info.put_inode())?;
+    let new = NewInode::create(parent, info.next_ino(), mode, kind).inspect_err(|_| info.put_inode())?;
     // Born when first modified: now (as tmpfs's `i_crtime`).
     let (sec, nsec) = new.inode().mtime();
     new.inode().rpc().crtime.0.store(sec, Ordering::Relaxed);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Mount options: `size=`, `nr_inodes=`, `mode=`, `uid=`, `gid=`, `swap=`,
-//! `noswap`, `gfp=`.
+//! Mount options: `size=`, `nr_inodes=`, `mode=`, `uid=`, `gid=`,
+//! `inode32`/`inode64`, `swap=`, `noswap`, `gfp=`.
 //!
 //! Pure logic, no kernel types: the same file is compiled into the module and
 //! into the host crate `tools/options-test`, whose `cargo test` runs the unit
@@ -14,6 +14,10 @@
 //! * `mode=` is octal (parsed by the VFS), masked to `07777`.
 //! * `uid=`/`gid=` are parsed and mapped by the VFS; they arrive here as
 //!   kernel ids.
+//! * `inode64` numbers the mount's inodes with 64 bits; `inode32` (the
+//!   default, as tmpfs's without `CONFIG_TMPFS_INODE64`) with 32, starting
+//!   again at 1 past `u32::MAX` (with a warning). Numbers are the mount's
+//!   own, from 1 (the root) up, as tmpfs's `shmem_reserve_inode()`.
 //!
 //! * `swap=PATH` names a block device prepared by `mkswap` that holds the
 //!   mount's own swap area (swap/); `noswap` means none. tmpfs has no such
@@ -27,9 +31,10 @@
 //!   `mpol=default|...`: a key naming the allocation policy, `default` for
 //!   none.
 //!
-//! On remount only `size=`, `nr_inodes=`, `swap=` (swapon, if the mount has
-//! no swap) and `noswap` (swapoff) take effect, as on tmpfs for the first
-//! two; `gfp=` may be repeated with the mount's own value but not changed
+//! On remount only `size=`, `nr_inodes=`, `inode32`/`inode64`, `swap=`
+//! (swapon, if the mount has no swap) and `noswap` (swapoff) take effect,
+//! as on tmpfs for the first three (`inode32` is refused once a number
+//! past `u32::MAX` was given); `gfp=` may be repeated with the mount's own value but not changed
 //! (the folios already cached were allocated under the old one).
 
 /// tmpfs charges this much of its inode budget per inode (`BOGO_INODE_SIZE`);
@@ -58,6 +63,10 @@ pub enum Param {
     NoSwap,
     /// `gfp=`
     Gfp,
+    /// `inode32`
+    Inode32,
+    /// `inode64`
+    Inode64,
 }
 
 impl Param {
@@ -72,6 +81,8 @@ impl Param {
             5 => Self::Swap,
             6 => Self::NoSwap,
             7 => Self::Gfp,
+            8 => Self::Inode32,
+            9 => Self::Inode64,
             _ => return None,
         })
     }
@@ -99,6 +110,8 @@ pub struct MountOptions {
     pub swap: Option<SwapOption>,
     /// `gfp=`.
     pub gfp: Option<Zones>,
+    /// `inode64` (true) or `inode32` (false).
+    pub inode64: Option<bool>,
 }
 
 /// Where the folios of a mount's regular files may come from (`gfp=`).
@@ -226,6 +239,8 @@ impl MountOptions {
             Param::Swap => self.swap = Some(SwapOption::Device(SwapPath::new(string.ok_or(BadValue)?)?)),
             Param::NoSwap => self.swap = Some(SwapOption::Off),
             Param::Gfp => self.gfp = Some(Zones::parse(string.ok_or(BadValue)?)?),
+            Param::Inode32 => self.inode64 = Some(false),
+            Param::Inode64 => self.inode64 = Some(true),
         }
         Ok(())
     }
@@ -314,6 +329,8 @@ pub enum RemountError {
     TooFewInodes,
     /// A `gfp=` other than the mount's.
     GfpChange,
+    /// `inode32` after a number past `u32::MAX` was given.
+    InumsTooHigh,
 }
 
 impl RemountError {
@@ -325,6 +342,7 @@ impl RemountError {
             Self::RetroactiveInodes => b"Cannot retroactively limit inodes\0",
             Self::TooFewInodes => b"Too few inodes for current use\0",
             Self::GfpChange => b"gfp= cannot be changed by remount\0",
+            Self::InumsTooHigh => b"Current inum too high to switch to 32-bit inums\0",
         }
     }
 }
@@ -360,6 +378,11 @@ pub struct Usage {
     /// that a remount from a limit to none and back gives back exactly
     /// what was taken.
     pub used_ispace: u64,
+    /// The next inode number to give (0 before the first: see
+    /// [`Usage::next_ino`]).
+    pub next_ino: u64,
+    /// `inode64`: numbers are not folded into 32 bits.
+    pub inode64: bool,
 }
 
 /// The inode budget an extended attribute takes (`simple_xattr_space()`):
@@ -410,6 +433,21 @@ impl Usage {
         self.put_ispace(BOGO_INODE_SIZE);
     }
 
+    /// A new inode's number, and whether `inode32` just started again at 1
+    /// (`shmem_reserve_inode()`: 0 is never given, and past `u32::MAX`
+    /// without `inode64` numbering starts again, as `get_next_ino()`
+    /// wraps).
+    pub fn next_ino(&mut self) -> (u64, bool) {
+        let mut ino = self.next_ino.max(1);
+        let mut wrapped = false;
+        if !self.inode64 && ino > u64::from(u32::MAX) {
+            ino = 1;
+            wrapped = true;
+        }
+        self.next_ino = ino.wrapping_add(1).max(1);
+        (ino, wrapped)
+    }
+
     /// `(f_files, f_ffree)` for `statfs`, as tmpfs: 0 and 0 when unlimited.
     pub fn files(&self) -> (u64, u64) {
         if self.max_inodes == 0 {
@@ -438,6 +476,12 @@ impl Usage {
                 return Err(RemountError::TooFewInodes);
             }
         }
+        if opts.inode64 == Some(false) && self.next_ino > u64::from(u32::MAX) {
+            return Err(RemountError::InumsTooHigh);
+        }
+        if let Some(inode64) = opts.inode64 {
+            self.inode64 = inode64;
+        }
         if let Some(blocks) = opts.blocks {
             self.max_blocks = blocks;
         }
@@ -451,6 +495,48 @@ impl Usage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inode_numbers_start_at_1_and_fold_without_inode64() {
+        let mut u = Usage::default();
+        assert_eq!(u.next_ino(), (1, false));
+        assert_eq!(u.next_ino(), (2, false));
+        u.next_ino = u64::from(u32::MAX);
+        assert_eq!(u.next_ino(), (u64::from(u32::MAX), false));
+        assert_eq!(u.next_ino(), (1, true));
+        assert_eq!(u.next_ino(), (2, false));
+        u.inode64 = true;
+        u.next_ino = u64::from(u32::MAX) + 1;
+        assert_eq!(u.next_ino(), (u64::from(u32::MAX) + 1, false));
+        u.next_ino = u64::MAX;
+        assert_eq!(u.next_ino(), (u64::MAX, false));
+        // 0 is never given.
+        assert_eq!(u.next_ino(), (1, false));
+    }
+
+    #[test]
+    fn inode32_remount_is_refused_past_u32_numbers() {
+        let mut u = Usage { next_ino: 10, ..Usage::default() };
+        let to64 = MountOptions { inode64: Some(true), ..Default::default() };
+        let to32 = MountOptions { inode64: Some(false), ..Default::default() };
+        assert_eq!(u.reconfigure(&to64), Ok(()));
+        assert!(u.inode64);
+        u.next_ino = u64::from(u32::MAX) + 2;
+        assert_eq!(u.reconfigure(&to32), Err(RemountError::InumsTooHigh));
+        assert!(u.inode64);
+        u.next_ino = u64::from(u32::MAX);
+        assert_eq!(u.reconfigure(&to32), Ok(()));
+        assert!(!u.inode64);
+    }
+
+    #[test]
+    fn inode32_and_inode64_parse() {
+        let mut o = MountOptions::default();
+        o.apply(Param::from_raw(9).unwrap(), None, 0, &M).unwrap();
+        assert_eq!(o.inode64, Some(true));
+        o.apply(Param::from_raw(8).unwrap(), None, 0, &M).unwrap();
+        assert_eq!(o.inode64, Some(false));
+    }
 
     const M: Machine = Machine { totalram_pages: 524_288, page_shift: 12 }; // 2 GiB
 
@@ -520,7 +606,7 @@ mod tests {
         o.apply(Param::Size, Some(b"8k"), 0, &M).unwrap();
         o.apply(Param::Uid, None, 1000, &M).unwrap();
         assert_eq!(o, MountOptions { blocks: Some(2), mode: Some(0o7777), uid: Some(1000), ..Default::default() });
-        assert_eq!(Param::from_raw(8), None);
+        assert_eq!(Param::from_raw(10), None);
         assert_eq!(Param::from_raw(1), Some(Param::NrInodes));
     }
 
@@ -564,7 +650,7 @@ mod tests {
 
     #[test]
     fn remount_rules_match_tmpfs() {
-        let used = Usage { max_blocks: 10, used_blocks: 5, max_inodes: 10, used_ispace: 5 * BOGO_INODE_SIZE };
+        let used = Usage { max_blocks: 10, used_blocks: 5, max_inodes: 10, used_ispace: 5 * BOGO_INODE_SIZE, ..Usage::default() };
         let opts = |blocks, inodes| MountOptions { blocks, inodes, ..Default::default() };
 
         let mut u = used;

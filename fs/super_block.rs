@@ -103,6 +103,15 @@ impl SbInfo {
         self.usage.lock().put_inode();
     }
 
+    /// A new inode's number: the mount's own, from 1 up (`inode32`/`inode64`).
+    pub(crate) fn next_ino(&self) -> u64 {
+        let (ino, wrapped) = self.usage.lock().next_ino();
+        if wrapped {
+            pr_warn!("inode number overflow on a mount, consider using the inode64 mount option\n");
+        }
+        ino
+    }
+
     /// Takes `bytes` of the inode budget for an extended attribute
     /// (fs/xattr.rs); `ENOSPC` past `nr_inodes=`.
     pub(crate) fn take_ispace(&self, bytes: u64) -> Result {
@@ -183,6 +192,7 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
     let usage = Usage {
         max_blocks: opts.blocks.unwrap_or_else(|| m.default_max_blocks()),
         max_inodes: opts.inodes.unwrap_or_else(|| m.default_max_inodes()),
+        inode64: opts.inode64.unwrap_or(false),
         ..Usage::default()
     };
     let info = KBox::pin_init(
@@ -194,8 +204,11 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
             lru_ready: AtomicBool::new(false),
             shrinker <- new_spinlock!(None, "rust_pagecache::SbInfo::shrinker"),
             mode: opts.mode.unwrap_or(DEFAULT_MODE),
-            uid: opts.uid.unwrap_or(0),
-            gid: opts.gid.unwrap_or(0),
+            // As tmpfs: the mounter owns the root unless told otherwise
+            // (root in the initial namespace: 0; a user namespace's root:
+            // its own id outside, so it can use the mount).
+            uid: opts.uid.unwrap_or_else(|| ffi::rpc_current_fsuid()),
+            gid: opts.gid.unwrap_or_else(|| ffi::rpc_current_fsgid()),
             zones,
         }),
         GFP_KERNEL,
@@ -362,6 +375,10 @@ fn show_options(m: &SeqFile, info: &SbInfo) {
     }
     if info.gid != 0 {
         seq_print!(m, ",gid={}", ffi::rpc_gid_munged(info.gid));
+    }
+    // As tmpfs without CONFIG_TMPFS_INODE64: only the non-default shows.
+    if u.inode64 {
+        seq_print!(m, ",inode64");
     }
     if let Some(area) = info.swap_area() {
         seq_print!(m, ",swap={}", BStr::from_bytes(area.path().as_bytes()));

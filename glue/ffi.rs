@@ -40,6 +40,10 @@ unsafe extern "C" {
     /// user namespace's (identity) map.
     pub(crate) safe fn rpc_uid_munged(kuid: u32) -> u32;
     pub(crate) safe fn rpc_gid_munged(kgid: u32) -> u32;
+    /// `current_fsuid()`/`current_fsgid()` as kernel ids: reads of the
+    /// current task's credentials.
+    pub(crate) safe fn rpc_current_fsuid() -> u32;
+    pub(crate) safe fn rpc_current_fsgid() -> u32;
     /// `IS_ENABLED(CONFIG_ZONE_DMA32)`.
     pub(crate) safe fn rpc_has_zone_dma32() -> bool;
     /// `__GFP_RETRY_MAYFAIL | __GFP_NOWARN`.

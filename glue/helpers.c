@@ -45,6 +45,8 @@
 static const struct fs_parameter_spec rpc_fs_parameters[] = {
 	fsparam_string("gfp", RPC_OPT_GFP),
 	fsparam_gid("gid", RPC_OPT_GID),
+	fsparam_flag("inode32", RPC_OPT_INODE32),
+	fsparam_flag("inode64", RPC_OPT_INODE64),
 	fsparam_u32oct("mode", RPC_OPT_MODE),
 	fsparam_flag("noswap", RPC_OPT_NOSWAP),
 	fsparam_string("nr_inodes", RPC_OPT_NR_INODES),
@@ -67,10 +69,20 @@ static int rpc_c_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		return opt;
 
 	switch (opt) {
-	case RPC_OPT_SIZE:
-	case RPC_OPT_NR_INODES:
 	case RPC_OPT_SWAP:
 	case RPC_OPT_GFP:
+		/*
+		 * A mount in a user namespace (FS_USERNS_MOUNT) must not open
+		 * a block device for swap or take its memory from ZONE_DMA32,
+		 * which devices need: both are the initial namespace's admin's.
+		 */
+		if (!ns_capable(&init_user_ns, CAP_SYS_ADMIN)) {
+			errorfc(fc, "%s= needs CAP_SYS_ADMIN in the initial user namespace", param->key);
+			return -EPERM;
+		}
+		fallthrough;
+	case RPC_OPT_SIZE:
+	case RPC_OPT_NR_INODES:
 		string = param->string;
 		break;
 	case RPC_OPT_MODE:
@@ -137,6 +149,12 @@ struct file_system_type rpc_fs_type = {
 	.init_fs_context = rpc_init_fs_context,
 	.parameters	= rpc_fs_parameters,
 	.kill_sb	= rpc_kill_sb,
+	/*
+	 * As tmpfs: mountable inside a user namespace (uid=/gid= map through
+	 * it, swap= and gfp= are refused there, above), and idmapped mounts
+	 * (new inodes' owners go through the mount's idmap: fs/dir.rs).
+	 */
+	.fs_flags	= FS_USERNS_MOUNT | FS_ALLOW_IDMAP,
 };
 
 /* fs_context of a fill_super call: the options being mounted with. */
@@ -180,6 +198,17 @@ u32 rpc_uid_munged(u32 kuid)
 u32 rpc_gid_munged(u32 kgid)
 {
 	return from_kgid_munged(&init_user_ns, KGIDT_INIT(kgid));
+}
+
+/* The mounter's fsuid/fsgid as kernel ids: the root's default owner, as tmpfs's. */
+u32 rpc_current_fsuid(void)
+{
+	return __kuid_val(current_fsuid());
+}
+
+u32 rpc_current_fsgid(void)
+{
+	return __kgid_val(current_fsgid());
 }
 
 /* ---- inodes (fs/inode.rs) --------------------------------------------- */

@@ -16,7 +16,7 @@ struct folio;
 
 /* Parameter numbers passed to rpc_fc_param() (Rust: options::Param). */
 enum rpc_param { RPC_OPT_SIZE, RPC_OPT_NR_INODES, RPC_OPT_MODE, RPC_OPT_UID, RPC_OPT_GID,
-		 RPC_OPT_SWAP, RPC_OPT_NOSWAP, RPC_OPT_GFP };
+		 RPC_OPT_SWAP, RPC_OPT_NOSWAP, RPC_OPT_GFP, RPC_OPT_INODE32, RPC_OPT_INODE64 };
 
 extern struct file_system_type rpc_fs_type;
 
@@ -49,6 +49,8 @@ void rpc_statfs_fill(struct kstatfs *buf, long magic, u64 blocks, u64 bfree,
 		     u64 files, u64 ffree);
 u32 rpc_uid_munged(u32 kuid);
 u32 rpc_gid_munged(u32 kgid);
+u32 rpc_current_fsuid(void);
+u32 rpc_current_fsgid(void);
 struct kmem_cache *rpc_inode_cache_create(size_t size, size_t align);
 void *rpc_inode_cache_alloc(struct kmem_cache *cache, struct super_block *sb);
 void rpc_mapping_init(struct address_space *mapping, bool regular, bool dma32);

@@ -37,6 +37,8 @@ use crate::glue::ffi::{self, OpsTable};
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::iov::{IovIterDest, IovIterSource};
+use core::marker::PhantomData;
+use core::ptr::NonNull;
 use kernel::types::Opaque;
 
 /// An inode of this filesystem (the `vfs_inode` of an [`RpcInode`]).
@@ -587,11 +589,33 @@ impl Drop for OwnedDentry {
 /// inode before it is published under a dentry. Dropping it is `iput()`.
 pub(crate) struct NewInode(core::ptr::NonNull<bindings::inode>);
 
+/// The idmap of the mount a namespace operation came through (`struct
+/// mnt_idmap`, the VFS's own for an idmapped mount, `nop_mnt_idmap`
+/// otherwise): a new inode's owner is the caller's fsuid/fsgid mapped
+/// through it (`inode_init_owner`).
+#[derive(Clone, Copy)]
+pub(crate) struct Idmap<'a>(NonNull<bindings::mnt_idmap>, PhantomData<&'a bindings::mnt_idmap>);
+
+impl Idmap<'_> {
+    /// # Safety
+    ///
+    /// `ptr` is the idmap the VFS passed to the callback running, live for
+    /// the callback (the VFS holds the mount).
+    pub(crate) unsafe fn from_raw(ptr: *mut bindings::mnt_idmap) -> Self {
+        // SAFETY: the VFS never passes a null idmap (function contract).
+        Idmap(unsafe { NonNull::new_unchecked(ptr) }, PhantomData)
+    }
+
+    fn as_raw(self) -> *mut bindings::mnt_idmap {
+        self.0.as_ptr()
+    }
+}
+
 /// Where a new inode goes: the root of a superblock being set up, or a
-/// directory of a live one.
+/// directory of a live one (reached through a mount with that idmap).
 pub(crate) enum Parent<'a> {
     Root(&'a NewSuperBlock<'a>),
-    Dir(&'a Inode),
+    Dir(&'a Inode, Idmap<'a>),
     /// None: an unlinked file (a driver's, fs/driver_api.rs) of the
     /// superblock of this dentry, the root of a mount the caller holds.
     Unlinked(&'a Dentry),
@@ -625,17 +649,18 @@ impl NewInode {
         NewInode(unsafe { core::ptr::NonNull::new_unchecked(ptr) })
     }
 
-    /// `new_inode()` with the next inode number, owner and mode from
+    /// `new_inode()` with inode number `ino`, owner and mode from
     /// `inode_init_owner()` (the parent's setgid directory rules), current
     /// timestamps, the address space operations of its kind (helpers.c)
     /// and `kind`'s operations. `ENOMEM` if no inode could be had.
-    pub(crate) fn create(parent: Parent<'_>, mode: u16, kind: InodeKind) -> Result<NewInode> {
-        let (sb, dir) = match parent {
-            Parent::Root(sb) => (sb.as_raw(), core::ptr::null_mut()),
+    pub(crate) fn create(parent: Parent<'_>, ino: u64, mode: u16, kind: InodeKind) -> Result<NewInode> {
+        let nop = &raw mut bindings::nop_mnt_idmap;
+        let (sb, dir, idmap) = match parent {
+            Parent::Root(sb) => (sb.as_raw(), core::ptr::null_mut(), nop),
             // SAFETY: a live inode's superblock is live.
-            Parent::Dir(dir) => (unsafe { (*dir.as_raw()).i_sb }, dir.as_raw()),
+            Parent::Dir(dir, idmap) => (unsafe { (*dir.as_raw()).i_sb }, dir.as_raw(), idmap.as_raw()),
             // SAFETY: a live dentry's superblock is live.
-            Parent::Unlinked(root) => (unsafe { (*root.as_raw()).d_sb }, core::ptr::null_mut()),
+            Parent::Unlinked(root) => (unsafe { (*root.as_raw()).d_sb }, core::ptr::null_mut(), nop),
         };
         // SAFETY: `sb` is a live superblock of ours (a `Parent` says so).
         let inode = unsafe { bindings::new_inode(sb) };
@@ -647,10 +672,11 @@ impl NewInode {
             _ => (false, false),
         };
         // SAFETY: `inode` is new, ours alone; `dir` is null or the live
-        // parent directory; the operation tables are static.
+        // parent directory; `idmap` is the VFS's, live for the call, or the
+        // static `nop_mnt_idmap`; the operation tables are static.
         unsafe {
-            (*inode).i_ino = bindings::get_next_ino().into();
-            bindings::inode_init_owner(&raw mut bindings::nop_mnt_idmap, inode, dir, mode);
+            (*inode).i_ino = ino;
+            bindings::inode_init_owner(idmap, inode, dir, mode);
             (*(*inode).i_mapping).a_ops = if regular { ffi::rpc_file_aops_ptr() } else { ffi::rpc_aops() };
             ffi::rpc_mapping_init((*inode).i_mapping, regular, dma32);
             bindings::simple_inode_init_ts(inode);

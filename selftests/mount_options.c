@@ -477,6 +477,61 @@ TEST_F(mnt, new_mount_api_with_options)
 
 /* ---- bad values ---- */
 
+/*
+ * Inode numbers are the mount's own, as tmpfs's since 5.9: the root is 1,
+ * new inodes count up from there (a hard link takes none), two mounts
+ * number independently; inode64 is shown, inode32 (the default without
+ * CONFIG_TMPFS_INODE64) is not, and remount may switch between them while
+ * the numbers fit 32 bits.
+ */
+TEST_F(mnt, inode_numbers_are_the_mounts_own_and_inode64_is_shown)
+{
+	char opts[1024], p[PATH_MAX], q[PATH_MAX];
+	struct stat st, st2;
+	ino_t last = 1;
+
+	MOUNT_OK("inode64");
+	OPTS_OF(opts);
+	EXPECT_OPT(opts, "inode64");
+	ASSERT_EQ(0, stat(self->dir, &st));
+	EXPECT_EQ(1, LL(st.st_ino));
+	for (int i = 0; i < 5; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "f%d", i);
+		ASSERT_EQ(0, rpc_write_filef(self->dir, name, "x", 1, 0644));
+		rpc_path(p, sizeof(p), self->dir, name);
+		ASSERT_EQ(0, stat(p, &st));
+		EXPECT_LT(LL(last), LL(st.st_ino));
+		last = st.st_ino;
+	}
+	rpc_path(p, sizeof(p), self->dir, "f0");
+	rpc_path(q, sizeof(q), self->dir, "hard");
+	ASSERT_EQ(0, link(p, q));
+	ASSERT_EQ(0, stat(p, &st));
+	ASSERT_EQ(0, stat(q, &st2));
+	EXPECT_EQ(LL(st.st_ino), LL(st2.st_ino));
+	ASSERT_EQ(0, rpc_remount(self->dir, "inode32"));
+	ASSERT_EQ(0, rpc_mount_options(self->dir, opts, sizeof(opts)));
+	EXPECT_NO_OPT(opts, "inode64");
+	EXPECT_NO_OPT(opts, "inode32");
+	rpc_path(p, sizeof(p), self->dir, "after");
+	ASSERT_EQ(0, rpc_write_filef(self->dir, "after", "x", 1, 0644));
+	ASSERT_EQ(0, stat(p, &st));
+	EXPECT_EQ(LL(last) + 1, LL(st.st_ino)) TH_LOG("a hard link took no number");
+	ASSERT_EQ(0, rpc_remount(self->dir, "inode64"));
+	ASSERT_EQ(0, rpc_mount_options(self->dir, opts, sizeof(opts)));
+	EXPECT_OPT(opts, "inode64");
+	/* A second mount numbers from 1 again. */
+	ASSERT_EQ(0, rpc_mount_opts(self->dir2, ""));
+	ASSERT_EQ(0, stat(self->dir2, &st));
+	EXPECT_EQ(1, LL(st.st_ino));
+	ASSERT_EQ(0, rpc_write_filef(self->dir2, "g", "x", 1, 0644));
+	rpc_path(p, sizeof(p), self->dir2, "g");
+	ASSERT_EQ(0, stat(p, &st));
+	EXPECT_EQ(2, LL(st.st_ino));
+}
+
 FIXTURE(bad) {
 	char dir[64];
 };

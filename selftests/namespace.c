@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <sys/un.h>
+#include <sys/fsuid.h>
 #include "kselftest_harness.h"
 
 FIXTURE(ns) {
@@ -615,6 +616,244 @@ TEST_F(ns, works_as_an_overlayfs_upper_layer)
 	EXPECT_STREQ("D", buf);
 	close(mfd);
 	EXPECT_EQ(0, E(umount(merged)));
+}
+
+/* ---- idmapped mounts and user namespaces (as tmpfs: FS_ALLOW_IDMAP, FS_USERNS_MOUNT) ---- */
+
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr 442
+#endif
+#define RPC_OPEN_TREE_CLONE	1
+#define RPC_MOUNT_ATTR_IDMAP	0x00100000
+#define RPC_IDMAP_BASE		100000
+
+struct rpc_mount_attr {
+	unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+
+/*
+ * A child in a new user namespace whose ids 0..65535 are
+ * RPC_IDMAP_BASE.. outside; it waits on *release (close it to let it
+ * exit). Returns the child's pid, or -errno.
+ */
+static pid_t userns_child(int *release, int (*then)(void *), void *arg)
+{
+	int ready[2], go[2];
+	char path[64], c;
+	pid_t pid;
+	int fd;
+
+	if (pipe(ready) || pipe(go))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (unshare(CLONE_NEWUSER))
+			_exit(100);
+		close(ready[1]);
+		/* The maps are written once the parent reads EOF. */
+		if (read(go[0], &c, 1) < 0)
+			_exit(101);
+		_exit(then ? then(arg) : 0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (read(ready[0], &c, 1) < 0) {
+		close(ready[0]);
+		return -errno;
+	}
+	close(ready[0]);
+	for (int i = 0; i < 2; i++) {
+		char map[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", pid, i ? "gid_map" : "uid_map");
+		snprintf(map, sizeof(map), "0 %d 65536", RPC_IDMAP_BASE);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, map, strlen(map)) != (ssize_t)strlen(map)) {
+			if (fd >= 0)
+				close(fd);
+			close(go[1]);
+			return -errno;
+		}
+		close(fd);
+	}
+	*release = go[1];
+	return pid;
+}
+
+static int child_status(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void expect_owner(struct __test_metadata *_metadata, const char *dir, const char *name,
+			 uid_t uid, gid_t gid)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	rpc_path(p, sizeof(p), dir, name);
+	ASSERT_EQ(0, lstat(p, &st)) TH_LOG("%s: %s", p, strerror(errno));
+	EXPECT_EQ(uid, st.st_uid) TH_LOG("%s", p);
+	EXPECT_EQ(gid, st.st_gid) TH_LOG("%s", p);
+}
+
+/* In a child: fsuid/fsgid id, then make one inode of each kind in dfd. */
+static int make_as(int dfd, unsigned int id)
+{
+	char q[64];
+	int fd;
+
+	if (setfsgid(id) < 0 || setfsuid(id) < 0 || (unsigned int)setfsuid(-1) != id)
+		return 20;
+	if (mkfile(dfd, "file", "x", 0644))
+		return 21;
+	if (mkdirat(dfd, "dir", 0755))
+		return 22;
+	if (symlinkat("file", dfd, "link"))
+		return 23;
+	if (mknodat(dfd, "fifo", S_IFIFO | 0644, 0))
+		return 24;
+	fd = openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 25;
+	snprintf(q, sizeof(q), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, q, dfd, "tmp", AT_SYMLINK_FOLLOW))
+		return 26;
+	close(fd);
+	return 0;
+}
+
+/*
+ * An idmapped mount of the file system (open_tree + mount_setattr with
+ * MOUNT_ATTR_IDMAP, as systemd-homed and containers do), mapping the file
+ * system's ids 0.. to RPC_IDMAP_BASE..: what a task with fsuid/fsgid
+ * RPC_IDMAP_BASE + 1000 makes through it (file, directory, symlink, fifo,
+ * O_TMPFILE) is owned by 1000 on the file system (the owner comes from the
+ * mount's idmap, not the caller's plain ids, which would give
+ * RPC_IDMAP_BASE + 1000) and shows as RPC_IDMAP_BASE + 1000 through it;
+ * chown through it maps too, and a file of uid 0 shows as RPC_IDMAP_BASE.
+ */
+TEST_F(ns, idmapped_mount_maps_owners_of_new_inodes)
+{
+	struct rpc_mount_attr attr = { .attr_set = RPC_MOUNT_ATTR_IDMAP };
+	char idm[] = "/tmp/rpc-idmap-XXXXXX", p[PATH_MAX];
+	const unsigned int id = RPC_IDMAP_BASE + 1000;
+	int release = -1, tfd, nsfd, idfd;
+	pid_t pid;
+
+	pid = userns_child(&release, NULL, NULL);
+	ASSERT_LT(0, pid) TH_LOG("user namespace: %s", strerror(-pid));
+	snprintf(p, sizeof(p), "/proc/%d/ns/user", pid);
+	nsfd = open(p, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, nsfd);
+	tfd = syscall(__NR_open_tree, AT_FDCWD, self->dir, RPC_OPEN_TREE_CLONE | O_CLOEXEC);
+	ASSERT_LE(0, tfd);
+	attr.userns_fd = nsfd;
+	ASSERT_EQ(0, E(syscall(__NR_mount_setattr, tfd, "", AT_EMPTY_PATH, &attr, sizeof(attr))))
+		TH_LOG("mount_setattr(MOUNT_ATTR_IDMAP): %s", strerror(errno));
+	ASSERT_NE(NULL, mkdtemp(idm));
+	ASSERT_EQ(0, E(syscall(__NR_move_mount, tfd, "", AT_FDCWD, idm, RPC_MOVE_MOUNT_F_EMPTY_PATH)));
+	close(tfd);
+	close(release);
+	EXPECT_EQ(0, child_status(pid));
+	close(nsfd);
+
+	idfd = open(idm, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, idfd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(make_as(idfd, id));
+	ASSERT_EQ(0, child_status(pid)) TH_LOG("20 setfsuid, 21 file, 22 dir, 23 symlink, 24 fifo, 25/26 O_TMPFILE");
+	ASSERT_EQ(0, mkfile(self->dfd, "plain", "p", 0644));
+	ASSERT_EQ(0, E(fchownat(idfd, "dir", RPC_IDMAP_BASE + 2000, RPC_IDMAP_BASE + 2000, 0)));
+
+	static const char *const made[] = { "file", "link", "fifo", "tmp" };
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		expect_owner(_metadata, self->dir, made[i], 1000, 1000);
+		expect_owner(_metadata, idm, made[i], id, id);
+	}
+	expect_owner(_metadata, self->dir, "dir", 2000, 2000);
+	expect_owner(_metadata, idm, "dir", RPC_IDMAP_BASE + 2000, RPC_IDMAP_BASE + 2000);
+	expect_owner(_metadata, idm, "plain", RPC_IDMAP_BASE, RPC_IDMAP_BASE);
+	close(idfd);
+	EXPECT_EQ(0, E(umount2(idm, MNT_DETACH)));
+	rmdir(idm);
+}
+
+struct userns_mount_arg {
+	char dir[64];
+	char swap_opts[192];
+};
+
+/* In the child: a mount namespace of its own, then the mounts. */
+static int userns_mounts(void *p)
+{
+	struct userns_mount_arg *a = p;
+	struct stat st;
+	char f[128];
+	int fd;
+
+	/* Root of the namespace (its 0 is RPC_IDMAP_BASE outside). */
+	if (setresgid(0, 0, 0) || setresuid(0, 0, 0))
+		return 19;
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return 10;
+	if (mount("none", a->dir, rpc_fstype(), 0, "size=1m,mode=0755"))
+		return 11;
+	/* The mounter owns the root (its 0 is RPC_IDMAP_BASE outside). */
+	if (stat(a->dir, &st) || st.st_uid != 0 || st.st_gid != 0)
+		return 18;
+	snprintf(f, sizeof(f), "%s/f", a->dir);
+	fd = open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, "userns", 6) != 6)
+		return 12;
+	close(fd);
+	if (umount(a->dir))
+		return 13;
+	if (a->swap_opts[0]) {
+		if (mount("none", a->dir, rpc_fstype(), 0, a->swap_opts) == 0)
+			return 14;
+		if (errno != EPERM)
+			return 15;
+		if (mount("none", a->dir, rpc_fstype(), 0, "gfp=dma32") == 0)
+			return 16;
+		if (errno != EPERM)
+			return 17;
+	}
+	return 0;
+}
+
+/*
+ * Root of a new user namespace (with its own mount namespace) mounts the
+ * file system and writes a file, as it can mount tmpfs; swap= and
+ * gfp=dma32 (a block device, the zone devices need) stay with the initial
+ * namespace's admin: EPERM there.
+ */
+TEST(userns_root_mounts_it_but_not_swap_or_dma32)
+{
+	struct userns_mount_arg a = { .dir = "/tmp/rpc-userns-XXXXXX" };
+	int release = -1;
+	pid_t pid;
+
+	ASSERT_NE(NULL, mkdtemp(a.dir));
+	ASSERT_EQ(0, chmod(a.dir, 0777));
+	if (rpc_is_module_fs())
+		snprintf(a.swap_opts, sizeof(a.swap_opts), "swap=%s", rpc_swap_dev() ?: "/dev/null");
+	pid = userns_child(&release, userns_mounts, &a);
+	ASSERT_LT(0, pid) TH_LOG("user namespace: %s", strerror(-pid));
+	close(release);
+	EXPECT_EQ(0, child_status(pid))
+		TH_LOG("10 unshare, 11 mount, 12 write, 13 umount, 14/16 swap=/gfp= mounted, 15/17 not EPERM, 18 root not the mounter's, 19 setresuid");
+	rmdir(a.dir);
 }
 
 TEST_F(ns, rename_dir_over_empty_dir_replaces_it)
