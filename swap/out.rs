@@ -127,16 +127,16 @@ impl ShrinkerOps for SbInfo {
         let Some(area) = self.swap_area() else {
             return Scanned::Stop;
         };
-        let mut budget = sc.nr_to_scan().max(1);
+        let asked = sc.nr_to_scan().max(1);
+        let mut budget = asked;
         let mut freed = 0u64;
         let full = area.free_count() == 0;
-        let mut takeable = false;
         let inodes = self.reclaim_list().collect::<INODES_PER_SCAN>(sc.nid(), sc.memcg(), LIST_WALK);
         for inode in inodes.iter() {
             if budget == 0 || area.draining() || area.writes_resting() {
                 break;
             }
-            freed += swap_out_inode(inode, &area, sc, &mut budget, &mut takeable);
+            freed += swap_out_inode(inode, &area, sc, &mut budget);
         }
         // The references go here, no lock of ours held (a final one evicts).
         let none = inodes.is_empty();
@@ -151,13 +151,16 @@ impl ShrinkerOps for SbInfo {
         // however much it already has; under a random reader that took a
         // 32 MiB memcg down to 6 MiB, and its hits with it. Otherwise
         // report what went, even 0 (the pass only cleared referenced
-        // bits: the next call frees). With the area full, a call that met
-        // only dirty folios (they need a slot) ends the pass too: else every
-        // priority of every memcg reclaim retry walked the files again, 256
-        // calls at priority 0, and the swap-full test's memory.reclaim took
-        // minutes under TCG. One that met a clean or unwritten folio, even
-        // one it spared as referenced, goes on.
-        if none || (full && freed == 0 && !takeable) { Scanned::Stop } else { Scanned::Freed(freed) }
+        // bits: the next call frees). With the area full, a call that
+        // freed less than it was asked ends the pass too: it walked its
+        // whole share (1024 folios a file and more) and what it met needs a
+        // slot, or was spared (referenced, busy); the next pass comes back.
+        // Memcg reclaim does not count a shrinker's frees as progress, so
+        // without this every priority of every retry walked the files
+        // again, up to 190 calls a retry, and a memory.reclaim of a memcg
+        // with a full area and a few takeable folios it could not take ran
+        // for minutes under TCG (the swap-full test, in make check only).
+        if none || (full && freed < asked) { Scanned::Stop } else { Scanned::Freed(freed) }
     }
 }
 
@@ -176,9 +179,8 @@ fn cold_candidate(folio: &Folio, sc: &ShrinkControl) -> bool {
 /// `budget` pages are written or four times that many folios (at least
 /// 1024) were looked at: a referenced folio is spared for about one pass
 /// of reclaim's calls, not one pass of the whole file.
-/// Returns the pages freed; `takeable` is set if it met a folio that needs
-/// no slot to go (clean or unwritten), taken or not.
-fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &mut u64, takeable: &mut bool) -> u64 {
+/// Returns the pages freed.
+fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &mut u64) -> u64 {
     let mapping = inode.mapping();
     let cache = cache_of(inode);
     let Some(_inval) = mapping.try_invalidate_lock_shared() else {
@@ -211,9 +213,6 @@ fn swap_out_inode(inode: &Inode, area: &SwapArea, sc: &ShrinkControl, budget: &m
         for folio in batch.drain() {
             hand = folio.index() + 1;
             looked += 1;
-            if !folio.is_uptodate() || !folio.is_dirty() {
-                *takeable = true;
-            }
             if folio.test_clear_referenced() {
                 cache.stats().swap_rotated();
             } else if cold_candidate(&folio, sc) {
