@@ -49,6 +49,35 @@ FIXTURE(swap) {
 	bool have_cg;
 };
 
+/*
+ * A swap test killed by its timeout skips its teardown and leaves its
+ * mount holding the disk, and every later test's mkswap then failed (one
+ * timeout became eleven failures). Unmount such leftovers first.
+ */
+static void umount_stale_swap_mounts(const char *dev)
+{
+	char line[4096], want[192], stale[8][256];
+	FILE *f = fopen("/proc/mounts", "re");
+	int n = 0;
+
+	if (!f)
+		return;
+	snprintf(want, sizeof(want), "swap=%s", dev);
+	while (n < 8 && fgets(line, sizeof(line), f)) {
+		char *mnt, *type, *o;
+
+		if (rpc_mounts_split(line, &mnt, &type, &o) && !strcmp(type, "rust_pagecache") &&
+		    rpc_has_opt(o, want))
+			snprintf(stale[n++], sizeof(stale[0]), "%s", mnt);
+	}
+	fclose(f);
+	for (int i = 0; i < n; i++) {
+		fprintf(stderr, "# unmounting %s, left holding %s by an earlier test\n", stale[i], dev);
+		umount2(stale[i], MNT_DETACH);
+		rmdir(stale[i]);
+	}
+}
+
 FIXTURE_SETUP(swap)
 {
 	char opts[256], why[256];
@@ -62,6 +91,7 @@ FIXTURE_SETUP(swap)
 	if (!dev)
 		SKIP(return, "no swap disk (RPC_SWAP_DEV)");
 	snprintf(self->dev, sizeof(self->dev), "%s", dev);
+	umount_stale_swap_mounts(self->dev);
 	/* A test that died with the kernel's swap on the disk left it busy. */
 	snprintf(opts, sizeof(opts), "swapoff %s 2>/dev/null", self->dev);
 	rpc_run(opts);
