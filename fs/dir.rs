@@ -81,8 +81,8 @@ unsafe extern "C" fn mknod(
     mode: bindings::umode_t,
     dev: bindings::dev_t,
 ) -> c_int {
-    // SAFETY: VFS callback arguments: our directory, locked, and a negative
-    // dentry in it.
+    // SAFETY: VFS callback arguments, live for the call: our directory,
+    // locked, a negative dentry in it, and the idmap of the mount.
     let (dir, idmap, dentry) = unsafe { (Dir::from_vfs(dir), Idmap::from_raw(idmap), Dentry::from_raw(dentry)) };
     errno(do_mknod(&dir, idmap, dentry, mode, dev))
 }
@@ -93,7 +93,7 @@ unsafe extern "C" fn create(
     dentry: *mut bindings::dentry,
     mode: bindings::umode_t,
 ) -> c_int {
-    // SAFETY: as for `mknod`.
+    // SAFETY: as for `mknod`: our locked directory, a negative dentry, the mount's idmap.
     let (dir, idmap, dentry) = unsafe { (Dir::from_vfs(dir), Idmap::from_raw(idmap), Dentry::from_raw(dentry)) };
     errno(do_mknod(&dir, idmap, dentry, mode | bindings::S_IFREG as u16, 0))
 }
@@ -104,7 +104,7 @@ unsafe extern "C" fn mkdir(
     dentry: *mut bindings::dentry,
     mode: bindings::umode_t,
 ) -> *mut bindings::dentry {
-    // SAFETY: as for `mknod`.
+    // SAFETY: as for `mknod`: our locked directory, a negative dentry, the mount's idmap.
     let (dir, idmap, dentry) = unsafe { (Dir::from_vfs(dir), Idmap::from_raw(idmap), Dentry::from_raw(dentry)) };
     match do_mknod(&dir, idmap, dentry, mode | bindings::S_IFDIR as u16, 0) {
         // The new subdirectory's ".." links to its parent.
@@ -123,9 +123,9 @@ unsafe extern "C" fn symlink(
     dentry: *mut bindings::dentry,
     target: *const c_char,
 ) -> c_int {
-    // SAFETY: as for `mknod`; `target` is a NUL-terminated string from the
-    // VFS, valid for the call.
     let (dir, idmap, dentry, target) =
+        // SAFETY: as for `mknod` (directory, dentry, idmap); `target` is a
+        // NUL-terminated string from the VFS, valid for the call.
         unsafe { (Dir::from_vfs(dir), Idmap::from_raw(idmap), Dentry::from_raw(dentry), CStr::from_char_ptr(target)) };
     errno(do_symlink(&dir, idmap, dentry, target))
 }
@@ -155,8 +155,8 @@ unsafe extern "C" fn tmpfile(
     file: *mut bindings::file,
     mode: bindings::umode_t,
 ) -> c_int {
-    // SAFETY: VFS callback arguments: our directory (only read here) and
-    // the file being opened, live for the call.
+    // SAFETY: VFS callback arguments, live for the call: our directory (only
+    // read here), the mount's idmap and the file being opened.
     let (dir, idmap, file) = unsafe { (Inode::from_raw(dir), Idmap::from_raw(idmap), TmpFile::from_raw(file)) };
     errno(do_tmpfile(dir, idmap, &file, mode))
 }
@@ -232,8 +232,8 @@ unsafe extern "C" fn rename(
     }
     // Within one directory both `Dir`s are the same inode; their guards
     // unlock nothing, so that is fine. Cross-directory: the rename mutex.
-    // SAFETY: VFS callback arguments: both parents ours and locked, the
-    // source positive.
+    // SAFETY: VFS callback arguments, live for the call: both parents ours
+    // and locked, the source positive, and the mount's idmap.
     let (idmap, old_dir, old, new_dir, new) = unsafe {
         let idmap = Idmap::from_raw(idmap);
         (idmap, Dir::from_vfs(old_dir), Dentry::from_raw(old_dentry), Dir::from_vfs(new_dir), Dentry::from_raw(new_dentry))
