@@ -314,8 +314,8 @@ fn new_inode(info: &SbInfo, parent: Parent<'_>, mode: u16, dev: bindings::dev_t)
         _ => InodeKind::Special { iops: &SPECIAL_INODE_OPS, dev },
     };
     let regular = matches!(kind, InodeKind::Regular { .. });
-    info.take_inode()?;
-    let new = NewInode::create(parent, info.next_ino(), mode, kind).inspect_err(|_| info.put_inode())?;
+    let ino = info.take_new_inode()?;
+    let new = NewInode::create(parent, ino, mode, kind).inspect_err(|_| info.put_inode())?;
     // Born when first modified: now (as tmpfs's `i_crtime`).
     let (sec, nsec) = new.inode().mtime();
     new.inode().rpc().crtime.0.store(sec, Ordering::Relaxed);

@@ -103,13 +103,20 @@ impl SbInfo {
         self.usage.lock().put_inode();
     }
 
-    /// A new inode's number: the mount's own, from 1 up (`inode32`/`inode64`).
-    pub(crate) fn next_ino(&self) -> u64 {
-        let (ino, wrapped) = self.usage.lock().next_ino();
+    /// Takes one inode of the budget and gives it its number, under one
+    /// lock: the mount's own numbers, from 1 up (`inode32`/`inode64`).
+    pub(crate) fn take_new_inode(&self) -> Result<u64> {
+        let (ino, wrapped) = {
+            let mut usage = self.usage.lock();
+            if !usage.take_inode() {
+                return Err(ENOSPC);
+            }
+            usage.next_ino()
+        };
         if wrapped {
             pr_warn!("inode number overflow on a mount, consider using the inode64 mount option\n");
         }
-        ino
+        Ok(ino)
     }
 
     /// Takes `bytes` of the inode budget for an extended attribute
