@@ -23,7 +23,6 @@ use crate::glue::vfs::{Dentry, FsContext, NewSuperBlock, SuperBlock};
 use crate::swap::area::{SwapArea, SwapError};
 use crate::swap::swapoff;
 use core::pin::Pin;
-use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::bindings;
 use kernel::new_spinlock;
 use kernel::prelude::*;
@@ -50,11 +49,11 @@ pub(crate) struct SbInfo {
     /// are charged to (`inode::follow_memcg`), for the shrinker (glue/reclaim.rs, swap/out.rs).
     #[pin]
     lru: ListLru,
-    lru_ready: AtomicBool,
-    /// The shrinker that drives swap-out (set once `fill_super` has the
-    /// `SbInfo` at its final address; taken by `kill_sb`).
+    /// The shrinker that drives swap-out (set by `fill_super` once it has
+    /// started it on this `SbInfo`; taken by `kill_sb`, which breaks the
+    /// reference cycle: the shrinker holds an `Arc` of this `SbInfo`).
     #[pin]
-    shrinker: SpinLock<Option<Shrinker>>,
+    shrinker: SpinLock<Option<Shrinker<SbInfo>>>,
     /// The options the instance was mounted with (for `show_options`).
     mode: u16,
     uid: u32,
@@ -202,13 +201,15 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
         inode64: opts.inode64.unwrap_or(false),
         ..Usage::default()
     };
-    let info = KBox::pin_init(
-        pin_init!(SbInfo {
+    // The shrinker first: the list is tied to it (its id).
+    let mut shrinker = Shrinker::new(c"rust_pagecache")?;
+    let lru = ListLru::new(&shrinker);
+    let owned = Arc::pin_init(
+        try_pin_init!(SbInfo {
             usage <- new_spinlock!(usage, "rust_pagecache::SbInfo::usage"),
             stats: Stats::new(),
             swap <- new_spinlock!(None, "rust_pagecache::SbInfo::swap"),
-            lru: ListLru::uninit(),
-            lru_ready: AtomicBool::new(false),
+            lru <- lru,
             shrinker <- new_spinlock!(None, "rust_pagecache::SbInfo::shrinker"),
             mode: opts.mode.unwrap_or(DEFAULT_MODE),
             // As tmpfs: the mounter owns the root unless told otherwise
@@ -220,8 +221,8 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
         }),
         GFP_KERNEL,
     )?;
-    // From here on `kill_sb` frees the `SbInfo`, also if this fails.
-    let pinned = sb.set_fs_info(info);
+    // From here on `kill_sb` puts the `SbInfo`, also if this fails.
+    let pinned = sb.set_fs_info(owned.clone());
     let info = pinned.get_ref();
     // MAX_LFS_FILESIZE on 64-bit; page-sized blocks, nanosecond times.
     sb.set_params(i64::MAX, bindings::PAGE_SHIFT, RPC_MAGIC as c_ulong, 1, &SUPER_OPS);
@@ -234,21 +235,14 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
     // Extended attributes and POSIX ACLs (SB_POSIXACL), as tmpfs's.
     sb.set_xattr_handlers(&crate::fs::xattr::HANDLERS);
     pinned.pinned_stats().register(sb);
-    // Reclaim: the shrinker, the list tied to it, then the swap area.
-    let shrinker = Shrinker::new(c"rust_pagecache")?;
-    // SAFETY: first use of the list, which stays at this address (pinned
-    // in the `SbInfo`) until `rpc_kill_sb` destroys it.
-    unsafe { info.lru.init(&shrinker)? };
-    info.lru_ready.store(true, Ordering::Release);
+    // Reclaim: the swap area, then the shrinker that writes to it.
     if let Some(SwapOption::Device(path)) = opts.swap {
         if let Err(e) = swapoff::swapon(info, &path) {
             fc.log_error(e.msg);
             return Err(e.errno);
         }
     }
-    // SAFETY: `info` outlives the shrinker: `rpc_kill_sb` frees the
-    // shrinker (waiting for its callbacks) before it frees `info`.
-    unsafe { shrinker.start(info) };
+    shrinker.start(owned);
     *info.shrinker.lock() = Some(shrinker);
     let root = inode::new_root(sb, info, bindings::S_IFDIR as u16 | info.mode)?;
     root.set_owner(info.uid, info.gid);
@@ -314,34 +308,32 @@ fn reconfigure(sb: &SuperBlock<'_>, opts: &MountOptions) -> core::result::Result
 #[no_mangle]
 unsafe extern "C" fn rpc_kill_sb(sb: *mut bindings::super_block) {
     // SAFETY: `sb` is valid for the whole call.
-    let info = unsafe { (*sb).s_fs_info.cast::<SbInfo>() };
+    let info = unsafe { (*sb).s_fs_info.cast::<SbInfo>().cast_const() };
     if !info.is_null() {
-        // First the shrinker: freeing it waits for scans in progress.
-        // SAFETY: `info` is the live `SbInfo` (freed below).
+        // First the shrinker: freeing it waits for scans in progress (they
+        // hold inode references), and puts its reference on the `SbInfo`.
+        // SAFETY: `info` is the superblock's reference, put below.
         let shrinker = unsafe { (*info).shrinker.lock().take() };
         drop(shrinker);
     }
-    // Evicts every inode (each gives its blocks and inode back to `info`),
-    // so `info` must outlive it.
+    // Evicts every inode (each gives its blocks and inode back to `info`
+    // and takes its track off the reclaim list), so `info` must outlive it.
     // SAFETY: `sb` is an anonymous-device superblock set up by get_tree_nodev.
     unsafe { bindings::kill_anon_super(sb) };
     if !info.is_null() {
-        // (The debugfs files go with the `SbInfo`, when it drops below.)
-        // SAFETY: every inode is gone, so every track has left the list.
-        unsafe {
-            if (*info).lru_ready.load(Ordering::Acquire) {
-                (*info).lru.destroy();
-            }
-        }
-        // SAFETY: `info` came from `KBox::into_raw` in `rpc_fill_super`; the
-        // superblock is gone, so nothing uses it any more.
-        let info = unsafe { KBox::from_raw(info) };
+        // SAFETY: `s_fs_info` holds the reference `set_fs_info` made of an
+        // `Arc` (`Arc::into_raw`); the superblock is gone, so nothing else
+        // uses it through `sb` any more.
+        let info = unsafe { Arc::from_raw(info) };
         // Every inode has been evicted: anything still charged is a leak in
         // the accounting, reported as a kernel WARNING (which fails a test run).
         let usage = info.snapshot();
         if kernel::warn_on!(usage.used_blocks != 0 || usage.used_ispace != 0) {
             pr_err!("accounting leak at unmount: {:?}\n", usage);
         }
+        // The last reference: the reclaim list (empty now) is destroyed and
+        // the debugfs files removed as the `SbInfo` drops.
+        drop(info);
     }
 }
 

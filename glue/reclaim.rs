@@ -28,6 +28,7 @@ use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::sync::Arc;
 use kernel::types::Opaque;
 
 /// A counted reference on an inode of ours (`__iget`/`igrab`), put with
@@ -148,19 +149,31 @@ impl Scanned {
     }
 }
 
-/// A registered shrinker (`shrinker_alloc` + `shrinker_register`);
-/// dropping it frees it, after waiting for callbacks in progress
-/// (`shrinker_free`).
-pub(crate) struct Shrinker(NonNull<bindings::shrinker>);
+/// A shrinker (`shrinker_alloc`) and, once [`Shrinker::start`]ed, the
+/// object its callbacks run on, which it keeps alive (an [`Arc`]) for as
+/// long as reclaim may call it. Dropping it frees the shrinker
+/// (`shrinker_free`, which waits for callbacks in progress), then puts
+/// that reference: no `unsafe` contract on the caller's side.
+///
+/// The object usually owns its shrinker (the superblock's `SbInfo` does),
+/// a reference cycle that the owner breaks by taking the shrinker out and
+/// dropping it when it shuts down (`kill_sb`); a cycle not broken leaks,
+/// it never frees an object reclaim can still call.
+pub(crate) struct Shrinker<T: ShrinkerOps> {
+    raw: NonNull<bindings::shrinker>,
+    ops: Option<Arc<T>>,
+}
 
-// SAFETY: the kernel's shrinker may be freed from any task.
-unsafe impl Send for Shrinker {}
+// SAFETY: the kernel's shrinker may be freed from any task; the `Arc<T>`
+// is `Send` when `T: Send + Sync`.
+unsafe impl<T: ShrinkerOps + Send> Send for Shrinker<T> {}
 // SAFETY: no method mutates through `&self`.
-unsafe impl Sync for Shrinker {}
+unsafe impl<T: ShrinkerOps + Send> Sync for Shrinker<T> {}
 
 unsafe extern "C" fn count_cb<T: ShrinkerOps>(s: *mut bindings::shrinker, sc: *mut bindings::shrink_control) -> c_ulong {
-    // SAFETY: `private_data` is the `T` given to `Shrinker::new`, which
-    // outlives the shrinker (its contract); `sc` is live for the call.
+    // SAFETY: `private_data` is the `T` of the `Arc` the `Shrinker` holds
+    // from `start` until after `shrinker_free()`, which waits for this
+    // callback; `sc` is live for the call.
     let (ops, sc) = unsafe { (&*ffi::rpc_shrinker_private(s).cast::<T>(), &*sc.cast::<ShrinkControl>()) };
     ops.count(sc)
 }
@@ -171,30 +184,40 @@ unsafe extern "C" fn scan_cb<T: ShrinkerOps>(s: *mut bindings::shrinker, sc: *mu
     ops.scan(sc).to_raw()
 }
 
-impl Shrinker {
+impl<T: ShrinkerOps> Shrinker<T> {
     /// Allocates a memcg- and NUMA-aware shrinker; reclaim does not call it
     /// until [`Shrinker::start`] (a [`ListLru`] is tied to it first).
     pub(crate) fn new(name: &CStr) -> Result<Self> {
         // SAFETY: `name` is a C string alive for the call (the kernel copies it).
         let s = unsafe { ffi::rpc_shrinker_new(name.as_char_ptr()) };
-        NonNull::new(s).map(Shrinker).ok_or(ENOMEM)
+        Ok(Shrinker { raw: NonNull::new(s).ok_or(ENOMEM)?, ops: None })
     }
 
-    /// Registers the shrinker: from now on reclaim calls `ops`.
-    ///
-    /// # Safety
-    ///
-    /// Called once; `ops` stays at its address, alive, until the shrinker
-    /// is dropped.
-    pub(crate) unsafe fn start<T: ShrinkerOps>(&self, ops: &T) {
-        let me: *const T = ops;
-        // SAFETY: allocated by `new`, registered once; the callbacks are
-        // valid for `T` and `me` lives long enough (contract).
-        unsafe { ffi::rpc_shrinker_start(self.0.as_ptr(), me.cast_mut().cast(), Some(count_cb::<T>), Some(scan_cb::<T>)) }
+    /// Registers the shrinker: from now on reclaim calls `ops`, which the
+    /// shrinker keeps until it is dropped. A second call does nothing.
+    pub(crate) fn start(&mut self, ops: Arc<T>) {
+        if self.ops.is_some() {
+            return;
+        }
+        let me = Arc::as_ptr(&ops);
+        self.ops = Some(ops);
+        // SAFETY: allocated by `new`, registered once (`ops` was `None`);
+        // the callbacks are those of `T`, and `me` stays valid until the
+        // drop, which frees the shrinker before it puts `self.ops`.
+        unsafe { ffi::rpc_shrinker_start(self.raw.as_ptr(), me.cast_mut().cast(), Some(count_cb::<T>), Some(scan_cb::<T>)) }
     }
 
     fn as_ptr(&self) -> *mut bindings::shrinker {
-        self.0.as_ptr()
+        self.raw.as_ptr()
+    }
+}
+
+impl<T: ShrinkerOps> Drop for Shrinker<T> {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `new` (registered or not), freed once;
+        // `shrinker_free` waits for running callbacks, so `self.ops`,
+        // dropped after this, is no longer in use.
+        unsafe { bindings::shrinker_free(self.raw.as_ptr()) }
     }
 }
 
@@ -206,20 +229,21 @@ pub(crate) fn account_reclaimed(pages: u64) {
     unsafe { ffi::rpc_account_reclaimed(pages as c_ulong) }
 }
 
-impl Drop for Shrinker {
-    fn drop(&mut self) {
-        // SAFETY: allocated by `new` (registered or not), freed once;
-        // `shrinker_free` waits for running callbacks.
-        unsafe { bindings::shrinker_free(self.0.as_ptr()) }
-    }
-}
-
 /// A memcg-aware `list_lru` of regular inodes' track objects, tied to a
 /// [`Shrinker`] (a memcg's shrinker bit is set when its list gains an item).
-/// Pinned in the superblock's `SbInfo`; [`ListLru::init`] before use,
-/// [`ListLru::destroy`] after the last inode has gone.
-#[repr(transparent)]
-pub(crate) struct ListLru(Opaque<bindings::list_lru>);
+/// Initialised in place ([`ListLru::new`]), destroyed by its drop.
+///
+/// Every [`Track`] on it belongs to an inode of the superblock whose
+/// `SbInfo` owns the list: `add` is called for the inodes of that
+/// superblock only, and eviction deletes the inode's track
+/// (`inode::evict_inode`). The VFS evicts every inode of a superblock in
+/// `kill_anon_super()`, before `kill_sb` puts the `SbInfo`: so the list
+/// is empty when it drops.
+#[pin_data(PinnedDrop)]
+pub(crate) struct ListLru {
+    #[pin]
+    raw: Opaque<bindings::list_lru>,
+}
 
 // SAFETY: a `list_lru` is used from any task; it locks itself.
 unsafe impl Send for ListLru {}
@@ -230,34 +254,25 @@ unsafe impl Sync for ListLru {}
 pub(crate) struct Track(NonNull<RpcSwapTrack>);
 
 impl ListLru {
-    pub(crate) fn uninit() -> Self {
-        ListLru(Opaque::uninit())
+    /// `list_lru_init_memcg()` in place, tied to `shrinker`.
+    /// The initialiser borrows the shrinker, so it cannot be run after
+    /// the shrinker is gone.
+    pub(crate) fn new<'a, T: ShrinkerOps>(shrinker: &'a Shrinker<T>) -> impl PinInit<Self, Error> + 'a {
+        let s = shrinker.as_ptr();
+        try_pin_init!(ListLru {
+            raw <- Opaque::try_ffi_init(move |lru| {
+                // SAFETY: `lru` is the list's final, pinned place; the
+                // helper zeroes it first. The list keeps the shrinker's
+                // id, not the pointer, which is live for the call: the
+                // initialiser borrows the `Shrinker` (`'a`).
+                let ret = unsafe { ffi::rpc_list_lru_init(lru, s) };
+                if ret != 0 { Err(Error::from_errno(ret)) } else { Ok(()) }
+            }),
+        })
     }
 
     fn as_ptr(&self) -> *mut bindings::list_lru {
-        self.0.get()
-    }
-
-    /// `list_lru_init_memcg`.
-    ///
-    /// # Safety
-    ///
-    /// Called once, before any other method, with `self` at its final
-    /// address.
-    pub(crate) unsafe fn init(&self, shrinker: &Shrinker) -> Result {
-        // SAFETY: contract; the lru keeps the shrinker's id, not a pointer.
-        let ret = unsafe { ffi::rpc_list_lru_init(self.as_ptr(), shrinker.as_ptr()) };
-        if ret != 0 { Err(Error::from_errno(ret)) } else { Ok(()) }
-    }
-
-    /// `list_lru_destroy`.
-    ///
-    /// # Safety
-    ///
-    /// Initialised by `init`, empty (every track deleted), destroyed once.
-    pub(crate) unsafe fn destroy(&self) {
-        // SAFETY: contract.
-        unsafe { ffi::rpc_list_lru_destroy(self.as_ptr()) }
+        self.raw.get()
     }
 
     /// Puts a new regular inode on the list of the current task's memcg.
@@ -307,6 +322,16 @@ impl ListLru {
             let _ = out.push(r, GFP_NOWAIT);
         }
         out
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for ListLru {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: initialised by `new` (a `ListLru` exists only once its
+        // initialiser succeeded), destroyed once, here; empty, as said at
+        // the type: every track's inode was evicted before the owner drops.
+        unsafe { ffi::rpc_list_lru_destroy(self.as_ptr()) }
     }
 }
 

@@ -39,6 +39,7 @@ use kernel::prelude::*;
 use kernel::iov::{IovIterDest, IovIterSource};
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use kernel::sync::Arc;
 use kernel::types::Opaque;
 
 /// An inode of this filesystem (the `vfs_inode` of an [`RpcInode`]).
@@ -992,16 +993,17 @@ impl<'a> NewSuperBlock<'a> {
         self.0.get()
     }
 
-    /// Installs the instance's state as `s_fs_info`; it stays at its address
-    /// until `kill_sb` takes it back with `KBox::from_raw`.
-    pub(crate) fn set_fs_info(&self, info: Pin<KBox<SbInfo>>) -> Pin<&'a SbInfo> {
-        // SAFETY: `SbInfo` is never moved out of its box: this hands the
-        // pinned box to the superblock for good (`kill_sb` frees it in
-        // place, so it stays pinned). The superblock is ours to write
-        // (type invariant).
+    /// Installs the instance's state as `s_fs_info`, a reference of its own
+    /// that `kill_sb` puts (`Arc::from_raw`).
+    pub(crate) fn set_fs_info(&self, info: Arc<SbInfo>) -> Pin<&'a SbInfo> {
+        let info = Arc::into_raw(info);
+        // SAFETY: the superblock is ours to write (type invariant). The
+        // reference stored is put by `kill_sb` only, after the superblock's
+        // last use, so the `SbInfo` lives as long as `'a`; an `Arc` never
+        // moves its contents (the kernel's `Arc` is pinned), so it may be
+        // handed out pinned.
         unsafe {
-            let info = KBox::into_raw(Pin::into_inner_unchecked(info));
-            (*self.as_raw()).s_fs_info = info.cast();
+            (*self.as_raw()).s_fs_info = info.cast_mut().cast();
             Pin::new_unchecked(&*info)
         }
     }
