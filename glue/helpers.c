@@ -1381,7 +1381,18 @@ void rpc_shrinker_start(struct shrinker *s, void *private,
 {
 	s->count_objects = count;
 	s->scan_objects = scan;
-	s->seeks = DEFAULT_SEEKS;
+	/*
+	 * Our pages cost a swap write and read to get back, and reclaim should
+	 * weigh them as it weighs tmpfs's anonymous-LRU pages against file
+	 * pages (swappiness 60: file pages see 140/60 of the pressure). With
+	 * DEFAULT_SEEKS a shrinker gets twice the LRU's share, and in make
+	 * bench's swap rows 9 MiB of other files' cold page cache stayed in
+	 * the 32 MiB memcg while ours went (3 MiB with this; tmpfs: 1.7), and
+	 * a random reader at a 32 MiB memcg's limit had it emptied down to
+	 * 2.9 MiB by its own charges (31.5 MiB with this; test
+	 * swap.a_charge_at_the_limit_frees_what_it_needs_not_the_memcg).
+	 */
+	s->seeks = 4 * DEFAULT_SEEKS;
 	/*
 	 * Called once reclaim's share for us reaches SWAP_CLUSTER_MAX pages
 	 * (what one charge asks for), not SHRINK_BATCH (128), which a memcg

@@ -920,6 +920,82 @@ TEST_F_TIMEOUT(swap, random_reads_read_around_little_sequential_reads_much, 240)
 }
 
 /*
+ * A charge at the memcg's limit gets what it needs back, not the memcg.
+ * Memcg reclaim does not count a shrinker's frees as progress, so a charge
+ * whose reclaim the LRU cannot satisfy goes through every priority and
+ * calls the shrinker at each. A reader inside the memcg reads swapped
+ * pages at random and watches memory.current after each read: it must
+ * stay near the limit. With the shrinker's seeks at DEFAULT_SEEKS (twice
+ * the LRU's share) it fell to 2.9 MiB of 32: the reads emptied the memcg;
+ * at 4 * DEFAULT_SEEKS (glue/helpers.c) it stays at 31.5 MiB.
+ */
+TEST_F_TIMEOUT(swap, a_charge_at_the_limit_frees_what_it_needs_not_the_memcg, 240)
+{
+	const long long limit = 32 * MIB;
+	const size_t len = 64 * MIB, reads = 800;
+	const size_t pages = len / rpc_page_size();
+	long long lowest = -1;
+	long bad = -1;
+	char p[PATH_MAX];
+	int status, pipefd[2];
+	pid_t pid;
+
+	if (!self->have_cg)
+		SKIP(return, "needs cgroup v2");
+	fill_through_memcg(_metadata, self, 1, len, limit);
+	ASSERT_GT(rpc_stat_of(self->dir, "swap_slots_used"), (long long)pages / 2);
+	snprintf(p, sizeof(p), "%s/f0", self->dir);
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = rpc_fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		uint64_t x = 0x9e3779b97f4a7c15ull;
+		long long low = -1, res[2];
+		unsigned char *b = malloc(rpc_page_size());
+		int fd;
+
+		if (!b || rpc_memcg_enter(&self->cg, 0))
+			_exit(2);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			_exit(3);
+		for (size_t i = 0; i < reads && bad < 0; i++) {
+			off_t off;
+			long long cur;
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
+			off = (off_t)(x % pages) * rpc_page_size();
+			if (rpc_pread_full(fd, b, rpc_page_size(), off) != (ssize_t)rpc_page_size() ||
+			    rpc_check_pattern(b, rpc_page_size(), 100, off) >= 0)
+				bad = off;
+			/* From the 65th read on: the first charges fill the stock. */
+			cur = rpc_memcg_current(&self->cg);
+			if (i >= 64 && (low < 0 || cur < low))
+				low = cur;
+		}
+		res[0] = low;
+		res[1] = bad;
+		_exit(write(pipefd[1], res, sizeof(res)) == sizeof(res) ? 0 : 4);
+	}
+	close(pipefd[1]);
+	{
+		long long res[2] = { -1, -1 };
+
+		EXPECT_EQ((ssize_t)sizeof(res), read(pipefd[0], res, sizeof(res)));
+		lowest = res[0];
+		bad = res[1];
+	}
+	close(pipefd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(-1, bad);
+	TH_LOG("%zu random reads at a %lld MiB limit: memory.current at least %lld KiB",
+	       reads, limit / MIB, lowest / 1024);
+	EXPECT_GE(lowest, limit - 6 * (long long)MIB);
+	EXPECT_EQ(RPC_VERIFIED, rpc_verify_file(p, len, 100));
+}
+
+/*
  * Charges follow the pages: memory.current falls as they go out, and after
  * unlink the memcg is back at its baseline (no charge leaked by swap-out,
  * swap-in inside the memcg, or eviction), with no slot in use.

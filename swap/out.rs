@@ -142,19 +142,17 @@ impl ShrinkerOps for SbInfo {
         let none = inodes.is_empty();
         drop(inodes);
         self.stats().shrink_scanned(none);
-        // Reclaim counts this as its progress (reclaim_state).
+        // Global reclaim counts this as its progress (reclaim_state); memcg
+        // reclaim does not (`flush_reclaim_state()`), hence the shrinker's
+        // seeks (helpers.c).
         account_reclaimed(freed);
-        // Nothing to look at (no file of this memcg has cached pages), or
-        // this call's share done: no more calls in this pass. Reclaim's
-        // loop (`do_shrink_slab()`) would otherwise go on through the
-        // deferred work of every earlier pass that did not reach a batch,
-        // however much it already has; under a random reader that took a
-        // 32 MiB memcg down to 6 MiB, and its hits with it. Otherwise
-        // report what went, even 0 (the pass only cleared referenced
-        // bits: the next call frees). With the area full, a call that
-        // freed less than it was asked ends the pass too: it walked its
-        // whole share (1024 folios a file and more) and what it met needs a
-        // slot, or was spared (referenced, busy); the next pass comes back.
+        // Nothing to look at (no file of this memcg has cached pages): no
+        // more calls in this pass. Otherwise report what went, even 0 (the
+        // pass only cleared referenced bits: the next call frees). With
+        // the area full, a call that freed less than it was asked ends the
+        // pass too: it walked its whole share (1024 folios a file and
+        // more) and what it met needs a slot, or was spared (referenced,
+        // busy); the next pass comes back.
         // Memcg reclaim does not count a shrinker's frees as progress, so
         // without this every priority of every retry walked the files
         // again, up to 190 calls a retry, and a memory.reclaim of a memcg
