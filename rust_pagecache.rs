@@ -143,14 +143,13 @@ impl kernel::Module for RustPagecache {
             inode::destroy_cache();
             return Err(ENOMEM);
         }
-        // SAFETY: creates the module's debugfs directory, removed in `drop`.
-        unsafe { ffi::rpc_debugfs_init() };
+        // The module's debugfs folder, removed in `drop`.
+        cache::stats::debugfs_init();
         // SAFETY: `rpc_fs_type` is a static, fully initialised in helpers.c,
         // registered once and unregistered in `drop`.
         let ret = unsafe { kernel::bindings::register_filesystem(&raw mut ffi::rpc_fs_type) };
         if ret != 0 {
-            // SAFETY: created above; no superblock can use it.
-            unsafe { ffi::rpc_debugfs_exit() };
+            cache::stats::debugfs_exit();
             // SAFETY: created above; no inode has a track.
             unsafe { ffi::rpc_track_cache_destroy() };
             inode::destroy_cache();
@@ -170,8 +169,8 @@ impl Drop for RustPagecache {
         unsafe { ffi::rpc_internal_exit() };
         // SAFETY: registered in `init`.
         unsafe { kernel::bindings::unregister_filesystem(&raw mut ffi::rpc_fs_type) };
-        // SAFETY: every superblock (and its debugfs directory) is gone.
-        unsafe { ffi::rpc_debugfs_exit() };
+        // Every superblock (and its debugfs folder) is gone.
+        cache::stats::debugfs_exit();
         // SAFETY: every inode, and so every track, is gone.
         unsafe { ffi::rpc_track_cache_destroy() };
         inode::destroy_cache();

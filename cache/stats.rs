@@ -11,12 +11,13 @@
 //! see [`Stats::replace_window`]).
 
 use crate::glue::ffi;
-use core::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
+use core::fmt;
+use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use kernel::bindings;
+use kernel::debugfs::{Dir, Scope};
 use kernel::prelude::*;
-use kernel::seq_file::{seq_print, SeqFile};
-use core::pin::Pin;
-use crate::glue::vfs::NewSuperBlock;
+use kernel::str::CString;
+use kernel::sync::atomic::{self, Atomic};
 
 /// Counters; all relaxed: they are statistics, not synchronisation.
 pub(crate) struct Stats {
@@ -34,9 +35,9 @@ pub(crate) struct Stats {
     /// the reference count keeps its window open (entry still in the
     /// XArray, XArray lock held, interrupts off) until a racing lockless
     /// lookup has observed the frozen count and retried. 0 (the default)
-    /// in normal use; written by debugfs as a plain `u32`, read here with
-    /// relaxed atomics.
-    remove_delay_us: AtomicU32,
+    /// in normal use; written through debugfs (a decimal `u32`), read here
+    /// with relaxed atomics.
+    remove_delay_us: Atomic<u32>,
     /// The page index + 1 a removal holds frozen in that window (0: none),
     /// so a test can read exactly that page (swap-out's removal).
     frozen_holding: AtomicU64,
@@ -48,7 +49,7 @@ pub(crate) struct Stats {
     /// microseconds (at most [`MAX_FAULT_DELAY_US`]) before locking it, so
     /// that a truncate or punch can remove the folio in between. 0 (the
     /// default) in normal use.
-    fault_delay_us: AtomicU32,
+    fault_delay_us: Atomic<u32>,
     /// Own swap (swap/): pages written out and read back, second chances
     /// given to referenced folios, write and read errors, slots.
     swapped_out: AtomicU64,
@@ -90,7 +91,7 @@ pub(crate) struct Stats {
     /// [`MAX_REPLACE_DELAY_US`]) holding the old folio locked, before it
     /// copies it: the window in which a truncate or punch that did not
     /// wait for it would find the old folio and miss the new one.
-    replace_delay_us: AtomicU32,
+    replace_delay_us: Atomic<u32>,
     /// The page index + 1 a replacement holds in that window (0: none).
     replace_holding: AtomicU64,
     /// Files whose reclaim-list track moved to the memcg their new pages
@@ -103,12 +104,10 @@ pub(crate) struct Stats {
     /// Test knob: swapoff sleeps this many microseconds (at most
     /// [`MAX_SWAPOFF_DELAY_US`]) with each inode held, before it swaps the
     /// inode's pages in: the window of seed 003's swapoff-vs-eviction race.
-    swapoff_delay_us: AtomicU32,
+    swapoff_delay_us: Atomic<u32>,
     /// The inode number swapoff holds in that window (0: none), so a test
     /// can unlink and close exactly that file.
     swapoff_holding: AtomicU64,
-    /// The superblock's debugfs directory.
-    dir: AtomicPtr<bindings::dentry>,
 }
 
 /// Upper bound for the swapoff knob (it sleeps, holding `s_umount`).
@@ -130,10 +129,10 @@ impl Stats {
             removed: AtomicU64::new(0),
             removed_frozen: AtomicU64::new(0),
             retries: AtomicU64::new(0),
-            remove_delay_us: AtomicU32::new(0),
+            remove_delay_us: Atomic::new(0),
             frozen_holding: AtomicU64::new(0),
             fault_retries: AtomicU64::new(0),
-            fault_delay_us: AtomicU32::new(0),
+            fault_delay_us: Atomic::new(0),
             swapped_out: AtomicU64::new(0),
             swapped_in: AtomicU64::new(0),
             swap_rotated: AtomicU64::new(0),
@@ -153,15 +152,14 @@ impl Stats {
             swap_cache_hits: AtomicU64::new(0),
             replaced: AtomicU64::new(0),
             replace_failed: AtomicU64::new(0),
-            replace_delay_us: AtomicU32::new(0),
+            replace_delay_us: Atomic::new(0),
             replace_holding: AtomicU64::new(0),
             track_moves: AtomicU64::new(0),
             slots_used: AtomicI64::new(0),
             slots_total: AtomicU64::new(0),
             swapoff_pages: AtomicU64::new(0),
-            swapoff_delay_us: AtomicU32::new(0),
+            swapoff_delay_us: Atomic::new(0),
             swapoff_holding: AtomicU64::new(0),
-            dir: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
 
@@ -189,7 +187,7 @@ impl Stats {
     /// The fault test knob (see `fault_delay_us`): called by a fault between
     /// finding its folio and locking it; returns at once when the knob is 0.
     pub(crate) fn fault_window(&self) {
-        let us = self.fault_delay_us.load(Relaxed).min(MAX_FAULT_DELAY_US);
+        let us = self.fault_delay_us.load(atomic::Relaxed).min(MAX_FAULT_DELAY_US);
         if us != 0 {
             // SAFETY: faults may sleep; no spinlock or RCU read lock is held.
             unsafe { ffi::rpc_fsleep(us) };
@@ -200,7 +198,7 @@ impl Stats {
     /// window of a removal of the page at `index`; returns at once when the
     /// knob is 0. `frozen_holding` shows the index meanwhile.
     pub(crate) fn hold_frozen_window(&self, index: u64) {
-        let us = self.remove_delay_us.load(Relaxed).min(MAX_REMOVE_DELAY_US);
+        let us = self.remove_delay_us.load(atomic::Relaxed).min(MAX_REMOVE_DELAY_US);
         if us == 0 {
             return;
         }
@@ -303,7 +301,7 @@ impl Stats {
     /// at once when the knob is 0. `replace_holding` shows the index + 1
     /// meanwhile.
     pub(crate) fn replace_window(&self, index: u64) {
-        let us = self.replace_delay_us.load(Relaxed).min(MAX_REPLACE_DELAY_US);
+        let us = self.replace_delay_us.load(atomic::Relaxed).min(MAX_REPLACE_DELAY_US);
         if us != 0 {
             self.replace_holding.store(index + 1, Relaxed);
             // SAFETY: the replacement may sleep here (it is called from a
@@ -337,7 +335,7 @@ impl Stats {
     /// with inode `ino` held; returns at once when the knob is 0. While it
     /// sleeps, `swapoff_holding` shows `ino`.
     pub(crate) fn swapoff_window(&self, ino: u64) {
-        let us = self.swapoff_delay_us.load(Relaxed).min(MAX_SWAPOFF_DELAY_US);
+        let us = self.swapoff_delay_us.load(atomic::Relaxed).min(MAX_SWAPOFF_DELAY_US);
         if us != 0 {
             self.swapoff_holding.store(ino, Relaxed);
             // SAFETY: swapoff may sleep here; it holds no spinlock.
@@ -345,51 +343,12 @@ impl Stats {
             self.swapoff_holding.store(0, Relaxed);
         }
     }
-
-    /// Creates the debugfs files of `sb`, which read and write `self` until
-    /// [`Stats::unregister`] or the drop removes them.
-    pub(crate) fn register(self: Pin<&Self>, sb: &NewSuperBlock<'_>) {
-        let me: *const Self = &*self;
-        // SAFETY: `sb` is live for the call (it only names the folder).
-        // debugfs keeps the pointers into `self` until `unregister` removes
-        // the files, waiting for readers: pinned, `self` stays at this
-        // address until it is dropped, and the drop unregisters first.
-        let dir = unsafe { ffi::rpc_debugfs_sb_add(
-                sb.as_raw(),
-                me.cast(),
-                self.remove_delay_us.as_ptr(),
-                self.fault_delay_us.as_ptr(),
-                self.swapoff_delay_us.as_ptr(),
-                self.replace_delay_us.as_ptr(),
-            ) };
-        self.dir.store(dir, Relaxed);
-    }
-
-    /// Removes the debugfs files; afterwards nothing reads `self` any more.
-    pub(crate) fn unregister(&self) {
-        let dir = self.dir.swap(core::ptr::null_mut(), Relaxed);
-        // SAFETY: `dir` came from `rpc_debugfs_sb_add` (or is null or an
-        // error pointer, which `debugfs_remove` ignores).
-        unsafe { ffi::rpc_debugfs_remove(dir) };
-    }
 }
 
-impl Drop for Stats {
-    fn drop(&mut self) {
-        self.unregister();
-    }
-}
-
-/// The `stats` file's `show` (called by `rpc_stats_show` in helpers.c).
-///
-/// # Safety
-///
-/// `m` is the seq_file being shown; `stats` is the pointer given to
-/// `rpc_debugfs_sb_add`, live while the file exists.
-#[no_mangle]
-unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c_void) {
-    // SAFETY: function contract.
-    let (m, s) = unsafe { (SeqFile::from_raw(m), &*stats.cast::<Stats>()) };
+impl Stats {
+    /// The `stats` file: one `name value` line per counter.
+    fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self;
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
     let lines: [(&str, u64); 33] = [
@@ -428,6 +387,70 @@ unsafe extern "C" fn rpc_stats_print(m: *mut bindings::seq_file, stats: *const c
         ("replace_holding", s.replace_holding.load(Relaxed)),
     ];
     for (name, v) in lines {
-        seq_print!(m, "{} {}\n", name, v);
+        writeln!(f, "{} {}", name, v)?;
+    }
+    Ok(())
     }
 }
+
+kernel::sync::global_lock! {
+    // SAFETY: initialised by `debugfs_init()`, from the module's `init`,
+    // before a filesystem can be mounted.
+    unsafe(uninit) static DEBUGFS_ROOT: Mutex<Option<Dir>> = None;
+}
+
+/// Creates `<debugfs>/rust_pagecache` (module `init`, once).
+pub(crate) fn debugfs_init() {
+    static DONE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, Relaxed) {
+        return;
+    }
+    // SAFETY: the only call of `init`, guarded by `DONE`.
+    unsafe { DEBUGFS_ROOT.init() };
+    *DEBUGFS_ROOT.lock() = Some(Dir::new(c"rust_pagecache"));
+}
+
+/// Removes `<debugfs>/rust_pagecache` once the last superblock's folder
+/// has gone (module `drop`; each folder also holds a reference on it).
+pub(crate) fn debugfs_exit() {
+    let root = DEBUGFS_ROOT.lock().take();
+    drop(root);
+}
+
+/// A superblock's statistics with their debugfs folder,
+/// `<debugfs>/rust_pagecache/<major>:<minor>/` (the mount's `st_dev`):
+/// `stats` and the four test knobs. The folder goes before the counters
+/// when it drops ([`Scope`]), waiting for readers and writers.
+pub(crate) type StatsDir = Scope<Stats>;
+
+/// Where a superblock's folder goes: the root folder (a reference of the
+/// caller's) and the folder's name.
+pub(crate) struct StatsPlace {
+    root: Dir,
+    name: CString,
+}
+
+impl StatsPlace {
+    /// The folder of the superblock `dev`: `<major>:<minor>`.
+    pub(crate) fn new(dev: bindings::dev_t) -> Result<Self> {
+        let name = CString::try_from_fmt(fmt!("{}:{}", dev >> MINORBITS, dev & MINORMASK))?;
+        // The folder will keep the root's entry alive (an `Arc` in `Dir`).
+        let root = DEBUGFS_ROOT.lock().clone().ok_or(ENOENT)?;
+        Ok(StatsPlace { root, name })
+    }
+
+    /// New statistics, in their folder.
+    pub(crate) fn stats(&self) -> impl PinInit<StatsDir, Error> + '_ {
+        self.root.scope(Ok::<_, Error>(Stats::new()), &self.name, |s, dir| {
+            dir.read_callback_file(c"stats", s, &Stats::show);
+            dir.read_write_file(c"remove_delay_us", &s.remove_delay_us);
+            dir.read_write_file(c"fault_delay_us", &s.fault_delay_us);
+            dir.read_write_file(c"swapoff_delay_us", &s.swapoff_delay_us);
+            dir.read_write_file(c"replace_delay_us", &s.replace_delay_us);
+        })
+    }
+}
+
+/// `MINORBITS` of `<linux/kdev_t.h>`: a `dev_t` is `major << 20 | minor`.
+const MINORBITS: u32 = 20;
+const MINORMASK: u32 = (1 << MINORBITS) - 1;

@@ -13,7 +13,7 @@
 //! (each eviction frees its swap slots and takes its track off the reclaim
 //! list), then the list, then the `SbInfo` with the swap area.
 
-use crate::cache::stats::Stats;
+use crate::cache::stats::{Stats, StatsDir, StatsPlace};
 use crate::fs::fs_context::options;
 use crate::fs::inode;
 use crate::fs::options::{Machine, MountOptions, SwapOption, Usage, Zones, DEFAULT_MODE};
@@ -22,7 +22,6 @@ use crate::glue::reclaim::{ListLru, Shrinker};
 use crate::glue::vfs::{Dentry, FsContext, NewSuperBlock, SuperBlock};
 use crate::swap::area::{SwapArea, SwapError};
 use crate::swap::swapoff;
-use core::pin::Pin;
 use kernel::bindings;
 use kernel::new_spinlock;
 use kernel::prelude::*;
@@ -39,9 +38,10 @@ pub(crate) struct SbInfo {
     /// Limits and what is used of them.
     #[pin]
     usage: SpinLock<Usage>,
-    /// Page-cache statistics (debugfs, which points into them: pinned).
+    /// Page-cache statistics, in their debugfs folder (which points into
+    /// them: pinned).
     #[pin]
-    stats: Stats,
+    stats: StatsDir,
     /// The swap area, while the mount has one (swap/area.rs).
     #[pin]
     swap: SpinLock<Option<Arc<SwapArea>>>,
@@ -140,12 +140,6 @@ impl SbInfo {
         &self.stats
     }
 
-    fn pinned_stats(self: Pin<&Self>) -> Pin<&Stats> {
-        // SAFETY: `stats` is structurally pinned (`#[pin]`): never moved
-        // out of a pinned `SbInfo`, which has no `Drop` of its own.
-        unsafe { self.map_unchecked(|s| &s.stats) }
-    }
-
     /// The swap area, with a reference of the caller's own.
     pub(crate) fn swap_area(&self) -> Option<Arc<SwapArea>> {
         self.swap.lock().clone()
@@ -204,10 +198,11 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
     // The shrinker first: the list is tied to it (its id).
     let mut shrinker = Shrinker::new(c"rust_pagecache")?;
     let lru = ListLru::new(&shrinker);
+    let place = StatsPlace::new(sb.dev())?;
     let owned = Arc::pin_init(
         try_pin_init!(SbInfo {
             usage <- new_spinlock!(usage, "rust_pagecache::SbInfo::usage"),
-            stats: Stats::new(),
+            stats <- place.stats(),
             swap <- new_spinlock!(None, "rust_pagecache::SbInfo::swap"),
             lru <- lru,
             shrinker <- new_spinlock!(None, "rust_pagecache::SbInfo::shrinker"),
@@ -222,8 +217,7 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
         GFP_KERNEL,
     )?;
     // From here on `kill_sb` puts the `SbInfo`, also if this fails.
-    let pinned = sb.set_fs_info(owned.clone());
-    let info = pinned.get_ref();
+    let info = sb.set_fs_info(owned.clone());
     // MAX_LFS_FILESIZE on 64-bit; page-sized blocks, nanosecond times.
     sb.set_params(i64::MAX, bindings::PAGE_SHIFT, RPC_MAGIC as c_ulong, 1, &SUPER_OPS);
     // As tmpfs: once a write found nothing to strip (no setuid/setgid, no
@@ -234,7 +228,6 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
     sb.set_nosec();
     // Extended attributes and POSIX ACLs (SB_POSIXACL), as tmpfs's.
     sb.set_xattr_handlers(&crate::fs::xattr::HANDLERS);
-    pinned.pinned_stats().register(sb);
     // Reclaim: the swap area, then the shrinker that writes to it.
     if let Some(SwapOption::Device(path)) = opts.swap {
         if let Err(e) = swapoff::swapon(info, &path) {

@@ -167,17 +167,6 @@ extern "C" {
     pub(crate) fn rpc_xas_reload(xas: *mut bindings::xa_state) -> *mut c_void;
     pub(crate) fn rpc_xa_encodings_match(retry: usize, zero: usize, restart: usize, chunk: usize) -> bool;
 
-    pub(crate) fn rpc_debugfs_init();
-    pub(crate) fn rpc_debugfs_exit();
-    pub(crate) fn rpc_debugfs_sb_add(
-        sb: *mut bindings::super_block,
-        stats: *const c_void,
-        remove_delay_us: *mut u32,
-        fault_delay_us: *mut u32,
-        swapoff_delay_us: *mut u32,
-        replace_delay_us: *mut u32,
-    ) -> *mut bindings::dentry;
-    pub(crate) fn rpc_debugfs_remove(dir: *mut bindings::dentry);
     pub(crate) fn rpc_udelay(us: c_uint);
     pub(crate) fn rpc_fsleep(us: c_uint);
     // own swap (glue/block.rs, glue/reclaim.rs, glue/xarray.rs)

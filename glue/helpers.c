@@ -6,7 +6,6 @@
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
-#include <linux/debugfs.h>
 #include <linux/list_lru.h>
 #include <linux/memcontrol.h>
 #include <linux/shrinker.h>
@@ -767,53 +766,6 @@ bool rpc_xa_encodings_match(unsigned long retry, unsigned long zero,
 	       chunk == XA_CHUNK_SIZE &&
 	       chunk == ARRAY_SIZE(((struct xa_node *)NULL)->slots) &&
 	       xa_is_internal((void *)retry) && !xa_is_value((void *)retry);
-}
-
-/* ---- statistics in debugfs (cache/stats.rs) ------------------------------ */
-
-static struct dentry *rpc_debugfs_root;
-
-static int rpc_stats_show(struct seq_file *m, void *v)
-{
-	rpc_stats_print(m, m->private);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(rpc_stats);
-
-void rpc_debugfs_init(void)
-{
-	rpc_debugfs_root = debugfs_create_dir("rust_pagecache", NULL);
-}
-
-void rpc_debugfs_exit(void)
-{
-	debugfs_remove(rpc_debugfs_root);
-}
-
-/*
- * <debugfs>/rust_pagecache/<major>:<minor>/{stats,remove_delay_us,
- * fault_delay_us,swapoff_delay_us,replace_delay_us}
- */
-struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
-				  u32 *remove_delay_us, u32 *fault_delay_us,
-				  u32 *swapoff_delay_us, u32 *replace_delay_us)
-{
-	char name[32];
-	struct dentry *dir;
-
-	snprintf(name, sizeof(name), "%u:%u", MAJOR(sb->s_dev), MINOR(sb->s_dev));
-	dir = debugfs_create_dir(name, rpc_debugfs_root);
-	debugfs_create_file("stats", 0444, dir, (void *)stats, &rpc_stats_fops);
-	debugfs_create_u32("remove_delay_us", 0644, dir, remove_delay_us);
-	debugfs_create_u32("fault_delay_us", 0644, dir, fault_delay_us);
-	debugfs_create_u32("swapoff_delay_us", 0644, dir, swapoff_delay_us);
-	debugfs_create_u32("replace_delay_us", 0644, dir, replace_delay_us);
-	return dir;
-}
-
-void rpc_debugfs_remove(struct dentry *dir)
-{
-	debugfs_remove(dir);
 }
 
 void rpc_udelay(unsigned int us)

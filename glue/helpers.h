@@ -30,7 +30,6 @@ void rpc_kill_sb(struct super_block *sb);
 int rpc_write_begin(const struct kiocb *iocb, struct address_space *mapping,
 		    loff_t pos, unsigned int len, struct folio **foliop,
 		    void **fsdata);
-void rpc_stats_print(struct seq_file *m, const void *stats);
 void rpc_is_dirty_writeback(struct folio *folio, bool *dirty, bool *writeback);
 bool rpc_release_folio(struct folio *folio, gfp_t gfp);
 void rpc_invalidate_folio(struct folio *folio, size_t offset, size_t len);
@@ -138,12 +137,6 @@ bool rpc_xa_encodings_match(unsigned long retry, unsigned long zero,
 			    unsigned long restart, unsigned long chunk);
 
 struct dentry;
-void rpc_debugfs_init(void);
-void rpc_debugfs_exit(void);
-struct dentry *rpc_debugfs_sb_add(struct super_block *sb, const void *stats,
-				  u32 *remove_delay_us, u32 *fault_delay_us,
-				  u32 *swapoff_delay_us, u32 *replace_delay_us);
-void rpc_debugfs_remove(struct dentry *dir);
 void rpc_udelay(unsigned int us);
 void rpc_fsleep(unsigned int us);
 

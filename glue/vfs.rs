@@ -24,11 +24,10 @@
 //! about whose file it is, and the file operations here need the inode
 //! (ours) and the VFS helpers `file_modified()` and `vfs_setpos()`.
 //! Elsewhere: `kernel::sync::{SpinLock, Mutex, Arc}` hold the module's own
-//! state (fs/super_block.rs, swap/), `kernel::seq_file` prints `/proc/mounts`
-//! and the stats. The stats' debugfs files are still made by C helpers
-//! (`debugfs_create_u32` over `core::sync::atomic` counters): 7.3's
-//! `kernel::debugfs::Dir` with `kernel::sync::atomic::Atomic` knobs could
-//! take their place (cache/stats.rs); not done yet.
+//! state (fs/super_block.rs, swap/), `kernel::seq_file` prints
+//! `/proc/mounts`, and `kernel::debugfs` (a `Scope` owning the counters,
+//! `kernel::sync::atomic::Atomic` knobs) makes the stats' folder
+//! (cache/stats.rs).
 
 use crate::cache::stats::Stats;
 use crate::fs::inode::RpcInode;
@@ -995,17 +994,23 @@ impl<'a> NewSuperBlock<'a> {
 
     /// Installs the instance's state as `s_fs_info`, a reference of its own
     /// that `kill_sb` puts (`Arc::from_raw`).
-    pub(crate) fn set_fs_info(&self, info: Arc<SbInfo>) -> Pin<&'a SbInfo> {
+    pub(crate) fn set_fs_info(&self, info: Arc<SbInfo>) -> &'a SbInfo {
         let info = Arc::into_raw(info);
         // SAFETY: the superblock is ours to write (type invariant). The
         // reference stored is put by `kill_sb` only, after the superblock's
-        // last use, so the `SbInfo` lives as long as `'a`; an `Arc` never
-        // moves its contents (the kernel's `Arc` is pinned), so it may be
-        // handed out pinned.
+        // last use, so the `SbInfo` lives as long as `'a`.
         unsafe {
             (*self.as_raw()).s_fs_info = info.cast_mut().cast();
-            Pin::new_unchecked(&*info)
+            &*info
         }
+    }
+
+    /// The instance's device number (an anonymous one, `st_dev`), set
+    /// before `fill_super`.
+    pub(crate) fn dev(&self) -> bindings::dev_t {
+        // SAFETY: the superblock is ours (type invariant); `s_dev` is not
+        // written any more once `fill_super` runs.
+        unsafe { (*self.as_raw()).s_dev }
     }
 
     /// The instance's geometry and operations: file size limit, block
