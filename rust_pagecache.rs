@@ -110,6 +110,7 @@ mod glue {
     pub(crate) mod block;
     pub(crate) mod ffi;
     pub(crate) mod folio;
+    pub(crate) mod inode_slab;
     pub(crate) mod memcg;
     pub(crate) mod reclaim;
     pub(crate) mod vfs;
@@ -137,10 +138,10 @@ impl kernel::Module for RustPagecache {
         // operations it initialises.
         unsafe { ffi::rpc_helpers_init() };
         glue::xarray::check_xa_encodings()?;
-        inode::create_cache()?;
+        inode::INODES.create()?;
         // SAFETY: creates the swap track cache, destroyed in `drop` (or below).
         if unsafe { ffi::rpc_track_cache_create() } != 0 {
-            inode::destroy_cache();
+            inode::INODES.destroy();
             return Err(ENOMEM);
         }
         // The module's debugfs folder, removed in `drop`.
@@ -152,7 +153,7 @@ impl kernel::Module for RustPagecache {
             cache::stats::debugfs_exit();
             // SAFETY: created above; no inode has a track.
             unsafe { ffi::rpc_track_cache_destroy() };
-            inode::destroy_cache();
+            inode::INODES.destroy();
             return Err(Error::from_errno(ret));
         }
         pr_info!("registered\n");
@@ -173,7 +174,7 @@ impl Drop for RustPagecache {
         cache::stats::debugfs_exit();
         // SAFETY: every inode, and so every track, is gone.
         unsafe { ffi::rpc_track_cache_destroy() };
-        inode::destroy_cache();
+        inode::INODES.destroy();
         pr_info!("unregistered\n");
     }
 }

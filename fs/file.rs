@@ -36,6 +36,7 @@
 
 use crate::cache::page_cache::{Batch, PageCache, BATCH, MAX_INDEX};
 use crate::fs::inode::{self, RpcInode};
+use crate::glue::inode_slab::InodeSlab;
 use crate::fs::mmap;
 use crate::fs::fileattr;
 use crate::fs::xattr;
@@ -829,7 +830,7 @@ unsafe extern "C" fn rpc_write_begin(
         let ret = bindings::simple_write_begin(iocb, mapping, pos, len, foliop, fsdata);
         if new {
             if ret == 0 {
-                RpcInode::from_vfs(inode).charged_one();
+                InodeSlab::<RpcInode>::data(inode).charged_one();
             } else {
                 info.put_blocks(1);
             }

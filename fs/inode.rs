@@ -21,6 +21,7 @@ use crate::fs::fileattr::{self, FsFlags};
 use crate::fs::xattr::{self, Xattrs};
 use crate::fs::super_block::SbInfo;
 use crate::glue::folio::LockedFolio;
+use crate::glue::inode_slab::InodeSlab;
 use crate::glue::reclaim::TrackSlot;
 use crate::glue::memcg::{current_memcg_key, folio_memcg_key};
 use crate::glue::vfs::{Dentry, Idmap, Inode, InodeKind, NewInode, NewSuperBlock, Parent};
@@ -34,17 +35,16 @@ use kernel::prelude::*;
 /// `2 * BOGO_DIRENT_SIZE` plus this per entry (`BOGO_DIRENT_SIZE` in shmem).
 pub(crate) const BOGO_DIRENT_SIZE: i64 = 20;
 
-/// The in-memory inode of this filesystem.
-#[repr(C)]
+/// The module's part of an inode of this filesystem, behind the VFS inode
+/// in the same slab object ([`InodeWith`], glue/inode_slab.rs).
+#[pin_data]
 pub(crate) struct RpcInode {
-    /// The VFS inode; first, so that the slab constructor in `helpers.c`
-    /// (`inode_init_once(obj)`) initialises it.
-    pub(crate) vfs_inode: bindings::inode,
     /// Pages of file data charged to the superblock for this inode: those
     /// in its page cache and those in swap.
     alloced: AtomicU64,
     /// Swap records of a regular file: page index → slot, or "unwritten"
     /// (swap/).
+    #[pin]
     pub(crate) swap: SwapIndex,
     /// Records in `swap` of pages out of the cache (`Slot`, `Unwritten`):
     /// pages of this file swapped out now. Readers that find a hole look
@@ -67,6 +67,7 @@ pub(crate) struct RpcInode {
     /// [`follow_memcg`]); never dereferenced.
     track_memcg: AtomicPtr<c_void>,
     /// Extended attributes (fs/xattr.rs).
+    #[pin]
     pub(crate) xattrs: Xattrs,
     /// `chattr` flags (fs/fileattr.rs).
     pub(crate) fsflags: FsFlags,
@@ -74,47 +75,26 @@ pub(crate) struct RpcInode {
     crtime: (AtomicI64, AtomicU32),
 }
 
-const _: () = assert!(core::mem::offset_of!(RpcInode, vfs_inode) == 0);
-
-/// The slab cache of [`RpcInode`]s, set while the module is loaded.
-static INODE_CACHE: AtomicPtr<bindings::kmem_cache> = AtomicPtr::new(core::ptr::null_mut());
-
-/// Creates the inode cache (module init).
-pub(crate) fn create_cache() -> Result {
-    // SAFETY: creating a slab cache has no preconditions.
-    let cache = unsafe {
-        ffi::rpc_inode_cache_create(size_of::<RpcInode>(), align_of::<RpcInode>())
-    };
-    if cache.is_null() {
-        return Err(ENOMEM);
-    }
-    INODE_CACHE.store(cache, Ordering::Release);
-    Ok(())
-}
-
-/// Destroys the inode cache (module exit, after the filesystem is
-/// unregistered, so no inode can be allocated any more).
-pub(crate) fn destroy_cache() {
-    // SAFETY: inodes are freed after an RCU grace period (`free_inode`, which
-    // reads `INODE_CACHE`): wait for those callbacks before the cache goes.
-    unsafe { bindings::rcu_barrier() };
-    let cache = INODE_CACHE.swap(core::ptr::null_mut(), Ordering::AcqRel);
-    // SAFETY: `cache` was created by `create_cache` and every object has
-    // been freed (all superblocks are gone and the RCU frees have run).
-    unsafe { bindings::kmem_cache_destroy(cache) };
-}
+/// The slab cache of the filesystem's inodes, set while the module is loaded.
+pub(crate) static INODES: InodeSlab<RpcInode> = InodeSlab::new();
 
 impl RpcInode {
-    /// The `RpcInode` containing a VFS inode of this filesystem.
-    ///
-    /// # Safety
-    ///
-    /// `inode` is a live inode allocated by [`alloc_inode`].
-    pub(crate) unsafe fn from_vfs<'a>(inode: *const bindings::inode) -> &'a RpcInode {
-        // SAFETY: every inode of this filesystem is the `vfs_inode` field of
-        // an `RpcInode` (contract), so the container is valid as long as the
-        // inode is.
-        unsafe { &*kernel::container_of!(inode.cast_mut(), RpcInode, vfs_inode) }
+    /// A new inode's data (`alloc_inode`).
+    fn new() -> impl PinInit<Self> {
+        pin_init!(RpcInode {
+            alloced: AtomicU64::new(0),
+            swap <- SwapIndex::new(),
+            swapped: AtomicU64::new(0),
+            copies: AtomicU64::new(0),
+            swap_hand: AtomicU64::new(0),
+            readahead: Readahead::new(),
+            falloc: FallocProgress::new(),
+            track: TrackSlot::new(),
+            track_memcg: AtomicPtr::new(core::ptr::null_mut()),
+            xattrs <- Xattrs::new(),
+            fsflags: FsFlags::new(),
+            crtime: (AtomicI64::new(0), AtomicU32::new(0)),
+        })
     }
 
     /// Records that one newly cached page of this inode (a long symlink's
@@ -162,30 +142,8 @@ pub(crate) fn uncharge(inode: &Inode, pages: u64) {
 
 /// `super_operations.alloc_inode`.
 pub(crate) unsafe extern "C" fn alloc_inode(sb: *mut bindings::super_block) -> *mut bindings::inode {
-    let cache = INODE_CACHE.load(Ordering::Acquire);
-    // SAFETY: the cache exists while a superblock does; `sb` is live.
-    let obj = unsafe { ffi::rpc_inode_cache_alloc(cache, sb) }.cast::<RpcInode>();
-    if obj.is_null() {
-        return core::ptr::null_mut();
-    }
-    // SAFETY: `obj` is a fresh slab object whose `vfs_inode` the constructor
-    // initialised; the other fields are ours to (re)initialise.
-    unsafe {
-        (&raw mut (*obj).alloced).write(AtomicU64::new(0));
-        SwapIndex::init(&raw mut (*obj).swap);
-        (&raw mut (*obj).swapped).write(AtomicU64::new(0));
-        (&raw mut (*obj).copies).write(AtomicU64::new(0));
-        (&raw mut (*obj).swap_hand).write(AtomicU64::new(0));
-        (&raw mut (*obj).readahead).write(Readahead::new());
-        (&raw mut (*obj).falloc).write(FallocProgress::new());
-        (&raw mut (*obj).track).write(TrackSlot::new());
-        (&raw mut (*obj).track_memcg).write(AtomicPtr::new(core::ptr::null_mut()));
-        // The slot is ours and never moves (a slab object).
-        pin_init::raw_init(&raw mut (*obj).xattrs, Xattrs::new());
-        (&raw mut (*obj).fsflags).write(FsFlags::new());
-        (&raw mut (*obj).crtime).write((AtomicI64::new(0), AtomicU32::new(0)));
-        &raw mut (*obj).vfs_inode
-    }
+    // SAFETY: the VFS passes a live superblock of ours.
+    unsafe { INODES.alloc(sb, RpcInode::new()) }
 }
 
 /// Keeps a regular file reachable by the reclaim of the memcg its pages are
@@ -225,7 +183,7 @@ pub(crate) unsafe extern "C" fn free_inode(inode: *mut bindings::inode) {
     // and its symlink body (if any) is no longer reachable by RCU walkers.
     unsafe {
         ffi::rpc_inode_free_link(inode);
-        bindings::kmem_cache_free(INODE_CACHE.load(Ordering::Acquire), inode.cast());
+        INODES.free(inode);
     }
 }
 

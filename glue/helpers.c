@@ -214,7 +214,7 @@ u32 rpc_current_fsgid(void)
 
 static void rpc_inode_ctor(void *obj)
 {
-	/* struct RpcInode has its struct inode first (checked in inode.rs). */
+	/* An InodeWith<D> has its struct inode first (repr(C), glue/inode_slab.rs). */
 	inode_init_once(obj);
 }
 

@@ -31,6 +31,7 @@
 
 use crate::cache::stats::Stats;
 use crate::fs::inode::RpcInode;
+use crate::glue::inode_slab::InodeSlab;
 use crate::fs::super_block::SbInfo;
 use crate::glue::ffi::{self, OpsTable};
 use kernel::bindings;
@@ -41,13 +42,14 @@ use core::ptr::NonNull;
 use kernel::sync::Arc;
 use kernel::types::Opaque;
 
-/// An inode of this filesystem (the `vfs_inode` of an [`RpcInode`]).
+/// An inode of this filesystem (with its [`RpcInode`] behind it in one
+/// slab object, glue/inode_slab.rs).
 ///
 /// # Invariants
 ///
 /// The wrapped `struct inode` is live and belongs to this filesystem, so
-/// its superblock's `s_fs_info` is an [`SbInfo`] and it is embedded in an
-/// `RpcInode`.
+/// its superblock's `s_fs_info` is an [`SbInfo`] and it came from the
+/// inode slab `INODES` (fs/inode.rs), with an `RpcInode` behind it.
 #[repr(transparent)]
 pub(crate) struct Inode(Opaque<bindings::inode>);
 
@@ -111,9 +113,9 @@ impl Inode {
 
     /// The module's own part of the inode.
     pub(crate) fn rpc(&self) -> &RpcInode {
-        // SAFETY: every inode of this filesystem is the `vfs_inode` of an
-        // `RpcInode` (type invariant).
-        unsafe { RpcInode::from_vfs(self.as_raw()) }
+        // SAFETY: every inode of this filesystem comes from `INODES`
+        // (fs/inode.rs: `alloc_inode`), and `self` is live (type invariant).
+        unsafe { InodeSlab::<RpcInode>::data(self.as_raw()) }
     }
 
     /// Takes `i_rwsem` exclusively (may sleep).

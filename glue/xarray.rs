@@ -246,24 +246,24 @@ impl Record {
 /// mapping that is not shmem's). Its lock is the XArray's own spinlock,
 /// taken inside each call; the callers' higher-level exclusion (who may
 /// add or take which record) is described in swap/.
-#[repr(transparent)]
-pub(crate) struct SwapIndex(Opaque<bindings::xarray>);
+#[pin_data]
+pub(crate) struct SwapIndex {
+    #[pin]
+    xa: Opaque<bindings::xarray>,
+}
 
 impl SwapIndex {
-    /// Initialises the index in place (`xa_init`).
-    ///
-    /// # Safety
-    ///
-    /// `this` points to memory for a `SwapIndex` that nothing else uses
-    /// yet; it must not move afterwards.
-    pub(crate) unsafe fn init(this: *mut SwapIndex) {
-        // SAFETY: contract; `SwapIndex` and `Opaque` are transparent, so
-        // `this` points to the `struct xarray` itself.
-        unsafe { ffi::rpc_swapidx_init(this.cast::<bindings::xarray>()) }
+    /// An empty index, initialised in place (`xa_init`).
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(SwapIndex {
+            // SAFETY: `xa` is the index's own, pinned place, which
+            // `xa_init` initialises whole.
+            xa <- Opaque::ffi_init(|xa| unsafe { ffi::rpc_swapidx_init(xa) }),
+        })
     }
 
     fn xa(&self) -> *mut bindings::xarray {
-        self.0.get()
+        self.xa.get()
     }
 
     /// The record of `index`.
