@@ -62,9 +62,9 @@ use kernel::prelude::*;
 /// Whether `folio` sits in a zone `gfp` allows (the opposite of
 /// `shmem_should_replace_folio()`).
 pub(crate) fn zone_allowed(folio: &Folio, gfp: bindings::gfp_t) -> bool {
-    // SAFETY: pure computation on the flags (the callers never pass two
-    // zone modifiers, which `rpc_read_folio_gfp()` refuses).
-    folio.zone() <= unsafe { ffi::rpc_gfp_zone(gfp) }
+    // The callers never pass two zone modifiers (`rpc_read_folio_gfp()`
+    // refuses them), on which `gfp_zone()` BUGs.
+    folio.zone() <= ffi::rpc_gfp_zone(gfp)
 }
 
 /// `folio` (locked, in `cache`'s mapping) if its zone is allowed by `gfp`,

@@ -10,7 +10,6 @@
 //! `replace_delay_us` (seed 003's replacement against truncate and punch,
 //! see [`Stats::replace_window`]).
 
-use crate::glue::ffi;
 use core::fmt;
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use kernel::bindings;
@@ -18,6 +17,8 @@ use kernel::debugfs::{Dir, Scope};
 use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::atomic::{self, Atomic};
+use kernel::time::delay::{fsleep, udelay};
+use kernel::time::Delta;
 
 /// Counters; all relaxed: they are statistics, not synchronisation.
 pub(crate) struct Stats {
@@ -189,8 +190,8 @@ impl Stats {
     pub(crate) fn fault_window(&self) {
         let us = self.fault_delay_us.load(atomic::Relaxed).min(MAX_FAULT_DELAY_US);
         if us != 0 {
-            // SAFETY: faults may sleep; no spinlock or RCU read lock is held.
-            unsafe { ffi::rpc_fsleep(us) };
+            // Faults may sleep; no spinlock or RCU read lock is held.
+            fsleep(Delta::from_micros(us.into()));
         }
     }
 
@@ -211,8 +212,7 @@ impl Stats {
             if self.retries.load(Relaxed) != before {
                 break;
             }
-            // SAFETY: a 1 us busy wait has no preconditions.
-            unsafe { ffi::rpc_udelay(1) };
+            udelay(Delta::from_micros(1));
         }
         self.frozen_holding.store(0, Relaxed);
     }
@@ -304,9 +304,9 @@ impl Stats {
         let us = self.replace_delay_us.load(atomic::Relaxed).min(MAX_REPLACE_DELAY_US);
         if us != 0 {
             self.replace_holding.store(index + 1, Relaxed);
-            // SAFETY: the replacement may sleep here (it is called from a
-            // fault or the driver API, holding sleeping locks only).
-            unsafe { ffi::rpc_fsleep(us) };
+            // The replacement may sleep here (it is called from a fault or
+            // the driver API, holding sleeping locks only).
+            fsleep(Delta::from_micros(us.into()));
             self.replace_holding.store(0, Relaxed);
         }
     }
@@ -338,8 +338,8 @@ impl Stats {
         let us = self.swapoff_delay_us.load(atomic::Relaxed).min(MAX_SWAPOFF_DELAY_US);
         if us != 0 {
             self.swapoff_holding.store(ino, Relaxed);
-            // SAFETY: swapoff may sleep here; it holds no spinlock.
-            unsafe { ffi::rpc_fsleep(us) };
+            // Swapoff may sleep here; it holds no spinlock.
+            fsleep(Delta::from_micros(us.into()));
             self.swapoff_holding.store(0, Relaxed);
         }
     }

@@ -53,6 +53,9 @@ unsafe extern "C" {
     /// `ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN)`: may the caller
     /// see `trusted.` names (`simple_xattr_list()`).
     pub(crate) safe fn rpc_capable_trusted() -> bool;
+    /// `gfp_zone(gfp)`: a computation on the flags; it BUGs (a crash, not
+    /// undefined behaviour) on two zone modifiers at once.
+    pub(crate) safe fn rpc_gfp_zone(gfp: bindings::gfp_t) -> c_int;
 }
 
 // The kernel types in these signatures are the same `#[repr(C)]` bindings
@@ -167,8 +170,6 @@ extern "C" {
     pub(crate) fn rpc_xas_reload(xas: *mut bindings::xa_state) -> *mut c_void;
     pub(crate) fn rpc_xa_encodings_match(retry: usize, zero: usize, restart: usize, chunk: usize) -> bool;
 
-    pub(crate) fn rpc_udelay(us: c_uint);
-    pub(crate) fn rpc_fsleep(us: c_uint);
     // own swap (glue/block.rs, glue/reclaim.rs, glue/xarray.rs)
     pub(crate) fn rpc_bdev_open(path: *const c_char, holder: *mut c_void, err: *mut c_int) -> *mut bindings::file;
     pub(crate) fn rpc_bdev_close(f: *mut bindings::file);
@@ -236,8 +237,6 @@ extern "C" {
     pub(crate) fn rpc_folio_set_readahead(folio: *mut bindings::folio);
     pub(crate) fn rpc_folio_test_clear_readahead(folio: *mut bindings::folio) -> bool;
     pub(crate) fn rpc_invalidate_trylock_shared(mapping: *mut bindings::address_space) -> bool;
-    pub(crate) fn rpc_smp_rmb();
-    pub(crate) fn rpc_smp_mb();
     pub(crate) fn rpc_sb_for_each_regular(
         sb: *mut bindings::super_block,
         f: Option<unsafe extern "C" fn(*mut c_void, *mut bindings::inode) -> c_int>,
@@ -247,7 +246,6 @@ extern "C" {
     pub(crate) fn rpc_evicted(inode: *mut bindings::inode);
     pub(crate) fn rpc_internal_exit();
     pub(crate) fn rpc_folio_zonenum(folio: *const bindings::folio) -> c_int;
-    pub(crate) fn rpc_gfp_zone(gfp: bindings::gfp_t) -> c_int;
     pub(crate) fn rpc_folio_maybe_dma_pinned(folio: *mut bindings::folio) -> bool;
     pub(crate) fn rpc_folio_copy_new(new: *mut bindings::folio, old: *mut bindings::folio);
     pub(crate) fn rpc_replace_folio(old: *mut bindings::folio, new: *mut bindings::folio);

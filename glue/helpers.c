@@ -768,16 +768,6 @@ bool rpc_xa_encodings_match(unsigned long retry, unsigned long zero,
 	       xa_is_internal((void *)retry) && !xa_is_value((void *)retry);
 }
 
-void rpc_udelay(unsigned int us)
-{
-	udelay(us);
-}
-
-void rpc_fsleep(unsigned int us)
-{
-	fsleep(us);
-}
-
 /* ---- own swap: block device, swap index, shrinker (glue/block.rs, glue/reclaim.rs, swap/) ---- */
 
 /*
@@ -1259,16 +1249,6 @@ int rpc_folio_ref_count(const struct folio *folio)
 bool rpc_invalidate_trylock_shared(struct address_space *mapping)
 {
 	return down_read_trylock(&mapping->invalidate_lock);
-}
-
-void rpc_smp_rmb(void)
-{
-	smp_rmb();
-}
-
-void rpc_smp_mb(void)
-{
-	smp_mb();
 }
 
 /*

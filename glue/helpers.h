@@ -137,8 +137,6 @@ bool rpc_xa_encodings_match(unsigned long retry, unsigned long zero,
 			    unsigned long restart, unsigned long chunk);
 
 struct dentry;
-void rpc_udelay(unsigned int us);
-void rpc_fsleep(unsigned int us);
 
 
 /* own swap (glue/block.rs, glue/reclaim.rs, swap/) */
@@ -195,8 +193,6 @@ bool rpc_folio_trylock(struct folio *folio);
 bool rpc_folio_test_writeback(const struct folio *folio);
 int rpc_folio_ref_count(const struct folio *folio);
 bool rpc_invalidate_trylock_shared(struct address_space *mapping);
-void rpc_smp_rmb(void);
-void rpc_smp_mb(void);
 int rpc_sb_for_each_regular(struct super_block *sb, int (*fn)(void *, struct inode *),
 			    void *arg);
 void rpc_fc_log_error(struct fs_context *fc, const char *msg);

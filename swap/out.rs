@@ -70,13 +70,13 @@ use crate::cache::page_cache::{Batch, PageCache, MAX_INDEX};
 use crate::fs::file::cache_of;
 use crate::fs::super_block::SbInfo;
 use crate::glue::block::MAX_RUN;
-use crate::glue::ffi;
 use crate::glue::folio::{Folio, LockedFolio};
 use crate::glue::reclaim::{account_reclaimed, Scanned, ShrinkControl, ShrinkerOps};
 use crate::glue::vfs::{cond_resched, Inode};
 use crate::glue::xarray::Record;
 use crate::swap::area::SwapArea;
 use crate::swap::swap_in;
+use kernel::sync::barrier::{smp_mb, Full};
 use core::sync::atomic::Ordering;
 use kernel::bindings;
 use kernel::prelude::*;
@@ -366,8 +366,7 @@ fn take_clean(inode: &Inode, cache: &PageCache<'_>, folio: LockedFolio) -> bool 
     }
     rpc.swapped.fetch_add(1, Ordering::AcqRel);
     rpc.copies.fetch_sub(1, Ordering::AcqRel);
-    // SAFETY: a full barrier has no preconditions.
-    unsafe { ffi::rpc_smp_mb() };
+    smp_mb(Full);
     if cache.remove_if_unused(&folio) {
         cache.stats().swap_copies(-1);
         cache.stats().swap_clean_out();
@@ -397,8 +396,7 @@ fn record_and_remove(inode: &Inode, cache: &PageCache<'_>, folio: &LockedFolio, 
     rpc.swapped.fetch_add(1, Ordering::AcqRel);
     // Record and count before the folio leaves (swap_in.rs's reader
     // pairs with this barrier).
-    // SAFETY: a full barrier has no preconditions.
-    unsafe { ffi::rpc_smp_mb() };
+    smp_mb(Full);
     if cache.remove_if_unused(folio) {
         return true;
     }

@@ -76,13 +76,13 @@ use crate::swap::area::SwapArea;
 use core::sync::atomic::Ordering;
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::sync::barrier::{smp_mb, Read};
 
 /// Whether `inode` has pages in swap; called after a lookup found no
 /// folio. Pairs with the barrier in swap-out (see the top of this file).
 #[inline]
 pub(crate) fn has_swapped(inode: &Inode) -> bool {
-    // SAFETY: a read barrier has no preconditions.
-    unsafe { ffi::rpc_smp_rmb() };
+    smp_mb(Read);
     inode.rpc().swapped.load(Ordering::Relaxed) != 0
 }
 

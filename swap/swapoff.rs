@@ -37,6 +37,7 @@ use crate::glue::vfs::{cond_resched, fatal_signal_pending, Inode, SuperBlock};
 use crate::swap::area::{SwapArea, SwapError};
 use crate::swap::swap_in::{give_up_copy, has_records, swap_in, Gfp};
 use kernel::prelude::*;
+use kernel::time::{delay::fsleep, Delta};
 
 /// Passes over the inodes before swapoff gives up waiting for evictions
 /// in progress to free their slots.
@@ -76,8 +77,8 @@ pub(crate) fn swapoff(info: &SbInfo, sb: &SuperBlock<'_>) -> core::result::Resul
         }
         // Inodes that were being evicted free their slots themselves.
         if pass + 1 < PASSES {
-            // SAFETY: swapoff may sleep (no spinlock held).
-            unsafe { crate::glue::ffi::rpc_fsleep(10_000) };
+            // Swapoff may sleep (no spinlock held).
+            fsleep(Delta::from_millis(10));
         }
     }
     match result {
