@@ -61,11 +61,13 @@ pub(crate) struct Stats {
     swap_full: AtomicU64,
     /// The swap shrinker's calls (swap/out.rs): counts that reported
     /// something to free, scans, scans that found no file of the memcg on
-    /// its list, and files a scan passed over because their
-    /// `invalidate_lock` was held exclusively (a truncate or punch).
+    /// its list, calls turned away because a memcg charge had what it
+    /// needed (`charge_served`), and files a scan passed over because
+    /// their `invalidate_lock` was held exclusively (a truncate or punch).
     shrink_counts: AtomicU64,
     shrink_scans: AtomicU64,
     shrink_scans_empty: AtomicU64,
+    shrink_served: AtomicU64,
     shrink_files_busy: AtomicU64,
     /// Fallocated pages nobody wrote that swap-out took from memory with
     /// no slot and no I/O, and those that came back (swap/swap_in.rs).
@@ -143,6 +145,7 @@ impl Stats {
             shrink_counts: AtomicU64::new(0),
             shrink_scans: AtomicU64::new(0),
             shrink_scans_empty: AtomicU64::new(0),
+            shrink_served: AtomicU64::new(0),
             shrink_files_busy: AtomicU64::new(0),
             unwritten_out: AtomicU64::new(0),
             unwritten_in: AtomicU64::new(0),
@@ -252,6 +255,10 @@ impl Stats {
         }
     }
 
+    pub(crate) fn shrink_served(&self) {
+        self.shrink_served.fetch_add(1, Relaxed);
+    }
+
     pub(crate) fn shrink_file_busy(&self) {
         self.shrink_files_busy.fetch_add(1, Relaxed);
     }
@@ -351,7 +358,7 @@ impl Stats {
         let s = self;
     let pages = s.pages_cached.load(Relaxed).max(0) as u64;
     let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 33] = [
+    let lines: [(&str, u64); 34] = [
         ("folios_cached", inserted.saturating_sub(removed)),
         ("bytes_cached", pages << bindings::PAGE_SHIFT),
         ("folios_inserted", inserted),
@@ -368,6 +375,7 @@ impl Stats {
         ("shrink_counts", s.shrink_counts.load(Relaxed)),
         ("shrink_scans", s.shrink_scans.load(Relaxed)),
         ("shrink_scans_empty", s.shrink_scans_empty.load(Relaxed)),
+        ("shrink_served", s.shrink_served.load(Relaxed)),
         ("shrink_files_busy", s.shrink_files_busy.load(Relaxed)),
         ("unwritten_out", s.unwritten_out.load(Relaxed)),
         ("unwritten_in", s.unwritten_in.load(Relaxed)),

@@ -53,6 +53,9 @@ unsafe extern "C" {
     /// `ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN)`: may the caller
     /// see `trusted.` names (`simple_xattr_list()`).
     pub(crate) safe fn rpc_capable_trusted() -> bool;
+    /// `current->reclaim_state->reclaimed` (0 without one): a read of the
+    /// current task's own reclaim state.
+    pub(crate) safe fn rpc_reclaim_freed_so_far() -> c_ulong;
     /// `gfp_zone(gfp)`: a computation on the flags; it BUGs (a crash, not
     /// undefined behaviour) on two zone modifiers at once.
     pub(crate) safe fn rpc_gfp_zone(gfp: bindings::gfp_t) -> c_int;
@@ -226,6 +229,7 @@ extern "C" {
         scan: Option<unsafe extern "C" fn(*mut bindings::shrinker, *mut bindings::shrink_control) -> c_ulong>,
     );
     pub(crate) fn rpc_account_reclaimed(pages: c_ulong);
+    pub(crate) fn rpc_memcg_margin(memcg: *mut bindings::mem_cgroup) -> c_ulong;
     pub(crate) fn rpc_shrinker_private(s: *mut bindings::shrinker) -> *mut c_void;
     pub(crate) fn rpc_gfp_allows_io(gfp: bindings::gfp_t) -> bool;
     pub(crate) fn rpc_memcg_unevictable_pages(memcg: *mut bindings::mem_cgroup, nid: c_int) -> c_ulong;

@@ -1302,6 +1302,39 @@ void rpc_account_reclaimed(unsigned long pages)
 	mm_account_reclaimed_pages(pages);
 }
 
+/*
+ * Pages freed outside the LRU so far in the current reclaim invocation
+ * (shrinkers' and slab's: current->reclaim_state, set by
+ * try_to_free_mem_cgroup_pages() and by global reclaim); 0 outside reclaim.
+ * Memcg reclaim never folds it into its progress (flush_reclaim_state()),
+ * so within one invocation it only grows.
+ */
+unsigned long rpc_reclaim_freed_so_far(void)
+{
+	return current->reclaim_state ? current->reclaim_state->reclaimed : 0;
+}
+
+/*
+ * Pages memcg and its ancestors can still be charged before one of them
+ * reaches its memory.max or memory.high (mem_cgroup_margin() with high
+ * too, up the hierarchy); ULONG_MAX for none, the root, or no memcg.
+ */
+unsigned long rpc_memcg_margin(struct mem_cgroup *memcg)
+{
+	unsigned long margin = ULONG_MAX;
+
+	if (!memcg || mem_cgroup_disabled())
+		return ULONG_MAX;
+	for (; memcg && !mem_cgroup_is_root(memcg); memcg = parent_mem_cgroup(memcg)) {
+		unsigned long count = page_counter_read(&memcg->memory);
+		unsigned long limit = min(READ_ONCE(memcg->memory.max),
+					  READ_ONCE(memcg->memory.high));
+
+		margin = min(margin, limit > count ? limit - count : 0);
+	}
+	return margin;
+}
+
 struct shrinker *rpc_shrinker_new(const char *name)
 {
 	return shrinker_alloc(SHRINKER_MEMCG_AWARE | SHRINKER_NUMA_AWARE, "%s", name);
@@ -1319,10 +1352,9 @@ void rpc_shrinker_start(struct shrinker *s, void *private,
 	 * pages (swappiness 60: file pages see 140/60 of the pressure). With
 	 * DEFAULT_SEEKS a shrinker gets twice the LRU's share, and in make
 	 * bench's swap rows 9 MiB of other files' cold page cache stayed in
-	 * the 32 MiB memcg while ours went (3 MiB with this; tmpfs: 1.7), and
-	 * a random reader at a 32 MiB memcg's limit had it emptied down to
-	 * 2.9 MiB by its own charges (31.5 MiB with this; test
-	 * swap.a_charge_at_the_limit_frees_what_it_needs_not_the_memcg).
+	 * the 32 MiB memcg while ours went (3 MiB with this; tmpfs: 1.7).
+	 * What one charge may take is bounded apart from this
+	 * (charge_served, swap/out.rs).
 	 */
 	s->seeks = 4 * DEFAULT_SEEKS;
 	/*

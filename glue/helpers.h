@@ -184,6 +184,8 @@ void rpc_shrinker_start(struct shrinker *s, void *private,
 			unsigned long (*count)(struct shrinker *, struct shrink_control *),
 			unsigned long (*scan)(struct shrinker *, struct shrink_control *));
 void rpc_account_reclaimed(unsigned long pages);
+unsigned long rpc_reclaim_freed_so_far(void);
+unsigned long rpc_memcg_margin(struct mem_cgroup *memcg);
 void *rpc_shrinker_private(struct shrinker *s);
 bool rpc_gfp_allows_io(gfp_t gfp);
 unsigned long rpc_memcg_unevictable_pages(struct mem_cgroup *memcg, int nid);

@@ -104,6 +104,21 @@ impl ShrinkControl {
         unsafe { ffi::rpc_memcg_unevictable_pages(sc.memcg, sc.nid) as u64 }
     }
 
+    /// Pages the memcg under pressure and its ancestors can still be
+    /// charged before one reaches its `memory.max` or `memory.high`
+    /// (`u64::MAX` for the root, global reclaim, or no limit).
+    pub(crate) fn memcg_margin(&self) -> u64 {
+        // SAFETY: the memcg of a shrinker call is live for the call (reclaim
+        // holds it); null is allowed.
+        unsafe { ffi::rpc_memcg_margin(self.get().memcg) as u64 }
+    }
+
+    /// Pages freed outside the LRU (by shrinkers, this one included, and
+    /// slab) so far in the reclaim invocation this call belongs to.
+    pub(crate) fn freed_so_far(&self) -> u64 {
+        ffi::rpc_reclaim_freed_so_far() as u64
+    }
+
     /// Whether the allocation that entered reclaim allows I/O (`__GFP_IO`).
     pub(crate) fn allows_io(&self) -> bool {
         // SAFETY: pure flag test.

@@ -68,6 +68,7 @@
 
 use crate::cache::page_cache::{Batch, PageCache, MAX_INDEX};
 use crate::fs::file::cache_of;
+use crate::cache::stats::Stats;
 use crate::fs::super_block::SbInfo;
 use crate::glue::block::MAX_RUN;
 use crate::glue::folio::{Folio, LockedFolio};
@@ -95,6 +96,50 @@ const LIST_WALK: u64 = 64;
 /// List entries `count_objects` looks at (the count is an estimate).
 const COUNT_WALK: u64 = 1024;
 
+/// A memcg within this many pages of its limit (`memory.max` or
+/// `memory.high`, its own or an ancestor's) is at it: one charge batch
+/// (`MEMCG_CHARGE_BATCH`), what a charge that fails asks for at most.
+const AT_LIMIT: u64 = 64;
+/// What one reclaim invocation entered at a memcg's limit gets from us
+/// before we stop: one write run (1 MiB), which a call that writes frees
+/// at once anyway; four charge batches, so the next charges find the
+/// margin without reclaim.
+const CHARGE_SERVED: u64 = RUN as u64;
+
+/// Whether the reclaim invocation this call belongs to was entered by a
+/// memcg at its limit and has had what its charge needs ([`CHARGE_SERVED`]).
+/// Test: `swap.a_charge_at_the_limit_frees_what_it_needs_not_the_memcg`.
+///
+/// Memcg reclaim does not count a shrinker's frees as progress
+/// (`flush_reclaim_state()` folds them in for global reclaim only), so an
+/// invocation that reclaim's LRU scan cannot satisfy (the memcg holds
+/// little but our unevictable folios) goes through every priority down to
+/// 0 and calls us at each, with a share that doubles each time: a charge
+/// of one page freed 10 MiB of a 32 MiB memcg at once (`make bench`'s
+/// random reader: memory.current a saw-tooth 31 -> 20 -> 31 MiB), and the
+/// test's reader, reading swapped pages at random at the limit, had its
+/// memcg emptied to 2.9 MiB, with the shrinker's seeks at 2 or at 8. So once
+/// the invocation's frees outside the LRU (the task's `reclaim_state`,
+/// ours and slab's) reach `CHARGE_SERVED` and the memcg was at its limit
+/// when it began (its margin now, less those frees), we stop.
+///
+/// Proactive reclaim (`memory.reclaim`) of a memcg below its limit is not
+/// capped: it asks for an amount we cannot see, and the tests and the
+/// soak push whole files out with it. One that starts at the limit is
+/// capped for its first invocation only; the next starts below it.
+fn charge_served(stats: &Stats, sc: &ShrinkControl) -> bool {
+    let freed = sc.freed_so_far();
+    if freed < CHARGE_SERVED {
+        return false;
+    }
+    let margin = sc.memcg_margin();
+    let served = margin != u64::MAX && margin.saturating_sub(freed) <= AT_LIMIT;
+    if served {
+        stats.shrink_served();
+    }
+    served
+}
+
 /// References a cached, unmapped, unused folio has while we look at it
 /// with a reference of ours: the page cache's, the marker's, ours.
 const IDLE_REFS: c_int = 3;
@@ -110,7 +155,7 @@ impl ShrinkerOps for SbInfo {
         // Not bounded by the free slots: clean copies and unwritten pages
         // need none (a full area costs scans that find only those).
         let bound = sc.memcg_lru_pages();
-        if bound == 0 {
+        if bound == 0 || charge_served(self.stats(), sc) {
             return 0;
         }
         let n = self.reclaim_list().count_pages(sc.nid(), sc.memcg(), COUNT_WALK).min(bound);
@@ -127,6 +172,9 @@ impl ShrinkerOps for SbInfo {
         let Some(area) = self.swap_area() else {
             return Scanned::Stop;
         };
+        if charge_served(self.stats(), sc) {
+            return Scanned::Stop;
+        }
         let asked = sc.nr_to_scan().max(1);
         let mut budget = asked;
         let mut freed = 0u64;
@@ -143,8 +191,8 @@ impl ShrinkerOps for SbInfo {
         drop(inodes);
         self.stats().shrink_scanned(none);
         // Global reclaim counts this as its progress (reclaim_state); memcg
-        // reclaim does not (`flush_reclaim_state()`), hence the shrinker's
-        // seeks (helpers.c).
+        // reclaim does not (`flush_reclaim_state()`), hence
+        // `charge_served` and the shrinker's seeks (helpers.c).
         account_reclaimed(freed);
         // Nothing to look at (no file of this memcg has cached pages): no
         // more calls in this pass. Otherwise report what went, even 0 (the
