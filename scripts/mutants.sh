@@ -44,10 +44,12 @@ for p in "$REPO"/selftests/mutants/*.patch; do
 	RPC_MODULE_DIR=module-mutant RPC_VM_NAME=vm-mutant bash "$copy/scripts/vm.sh" run "$cmd" >/dev/null 2>&1
 	console="$RPC_CACHE/vm-mutant/console.log"
 	verdict=caught
+	# A result line names the test's fixture, not the program (namespace's
+	# tests are ns.*): any fixture name before the test's.
 	for t in $tests; do
-		if tr -d '\r' < "$console" | grep -aqE "^not ok [0-9]+ $prog\.$t\$"; then
+		if tr -d '\r' < "$console" | grep -aqE "^not ok [0-9]+ [A-Za-z0-9_]+\.$t\$"; then
 			log "  caught by $prog.$t"
-		elif tr -d '\r' < "$console" | grep -aqE "^ok [0-9]+ $prog\.$t\$"; then
+		elif tr -d '\r' < "$console" | grep -aqE "^ok [0-9]+ [A-Za-z0-9_]+\.$t\$"; then
 			log "  SURVIVED $prog.$t"; verdict=survived
 		else
 			log "  no result from $prog.$t (see $console)"; verdict=survived
