@@ -355,49 +355,48 @@ impl Stats {
 impl Stats {
     /// The `stats` file: one `name value` line per counter.
     fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self;
-    let pages = s.pages_cached.load(Relaxed).max(0) as u64;
-    let (inserted, removed) = (s.inserted.load(Relaxed), s.removed.load(Relaxed));
-    let lines: [(&str, u64); 34] = [
-        ("folios_cached", inserted.saturating_sub(removed)),
-        ("bytes_cached", pages << bindings::PAGE_SHIFT),
-        ("folios_inserted", inserted),
-        ("folios_removed", removed),
-        ("folios_removed_frozen", s.removed_frozen.load(Relaxed)),
-        ("lookup_retries", s.retries.load(Relaxed)),
-        ("fault_retries", s.fault_retries.load(Relaxed)),
-        ("swapped_out", s.swapped_out.load(Relaxed)),
-        ("swapped_in", s.swapped_in.load(Relaxed)),
-        ("swap_rotated", s.swap_rotated.load(Relaxed)),
-        ("swap_write_errors", s.swap_write_errors.load(Relaxed)),
-        ("swap_read_errors", s.swap_read_errors.load(Relaxed)),
-        ("swap_full", s.swap_full.load(Relaxed)),
-        ("shrink_counts", s.shrink_counts.load(Relaxed)),
-        ("shrink_scans", s.shrink_scans.load(Relaxed)),
-        ("shrink_scans_empty", s.shrink_scans_empty.load(Relaxed)),
-        ("shrink_served", s.shrink_served.load(Relaxed)),
-        ("shrink_files_busy", s.shrink_files_busy.load(Relaxed)),
-        ("unwritten_out", s.unwritten_out.load(Relaxed)),
-        ("unwritten_in", s.unwritten_in.load(Relaxed)),
-        ("swap_copies", s.swap_copies.load(Relaxed).max(0) as u64),
-        ("swap_clean_out", s.swap_clean_out.load(Relaxed)),
-        ("swap_readahead", s.swap_readahead.load(Relaxed)),
-        ("swap_readahead_hits", s.swap_readahead_hits.load(Relaxed)),
-        ("swap_cache_hits", s.swap_cache_hits.load(Relaxed)),
-        ("replaced", s.replaced.load(Relaxed)),
-        ("replace_failed", s.replace_failed.load(Relaxed)),
-        ("track_moves", s.track_moves.load(Relaxed)),
-        ("swap_slots_used", s.slots_used.load(Relaxed).max(0) as u64),
-        ("swap_slots_total", s.slots_total.load(Relaxed)),
-        ("swapoff_pages", s.swapoff_pages.load(Relaxed)),
-        ("swapoff_holding", s.swapoff_holding.load(Relaxed)),
-        ("frozen_holding", s.frozen_holding.load(Relaxed)),
-        ("replace_holding", s.replace_holding.load(Relaxed)),
-    ];
-    for (name, v) in lines {
-        writeln!(f, "{} {}", name, v)?;
-    }
-    Ok(())
+        let pages = self.pages_cached.load(Relaxed).max(0) as u64;
+        let (inserted, removed) = (self.inserted.load(Relaxed), self.removed.load(Relaxed));
+        let lines: [(&str, u64); 34] = [
+            ("folios_cached", inserted.saturating_sub(removed)),
+            ("bytes_cached", pages << bindings::PAGE_SHIFT),
+            ("folios_inserted", inserted),
+            ("folios_removed", removed),
+            ("folios_removed_frozen", self.removed_frozen.load(Relaxed)),
+            ("lookup_retries", self.retries.load(Relaxed)),
+            ("fault_retries", self.fault_retries.load(Relaxed)),
+            ("swapped_out", self.swapped_out.load(Relaxed)),
+            ("swapped_in", self.swapped_in.load(Relaxed)),
+            ("swap_rotated", self.swap_rotated.load(Relaxed)),
+            ("swap_write_errors", self.swap_write_errors.load(Relaxed)),
+            ("swap_read_errors", self.swap_read_errors.load(Relaxed)),
+            ("swap_full", self.swap_full.load(Relaxed)),
+            ("shrink_counts", self.shrink_counts.load(Relaxed)),
+            ("shrink_scans", self.shrink_scans.load(Relaxed)),
+            ("shrink_scans_empty", self.shrink_scans_empty.load(Relaxed)),
+            ("shrink_served", self.shrink_served.load(Relaxed)),
+            ("shrink_files_busy", self.shrink_files_busy.load(Relaxed)),
+            ("unwritten_out", self.unwritten_out.load(Relaxed)),
+            ("unwritten_in", self.unwritten_in.load(Relaxed)),
+            ("swap_copies", self.swap_copies.load(Relaxed).max(0) as u64),
+            ("swap_clean_out", self.swap_clean_out.load(Relaxed)),
+            ("swap_readahead", self.swap_readahead.load(Relaxed)),
+            ("swap_readahead_hits", self.swap_readahead_hits.load(Relaxed)),
+            ("swap_cache_hits", self.swap_cache_hits.load(Relaxed)),
+            ("replaced", self.replaced.load(Relaxed)),
+            ("replace_failed", self.replace_failed.load(Relaxed)),
+            ("track_moves", self.track_moves.load(Relaxed)),
+            ("swap_slots_used", self.slots_used.load(Relaxed).max(0) as u64),
+            ("swap_slots_total", self.slots_total.load(Relaxed)),
+            ("swapoff_pages", self.swapoff_pages.load(Relaxed)),
+            ("swapoff_holding", self.swapoff_holding.load(Relaxed)),
+            ("frozen_holding", self.frozen_holding.load(Relaxed)),
+            ("replace_holding", self.replace_holding.load(Relaxed)),
+        ];
+        for (name, v) in lines {
+            writeln!(f, "{} {}", name, v)?;
+        }
+        Ok(())
     }
 }
 

@@ -80,14 +80,12 @@ impl<D> InodeSlab<D> {
         if obj.is_null() {
             return core::ptr::null_mut();
         }
-        // SAFETY: `obj` is a slab object of `InodeWith<D>`s that is ours
-        // until `free`; its `D` is not initialised (or is a freed one's,
-        // whose destructor never runs, see the top of the file) and never
-        // moves. The initialiser cannot fail.
-        unsafe {
-            pin_init::raw_init(&raw mut (*obj).data, init);
-            (*obj).vfs_inode.get()
-        }
+        // `obj` is ours until `free`; its `D` is uninitialised (or a freed
+        // one's, whose destructor never runs: see the top of the file).
+        // SAFETY: a slab object of `InodeWith<D>`, which never moves.
+        unsafe { pin_init::raw_init(&raw mut (*obj).data, init) };
+        // SAFETY: as above; `vfs_inode` is the object's first field.
+        unsafe { (*obj).vfs_inode.get() }
     }
 
     /// `super_operations.free_inode`.

@@ -276,10 +276,10 @@ impl ListLru {
         let s = shrinker.as_ptr();
         try_pin_init!(ListLru {
             raw <- Opaque::try_ffi_init(move |lru| {
-                // SAFETY: `lru` is the list's final, pinned place; the
-                // helper zeroes it first. The list keeps the shrinker's
-                // id, not the pointer, which is live for the call: the
-                // initialiser borrows the `Shrinker` (`'a`).
+                // The list keeps the shrinker's id, not the pointer, which
+                // is live for the call: the initialiser borrows the
+                // `Shrinker` (`'a`). The helper zeroes `lru` first.
+                // SAFETY: `lru` is the list's final, pinned place; `s` live.
                 let ret = unsafe { ffi::rpc_list_lru_init(lru, s) };
                 if ret != 0 { Err(Error::from_errno(ret)) } else { Ok(()) }
             }),
