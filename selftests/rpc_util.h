@@ -798,29 +798,45 @@ static inline int rpc_keyed_value(const char *path, const char *key, long long *
 
 /*
  * The text of the rust_pagecache module, from /proc/kallsyms (root sees
- * the addresses): [*start, *end). 0 or -ENOENT.
+ * the addresses): [*start, *end). 0 or -ENOENT. kallsyms gives no sizes:
+ * the end is 64 KiB past the last function, but never past the first
+ * symbol of anything else above it (the test drivers load right after the
+ * module, and an allocation of theirs, such as memdup_user_nul() of a
+ * command, must not take a failure meant for the module).
  */
 static inline int rpc_module_text(unsigned long long *start, unsigned long long *end)
 {
 	FILE *f = fopen("/proc/kallsyms", "re");
+	unsigned long long a, next = ~0ULL;
 	char line[512], type;
-	unsigned long long a;
+	int pass;
 
 	*start = ~0ULL;
 	*end = 0;
 	if (!f)
 		return -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "[rust_pagecache]") || sscanf(line, "%llx %c", &a, &type) != 2 ||
-		    (type != 't' && type != 'T') || !a)
-			continue;
-		if (a < *start)
-			*start = a;
-		if (a > *end)
-			*end = a;
+	/* Pass 0: the module's functions; pass 1: the first other symbol above them. */
+	for (pass = 0; pass < 2; pass++) {
+		rewind(f);
+		while (fgets(line, sizeof(line), f)) {
+			bool ours = strstr(line, "[rust_pagecache]") != NULL;
+
+			if (sscanf(line, "%llx %c", &a, &type) != 2 || !a)
+				continue;
+			if (pass == 0 && ours && (type == 't' || type == 'T')) {
+				if (a < *start)
+					*start = a;
+				if (a > *end)
+					*end = a;
+			} else if (pass == 1 && !ours && a > *end && a < next) {
+				next = a;
+			}
+		}
 	}
 	fclose(f);
-	*end += 0x10000;	/* past the last function, within the module's text */
+	if (*start >= *end + 1)
+		return -ENOENT;
+	*end = *end + 0x10000 < next ? *end + 0x10000 : next;
 	return *start < *end ? 0 : -ENOENT;
 }
 
