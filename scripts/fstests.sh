@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make fstests: the public fstests (xfstests) suite on tmpfs and on
-# rust_pagecache, side by side, in the debug kernel's VM. Builds the root,
+# rust_pagecache, side by side, in the test kernel's VM. Builds the root,
 # kernel, module and the suite (scripts/fstests-build.sh), boots the VM as
 # many times as the list needs (RPC_VM_NAME=fstests, so make check's vm/ is
 # left alone), runs ./check over the same tests on each file system there
@@ -17,9 +17,14 @@
 #                       less 5 min (boot, the leak scan), shared equally
 #                       between the file systems
 # RPC_VM_MEM            guest RAM (default 3G: two 1 GiB mounts and KASAN)
+# RPC_FLAVOUR           the kernel: debug (default; KASAN, lockdep, kmemleak:
+#                       make check's subset) or bench (no debug options: a
+#                       test runs several times faster, for the broad pass)
+# RPC_FSTESTS_OUT       the results folder under $RPC_CACHE (default
+#                       fstests-out; make check's subset uses that one)
 # RPC_HEAVY_LOCK        a lock file (flock) held around each build and each
 #                       boot only, for a machine shared by several checkouts
-# Results: $RPC_CACHE/fstests-out/ (boot-N/: that boot's out/ and console.log;
+# Results: $RPC_CACHE/$RPC_FSTESTS_OUT/ (boot-N/: that boot's out/ and console.log;
 # table.txt). Exit status 0 when nothing fails on rust_pagecache that passes
 # on tmpfs, every test ran to its end on both, every boot finished and the
 # kernel logs are clean.
@@ -51,17 +56,21 @@ boots=$(( (${#tests[@]} + per_boot - 1) / per_boot ))
 
 heavy() { if [ -n "${RPC_HEAVY_LOCK:-}" ]; then flock "$RPC_HEAVY_LOCK" "$@"; else "$@"; fi; }
 heavy bash "$REPO/scripts/buildroot.sh" >/dev/null || die "build root"
-heavy bash "$REPO/scripts/kernel.sh" debug >/dev/null || die "kernel build"
+flavour=${RPC_FLAVOUR:-debug}
+export RPC_FLAVOUR=$flavour
+heavy bash "$REPO/scripts/kernel.sh" "$flavour" >/dev/null || die "kernel build"
 tar=$(heavy bash "$REPO/scripts/fstests-build.sh") || die "fstests build"
-heavy bash "$REPO/scripts/module.sh" debug >/dev/null || die "module build"
-out="$RPC_CACHE/fstests-out"
+heavy bash "$REPO/scripts/module.sh" "$flavour" >/dev/null || die "module build"
+outname=${RPC_FSTESTS_OUT:-fstests-out}
+[[ $outname =~ ^[A-Za-z0-9_.-]+$ && $outname != fstests ]] || die "RPC_FSTESTS_OUT='$outname': want a plain folder name (not 'fstests')"
+out="$RPC_CACHE/$outname"
 # virtme-ng mounts the root (9p) without a page cache, so every exec reads
 # the program and its libraries from the host again: 277 ms for /bin/true
 # under TCG with KASAN, and check starts hundreds of processes a test. The
 # root does not change during a run: cache=loose (a later rootflags= wins).
 append=${RPC_FSTESTS_ROOTFLAGS-rootflags=version=9p2000.L,trans=virtio,access=any,cache=loose}
 rm -rf "$out"; mkdir -p "$out"
-log "fstests: shard $shard, ${#tests[@]} of $n tests (${tests[0]} .. ${tests[-1]}) on ${fstypes//,/ and }, $boots VM boot(s) of up to $per_boot tests, at most $vmt s each"
+log "fstests ($flavour kernel): shard $shard, ${#tests[@]} of $n tests (${tests[0]} .. ${tests[-1]}) on ${fstypes//,/ and }, $boots VM boot(s) of up to $per_boot tests, at most $vmt s each"
 start=$SECONDS
 rc=0
 for ((b = 0; b < boots; b++)); do
@@ -87,7 +96,7 @@ if command -v cargo >/dev/null; then
 		fi
 	done
 fi
-dirs=$(cd "$out" && ls -d boot-* | sort -t- -k2n | sed 's|^|/cache/fstests-out/|')
+dirs=$(cd "$out" && ls -d boot-* | sort -t- -k2n | sed "s|^|/cache/$outname/|")
 in_root python3 /src/scripts/fstests-table.py --expected /src/fstests/expected-failures $dirs > "$out/table.txt" ||
 	die "no table (see $out)"
 echo
