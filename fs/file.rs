@@ -905,6 +905,8 @@ pub(crate) static FILE_OPS: OpsTable<bindings::file_operations> = OpsTable(bindi
     splice_write: Some(bindings::iter_file_splice_write),
     llseek: Some(llseek),
     get_unmapped_area: Some(get_unmapped_area),
+    // Leases as tmpfs's (generic_setlease()).
+    setlease: Some(ffi::rpc_file_setlease),
     // SAFETY: all-zero is a valid `file_operations` (no owner, no callbacks).
     ..unsafe { core::mem::zeroed() }
 });

@@ -228,6 +228,9 @@ fn fill_super(sb: &NewSuperBlock<'_>, opts: MountOptions, fc: &FsContext<'_>) ->
     sb.set_nosec();
     // Extended attributes and POSIX ACLs (SB_POSIXACL), as tmpfs's.
     sb.set_xattr_handlers(&crate::fs::xattr::HANDLERS);
+    // File handles as tmpfs's (NFS export, open_by_handle_at): fstests'
+    // generic/426, 467 and 477 need them.
+    sb.set_export_ops();
     // Reclaim: the swap area, then the shrinker that writes to it.
     if let Some(SwapOption::Device(path)) = opts.swap {
         if let Err(e) = swapoff::swapon(info, &path) {

@@ -97,6 +97,8 @@ extern "C" {
         dir: *mut bindings::inode,
         dentry: *mut bindings::dentry,
     ) -> c_int;
+    // File handles (NFS export, name_to_handle_at).
+    pub(crate) fn rpc_sb_set_export_ops(sb: *mut bindings::super_block);
     // Extended attributes and POSIX ACLs (fs/xattr.rs).
     pub(crate) fn rpc_sb_set_xattr(sb: *mut bindings::super_block, handlers: *const *const bindings::xattr_handler);
     pub(crate) fn rpc_cache_no_acl(inode: *mut bindings::inode);
@@ -140,6 +142,12 @@ extern "C" {
     pub(crate) fn rpc_cond_resched();
     pub(crate) fn rpc_file_accessed(file: *mut bindings::file);
     pub(crate) fn rpc_file_open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int;
+    pub(crate) fn rpc_file_setlease(
+        file: *mut bindings::file,
+        arg: c_int,
+        flp: *mut *mut bindings::file_lease,
+        priv_: *mut *mut c_void,
+    ) -> c_int;
 
     pub(crate) fn rpc_iocb_nowait(iocb: *const bindings::kiocb) -> bool;
     pub(crate) fn rpc_vmf_pgoff(vmf: *const bindings::vm_fault) -> c_ulong;

@@ -10,7 +10,9 @@
 #include <linux/memcontrol.h>
 #include <linux/shrinker.h>
 #include <linux/delay.h>
+#include <linux/exportfs.h>
 #include <linux/file.h>
+#include <linux/filelock.h>
 #include <linux/fs_parser.h>
 #include <linux/mount.h>
 #include <linux/highmem.h>
@@ -346,6 +348,87 @@ int rpc_security_init(struct inode *inode, struct inode *dir, struct dentry *den
 					    rpc_initxattrs, NULL);
 }
 
+/* ---- file handles: NFS export, name_to_handle_at() (fs/super_block.rs) -- */
+
+/*
+ * tmpfs's export operations (mm/shmem.c), for the same file handles: three
+ * 32-bit words, the inode's generation (random, set at creation:
+ * glue/vfs.rs NewInode::create) and its 64-bit number. Here in C because
+ * bindgen sees neither struct export_operations nor struct fid
+ * (linux/exportfs.h is not in the kernel crate's bindings), and there is
+ * no decision to make: an inode enters the inode hash the first time a
+ * handle is made for it, and a handle finds it only while it is alive
+ * (open, or linked and so held by its dentry); a handle of a deleted
+ * inode, or of one whose number was reused (other generation), is stale.
+ * No parent lookup: ESTALE, as tmpfs (NFS falls back to the handle alone).
+ */
+static struct dentry *rpc_get_parent(struct dentry *child)
+{
+	return ERR_PTR(-ESTALE);
+}
+
+static int rpc_fh_match(struct inode *inode, void *vfh)
+{
+	__u32 *fh = vfh;
+	__u64 ino = ((__u64)fh[2] << 32) | fh[1];
+
+	return inode->i_ino == ino && inode->i_generation == fh[0];
+}
+
+static struct dentry *rpc_fh_to_dentry(struct super_block *sb, struct fid *fid, int fh_len,
+				       int fh_type)
+{
+	struct dentry *dentry = NULL;
+	struct inode *inode;
+	__u64 ino;
+
+	if (fh_len < 3)
+		return NULL;
+	ino = ((__u64)fid->raw[2] << 32) | fid->raw[1];
+	inode = ilookup5(sb, (unsigned long)(ino + fid->raw[0]), rpc_fh_match, fid->raw);
+	if (inode) {
+		/* Any alias, a hashed one first (an O_TMPFILE inode has only an unhashed one). */
+		dentry = d_find_alias(inode);
+		if (!dentry)
+			dentry = d_find_any_alias(inode);
+		iput(inode);
+	}
+	return dentry;
+}
+
+static int rpc_encode_fh(struct inode *inode, __u32 *fh, int *len, struct inode *parent)
+{
+	/* __insert_inode_hash() must run once: the check and the insert under one lock. */
+	static DEFINE_SPINLOCK(hash_lock);
+
+	if (*len < 3) {
+		*len = 3;
+		return FILEID_INVALID;
+	}
+	if (inode_unhashed(inode)) {
+		spin_lock(&hash_lock);
+		if (inode_unhashed(inode))
+			__insert_inode_hash(inode, inode->i_ino + inode->i_generation);
+		spin_unlock(&hash_lock);
+	}
+	fh[0] = inode->i_generation;
+	fh[1] = inode->i_ino;
+	fh[2] = ((__u64)inode->i_ino) >> 32;
+	*len = 3;
+	return 1;
+}
+
+static const struct export_operations rpc_export_ops = {
+	.get_parent = rpc_get_parent,
+	.encode_fh = rpc_encode_fh,
+	.fh_to_dentry = rpc_fh_to_dentry,
+};
+
+void rpc_sb_set_export_ops(struct super_block *sb)
+{
+	sb->s_export_op = &rpc_export_ops;
+}
+
 /* ---- extended attributes and POSIX ACLs (fs/xattr.rs) ----------------- */
 
 /* SB_POSIXACL is a macro; with it the VFS leaves the umask to rpc_acl_create(). */
@@ -587,6 +670,16 @@ int rpc_file_open(struct inode *inode, struct file *file)
 {
 	file->f_mode |= FMODE_CAN_ODIRECT;
 	return generic_file_open(inode, file);
+}
+
+/*
+ * Leases (F_SETLEASE) as tmpfs's: the VFS grants none to a file system
+ * without ->setlease; linux/filelock.h is not in the kernel crate's
+ * bindings, hence this wrapper. fstests' generic/571 needs it.
+ */
+int rpc_file_setlease(struct file *file, int arg, struct file_lease **flp, void **priv)
+{
+	return generic_setlease(file, arg, flp, priv);
 }
 
 bool rpc_iocb_nowait(const struct kiocb *iocb)

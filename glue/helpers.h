@@ -63,6 +63,7 @@ void rpc_dir_touch(struct inode *dir);
 int rpc_security_init(struct inode *inode, struct inode *dir, struct dentry *dentry);
 struct xattr_handler;
 struct posix_acl;
+void rpc_sb_set_export_ops(struct super_block *sb);
 void rpc_sb_set_xattr(struct super_block *sb, const struct xattr_handler *const *handlers);
 void rpc_cache_no_acl(struct inode *inode);
 int rpc_acl_create(struct inode *dir, struct inode *inode);
@@ -96,6 +97,7 @@ bool rpc_fatal_signal_pending(void);
 void rpc_cond_resched(void);
 void rpc_file_accessed(struct file *file);
 int rpc_file_open(struct inode *inode, struct file *file);
+int rpc_file_setlease(struct file *file, int arg, struct file_lease **flp, void **priv);
 
 struct folio;
 struct iov_iter;

@@ -678,6 +678,9 @@ impl NewInode {
         // static `nop_mnt_idmap`; the operation tables are static.
         unsafe {
             (*inode).i_ino = ino;
+            // A file handle names the inode by number and generation (helpers.c,
+            // rpc_encode_fh): a reused number gets another generation, as in tmpfs.
+            (*inode).i_generation = bindings::get_random_u32();
             bindings::inode_init_owner(idmap, inode, dir, mode);
             (*(*inode).i_mapping).a_ops = if regular { ffi::rpc_file_aops_ptr() } else { ffi::rpc_aops() };
             ffi::rpc_mapping_init((*inode).i_mapping, regular, dma32);
@@ -1041,6 +1044,13 @@ impl<'a> NewSuperBlock<'a> {
     pub(crate) fn set_xattr_handlers(&self, handlers: &'static OpsTable<[*const bindings::xattr_handler; 4]>) {
         // SAFETY: a new superblock, ours to write; the table is static.
         unsafe { ffi::rpc_sb_set_xattr(self.as_raw(), handlers.0.as_ptr()) }
+    }
+
+    /// tmpfs's export operations (helpers.c): file handles for NFS export
+    /// and `name_to_handle_at()`/`open_by_handle_at()`.
+    pub(crate) fn set_export_ops(&self) {
+        // SAFETY: a new superblock, ours to write; the table is static C.
+        unsafe { ffi::rpc_sb_set_export_ops(self.as_raw()) }
     }
 
     /// `SB_NOSEC`: the VFS may cache "nothing to strip" on inodes

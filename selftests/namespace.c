@@ -2,6 +2,7 @@
 /*
  * Namespace operations: create, mkdir, rmdir, unlink, rename (plain,
  * replacing, RENAME_NOREPLACE, RENAME_EXCHANGE), link, O_TMPFILE, symlink, mknod,
+ * file handles, leases,
  * readdir, attributes (chmod/chown/utimensat), nlink and directory sizes,
  * the usual error codes and permission checks as an unprivileged user.
  *
@@ -287,6 +288,104 @@ TEST_F(ns, unlink_removes_name_but_open_file_stays_readable)
 	EXPECT_EQ(0, memcmp(buf, "still here", 10));
 	close(fd);
 	EXPECT_EQ(0, rpc_count_entries(self->dir));
+}
+
+/*
+ * File handles as tmpfs's (NFS export, name_to_handle_at/open_by_handle_at;
+ * fstests generic/426, 467, 477): three 32-bit words (generation and a
+ * 64-bit inode number), type 1; a too-small buffer is EOVERFLOW with the
+ * size needed; a handle opens its file or directory while the inode lives
+ * and is ESTALE once it is deleted. Without export operations
+ * name_to_handle_at() is EOPNOTSUPP.
+ */
+static struct file_handle *handle_of(struct __test_metadata *_metadata, int dfd, const char *name)
+{
+	struct file_handle *fh = calloc(1, sizeof(*fh) + 128);
+	int mnt_id;
+
+	if (!fh)
+		return NULL;
+	fh->handle_bytes = 128;
+	if (name_to_handle_at(dfd, name, fh, &mnt_id, 0)) {
+		TH_LOG("name_to_handle_at(%s): %s", name, strerror(errno));
+		free(fh);
+		return NULL;
+	}
+	return fh;
+}
+
+TEST_F(ns, file_handles_open_live_inodes_and_go_stale_when_deleted)
+{
+	struct file_handle *f, *d, *small = calloc(1, sizeof(*small) + 4);
+	struct stat st, sd;
+	char buf[16] = { 0 };
+	int mnt_id, fd;
+
+	ASSERT_NE(NULL, small);
+	ASSERT_EQ(0, mkfile(self->dfd, "h", "handle", 0644));
+	ASSERT_EQ(0, mkdirat(self->dfd, "hd", 0755));
+	ASSERT_EQ(0, fstatat(self->dfd, "hd", &sd, 0));
+	f = handle_of(_metadata, self->dfd, "h");
+	d = handle_of(_metadata, self->dfd, "hd");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(12u, f->handle_bytes);
+	EXPECT_EQ(1, f->handle_type);
+	EXPECT_EQ(12u, d->handle_bytes);
+	small->handle_bytes = 4;
+	EXPECT_EQ(-EOVERFLOW, E(name_to_handle_at(self->dfd, "h", small, &mnt_id, 0)));
+	EXPECT_EQ(12u, small->handle_bytes);
+
+	fd = open_by_handle_at(self->dfd, f, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("open_by_handle_at: %s", strerror(errno));
+	EXPECT_EQ(6, read(fd, buf, sizeof(buf)));
+	EXPECT_STREQ("handle", buf);
+	close(fd);
+	fd = open_by_handle_at(self->dfd, d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("open_by_handle_at(dir): %s", strerror(errno));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(sd.st_ino, st.st_ino);
+	EXPECT_TRUE(S_ISDIR(st.st_mode));
+	close(fd);
+
+	ASSERT_EQ(0, unlinkat(self->dfd, "h", 0));
+	ASSERT_EQ(0, unlinkat(self->dfd, "hd", AT_REMOVEDIR));
+	EXPECT_EQ(-ESTALE, E(open_by_handle_at(self->dfd, f, O_RDONLY | O_CLOEXEC)));
+	EXPECT_EQ(-ESTALE, E(open_by_handle_at(self->dfd, d, O_RDONLY | O_DIRECTORY | O_CLOEXEC)));
+	free(f);
+	free(d);
+	free(small);
+}
+
+/*
+ * Leases as tmpfs's (generic_setlease; fstests generic/571): a read lease on
+ * a file open read-only and a write lease on one open for writing are
+ * granted and reported by F_GETLEASE, a write lease while another open for
+ * writing exists is EAGAIN; without ->setlease every F_SETLEASE is EINVAL.
+ */
+TEST_F(ns, leases_are_granted_as_on_tmpfs)
+{
+	int r, w, w2;
+
+	ASSERT_EQ(0, mkfile(self->dfd, "lease", "l", 0644));
+	r = openat(self->dfd, "lease", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, r);
+	EXPECT_EQ(0, E(fcntl(r, F_SETLEASE, F_RDLCK)));
+	EXPECT_EQ(F_RDLCK, fcntl(r, F_GETLEASE));
+	EXPECT_EQ(0, E(fcntl(r, F_SETLEASE, F_UNLCK)));
+	EXPECT_EQ(F_UNLCK, fcntl(r, F_GETLEASE));
+	close(r);
+
+	w = openat(self->dfd, "lease", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, w);
+	EXPECT_EQ(0, E(fcntl(w, F_SETLEASE, F_WRLCK)));
+	EXPECT_EQ(F_WRLCK, fcntl(w, F_GETLEASE));
+	EXPECT_EQ(0, E(fcntl(w, F_SETLEASE, F_UNLCK)));
+	w2 = openat(self->dfd, "lease", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, w2);
+	EXPECT_EQ(-EAGAIN, E(fcntl(w, F_SETLEASE, F_WRLCK)));
+	close(w2);
+	close(w);
 }
 
 TEST_F(ns, unlink_missing_is_enoent)
