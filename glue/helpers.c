@@ -367,12 +367,17 @@ static struct dentry *rpc_get_parent(struct dentry *child)
 	return ERR_PTR(-ESTALE);
 }
 
+/* The inode number of handle words fh[0..3] (see rpc_encode_fh()). */
+static __u64 rpc_fh_ino(const __u32 *fh)
+{
+	return ((__u64)fh[2] << 32) | fh[1];
+}
+
 static int rpc_fh_match(struct inode *inode, void *vfh)
 {
 	__u32 *fh = vfh;
-	__u64 ino = ((__u64)fh[2] << 32) | fh[1];
 
-	return inode->i_ino == ino && inode->i_generation == fh[0];
+	return inode->i_ino == rpc_fh_ino(fh) && inode->i_generation == fh[0];
 }
 
 static struct dentry *rpc_fh_to_dentry(struct super_block *sb, struct fid *fid, int fh_len,
@@ -380,12 +385,12 @@ static struct dentry *rpc_fh_to_dentry(struct super_block *sb, struct fid *fid, 
 {
 	struct dentry *dentry = NULL;
 	struct inode *inode;
-	__u64 ino;
 
 	if (fh_len < 3)
 		return NULL;
-	ino = ((__u64)fid->raw[2] << 32) | fid->raw[1];
-	inode = ilookup5(sb, (unsigned long)(ino + fid->raw[0]), rpc_fh_match, fid->raw);
+	/* The hash key rpc_encode_fh() gave the inode: number + generation. */
+	inode = ilookup5(sb, (unsigned long)(rpc_fh_ino(fid->raw) + fid->raw[0]), rpc_fh_match,
+			 fid->raw);
 	if (inode) {
 		/* Any alias, a hashed one first (an O_TMPFILE inode has only an unhashed one). */
 		dentry = d_find_alias(inode);
