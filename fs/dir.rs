@@ -15,7 +15,7 @@
 use crate::fs::inode::{self, BOGO_DIRENT_SIZE};
 use crate::fs::fileattr;
 use crate::fs::xattr;
-use crate::glue::ffi::OpsTable;
+use crate::glue::ffi::{self, OpsTable};
 use crate::glue::vfs::{simple, Dentry, Idmap, Inode, InodeGuard, NewInode, TmpFile};
 use kernel::bindings;
 use kernel::prelude::*;
@@ -302,6 +302,22 @@ pub(crate) static DIR_INODE_OPS: OpsTable<bindings::inode_operations> = OpsTable
     fileattr_get: fileattr::GET,
     fileattr_set: fileattr::SET,
     // SAFETY: all-zero is a valid `inode_operations`.
+    ..unsafe { core::mem::zeroed() }
+});
+
+/// A directory's file operations: `simple_dir_operations` (the dcache's
+/// readdir and cursor) and leases, which on a directory are the directory
+/// delegations of `F_SETDELEG` (7.3; tmpfs's `simple_offset_dir_operations`
+/// has `generic_setlease` too; fstests' generic/786 and 787 need it).
+pub(crate) static DIR_FILE_OPS: OpsTable<bindings::file_operations> = OpsTable(bindings::file_operations {
+    open: Some(bindings::dcache_dir_open),
+    release: Some(bindings::dcache_dir_close),
+    llseek: Some(bindings::dcache_dir_lseek),
+    read: Some(bindings::generic_read_dir),
+    iterate_shared: Some(bindings::dcache_readdir),
+    fsync: Some(bindings::noop_fsync),
+    setlease: Some(ffi::rpc_file_setlease),
+    // SAFETY: all-zero is a valid `file_operations` (no owner, no callbacks).
     ..unsafe { core::mem::zeroed() }
 });
 

@@ -266,7 +266,11 @@ fn new_inode(info: &SbInfo, parent: Parent<'_>, mode: u16, dev: bindings::dev_t)
             dma32: info.zones() == Zones::Dma32,
         },
         // tmpfs's directory size starts at 2 entries.
-        bindings::S_IFDIR => InodeKind::Dir { iops: &dir::DIR_INODE_OPS, size: 2 * BOGO_DIRENT_SIZE },
+        bindings::S_IFDIR => InodeKind::Dir {
+            iops: &dir::DIR_INODE_OPS,
+            fops: &dir::DIR_FILE_OPS,
+            size: 2 * BOGO_DIRENT_SIZE,
+        },
         // The body (inline or page) is set by `dir::symlink`.
         bindings::S_IFLNK => InodeKind::Symlink,
         _ => InodeKind::Special { iops: &SPECIAL_INODE_OPS, dev },

@@ -678,9 +678,10 @@ int rpc_file_open(struct inode *inode, struct file *file)
 }
 
 /*
- * Leases (F_SETLEASE) as tmpfs's: the VFS grants none to a file system
- * without ->setlease; linux/filelock.h is not in the kernel crate's
- * bindings, hence this wrapper. fstests' generic/571 needs it.
+ * Leases (F_SETLEASE) and, on directories, delegations (F_SETDELEG) as
+ * tmpfs's: the VFS grants none to a file system without ->setlease;
+ * linux/filelock.h is not in the kernel crate's bindings, hence this
+ * wrapper. fstests' generic/571, 786 and 787 need it.
  */
 int rpc_file_setlease(struct file *file, int arg, struct file_lease **flp, void **priv)
 {

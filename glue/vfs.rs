@@ -632,9 +632,12 @@ pub(crate) enum InodeKind {
         fops: &'static OpsTable<bindings::file_operations>,
         dma32: bool,
     },
-    /// A directory of `size` bytes (`simple_dir_operations`), with "." as
-    /// its second link.
-    Dir { iops: &'static OpsTable<bindings::inode_operations>, size: i64 },
+    /// A directory of `size` bytes, with "." as its second link.
+    Dir {
+        iops: &'static OpsTable<bindings::inode_operations>,
+        fops: &'static OpsTable<bindings::file_operations>,
+        size: i64,
+    },
     /// A symlink, whose body [`NewInode::set_symlink`] sets.
     Symlink,
     /// A device, FIFO or socket (`init_special_inode()`).
@@ -689,8 +692,8 @@ impl NewInode {
             ffi::rpc_cache_no_acl(inode);
             match kind {
                 InodeKind::Regular { iops, fops, .. } => ffi::rpc_inode_set_ops(inode, iops.as_ptr(), fops.as_ptr()),
-                InodeKind::Dir { iops, size } => {
-                    ffi::rpc_inode_set_ops(inode, iops.as_ptr(), &raw const bindings::simple_dir_operations);
+                InodeKind::Dir { iops, fops, size } => {
+                    ffi::rpc_inode_set_ops(inode, iops.as_ptr(), fops.as_ptr());
                     bindings::inc_nlink(inode);
                     ffi::rpc_i_size_write(inode, size);
                 }

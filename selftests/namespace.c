@@ -388,6 +388,61 @@ TEST_F(ns, leases_are_granted_as_on_tmpfs)
 	close(w);
 }
 
+#ifndef F_SETDELEG /* 7.3's uapi; the build root's libc headers predate it */
+#define F_GETDELEG (1024 + 15)
+#define F_SETDELEG (1024 + 16)
+struct delegation {
+	uint32_t d_flags;
+	uint16_t d_type;
+	uint16_t __pad;
+};
+#endif
+
+/*
+ * Directory delegations (F_SETDELEG on a directory, 7.3; fstests generic/786
+ * and 787) as on tmpfs, whose directories have ->setlease: a read delegation
+ * is granted and reported, a write one is refused, and another task's
+ * create in the directory breaks it: SIGIO comes, the create waits until
+ * the delegation is given back, then the file is there. Without ->setlease
+ * in the directory's file operations F_SETDELEG is EINVAL.
+ */
+TEST_F(ns, directory_delegations_are_granted_and_broken_as_on_tmpfs)
+{
+	struct delegation rd = { .d_type = F_RDLCK }, wr = { .d_type = F_WRLCK };
+	struct delegation un = { .d_type = F_UNLCK }, got = { 0 };
+	struct timespec wait = { .tv_sec = 20 };
+	sigset_t io, old;
+	int dfd, status;
+	pid_t child;
+
+	ASSERT_EQ(0, mkdirat(self->dfd, "deleg", 0755));
+	dfd = openat(self->dfd, "deleg", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, dfd);
+	EXPECT_NE(0, fcntl(dfd, F_SETDELEG, &wr));
+	ASSERT_EQ(0, E(fcntl(dfd, F_SETDELEG, &rd)));
+	ASSERT_EQ(0, fcntl(dfd, F_GETDELEG, &got));
+	EXPECT_EQ(F_RDLCK, got.d_type);
+
+	sigemptyset(&io);
+	sigaddset(&io, SIGIO);
+	ASSERT_EQ(0, sigprocmask(SIG_BLOCK, &io, &old));
+	ASSERT_EQ(0, fcntl(dfd, F_SETOWN, getpid()));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(mkfile(self->dfd, "deleg/new", "n", 0644) ? 1 : 0);
+	EXPECT_EQ(SIGIO, sigtimedwait(&io, NULL, &wait)) TH_LOG("no SIGIO: the create did not break the delegation");
+	EXPECT_EQ(0, E(fcntl(dfd, F_SETDELEG, &un)));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(0, faccessat(self->dfd, "deleg/new", F_OK, 0));
+	got.d_type = F_RDLCK;
+	ASSERT_EQ(0, fcntl(dfd, F_GETDELEG, &got));
+	EXPECT_EQ(F_UNLCK, got.d_type);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(dfd);
+}
+
 TEST_F(ns, unlink_missing_is_enoent)
 {
 	EXPECT_EQ(-ENOENT, E(unlinkat(self->dfd, "nope", 0)));
