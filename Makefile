@@ -18,13 +18,15 @@
 # build root.
 SHELL := /bin/bash
 
-.PHONY: run check bench profile fstests soak mutants module kernel root clean
+.PHONY: run check bench swap-diag profile fstests soak mutants module kernel root clean
 run:
 	@bash scripts/run.sh $(if $(CMD),"$$CMD")
 check:
 	@bash scripts/check.sh
 bench:
 	@bash scripts/bench.sh
+swap-diag:
+	@bash scripts/swap-diag.sh $(ROUNDS)
 profile:
 	@bash scripts/profile.sh $(JOBS)
 fstests:
