@@ -309,6 +309,8 @@ pub(crate) static DIR_INODE_OPS: OpsTable<bindings::inode_operations> = OpsTable
 /// readdir and cursor) and leases, which on a directory are the directory
 /// delegations of `F_SETDELEG` (7.3; tmpfs's `simple_offset_dir_operations`
 /// has `generic_setlease` too; fstests' generic/786 and 787 need it).
+/// The entries are written out: a static cannot start from the kernel's
+/// `simple_dir_operations`, an extern static, at compile time.
 pub(crate) static DIR_FILE_OPS: OpsTable<bindings::file_operations> = OpsTable(bindings::file_operations {
     open: Some(bindings::dcache_dir_open),
     release: Some(bindings::dcache_dir_close),

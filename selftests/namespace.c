@@ -432,6 +432,8 @@ TEST_F(ns, directory_delegations_are_granted_and_broken_as_on_tmpfs)
 	if (child == 0)
 		_exit(mkfile(self->dfd, "deleg/new", "n", 0644) ? 1 : 0);
 	EXPECT_EQ(SIGIO, sigtimedwait(&io, NULL, &wait)) TH_LOG("no SIGIO: the create did not break the delegation");
+	/* The child waits in the break (45 s lease_break_time) until we give it back. */
+	EXPECT_EQ(-ENOENT, E(faccessat(self->dfd, "deleg/new", F_OK, 0)));
 	EXPECT_EQ(0, E(fcntl(dfd, F_SETDELEG, &un)));
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
